@@ -15,6 +15,8 @@ export interface VocabularyFilters {
   subwords?: boolean;
   /** Drop common English stop-words. Default true. */
   stopwords?: boolean;
+  /** Keep only tokens whose surface form is letters only (the candidate definition, docs/engine.md). Default true. */
+  alphabetic?: boolean;
   /** If set, only these words are candidates (multi-token words use the sub-token mean, SEA Eq. 10). */
   wordList?: string[];
 }

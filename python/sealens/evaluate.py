@@ -1,0 +1,78 @@
+"""Evaluation: candidate words (same definition as the TypeScript engine), patch-word accuracy, top-5,
+CLIP label precision, caption loss, modality gap D (Eq. 5), TACS (App. D, K = 10)."""
+from __future__ import annotations
+
+import re
+from typing import Dict, List, Sequence
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+
+from .tokenizers import SPACE, SPECIALS, BPETokenizer
+
+_ALPHA = re.compile(r"[A-Za-z]+")
+
+
+def candidates(tok: BPETokenizer, embed: torch.Tensor, word_list: Sequence[str]):
+    """Every vocabulary token that decodes to a whole alphabetic word (▁-prefixed, not special, not byte,
+    not punctuation) ∪ every word of the labeling word list (multi-token word = mean of its sub-token rows,
+    Eq. 10). Duplicates by surface form keep the word-list entry. Returns (surfaces, matrix [C, H])."""
+    surf: Dict[str, torch.Tensor] = {}
+    for w in word_list:
+        surf[w] = embed[tok.word_pieces(w)].mean(0)
+    for t, i in tok.vocab.items():
+        if t in SPECIALS or not t.startswith(SPACE):
+            continue
+        s = t[len(SPACE):]
+        if _ALPHA.fullmatch(s) and s not in surf:
+            surf[s] = embed[i]
+    names = list(surf)
+    return names, torch.stack([surf[n] for n in names])
+
+
+def label_precision(idx: torch.Tensor, scores: torch.Tensor, words: Sequence[str], truth: List[List[List[str]]]):
+    """Expected precision of the sampled SEA label (P(sampled word ∈ truth)), top-1 precision, coverage."""
+    exp_p, top1, covered, total = 0.0, 0, 0, 0
+    for b in range(idx.shape[0]):
+        for p in range(idx.shape[1]):
+            total += 1
+            s = scores[b, p]
+            if float(s.sum()) <= 0:
+                continue
+            covered += 1
+            ok = torch.tensor([words[int(i)] in truth[b][p] for i in idx[b, p]], dtype=torch.float32)
+            exp_p += float((s * ok).sum() / s.sum())
+            top1 += int(ok[0])
+    return {"expected": exp_p / max(1, covered), "top1": top1 / max(1, covered), "coverage": covered / max(1, total)}
+
+
+@torch.no_grad()
+def token_metrics(vis: torch.Tensor, names: Sequence[str], cand: torch.Tensor, truth, cap_token_ids, embed,
+                  k_tacs: int = 10) -> dict:
+    """vis [N, P, H] adapter outputs; truth [N][P] word lists; cap_token_ids: caption ids (no BOS)."""
+    N, P, H = vis.shape
+    v = vis.reshape(-1, H)
+    cn = F.normalize(cand, dim=-1)
+    cos = F.normalize(v, dim=-1) @ cn.t()
+    top5 = cos.topk(5, dim=-1).indices.view(N, P, 5)
+    acc = acc5 = 0
+    for b in range(N):
+        for p in range(P):
+            tw = truth[b][p]
+            pred = [names[int(i)] for i in top5[b, p]]
+            acc += pred[0] in tw
+            acc5 += any(x in tw for x in pred)
+    gap = torch.cdist(v, cand).min(-1).values.mean()          # Eq. 5
+    tacs = []
+    for b in range(N):
+        ce = F.normalize(embed[list(cap_token_ids[b])], dim=-1)
+        best = (F.normalize(vis[b], dim=-1) @ ce.t()).max(-1).values
+        tacs.append(best.topk(min(k_tacs, P)).values.mean())
+    return {"patch_word_accuracy": acc / (N * P), "top5_accuracy": acc5 / (N * P),
+            "modality_gap": float(gap), "tacs": float(torch.stack(tacs).mean())}
+
+
+def decode_examples(vis: torch.Tensor, names, cand, n: int = 8):
+    cos = F.normalize(vis.reshape(-1, vis.shape[-1]), dim=-1) @ F.normalize(cand, dim=-1).t()
+    return [names[int(i)] for i in cos.argmax(-1)[:n]]

@@ -1,0 +1,229 @@
+"""Trainers: mini-CLIP, mini-LM, adapters (baseline: L_g; sea: L_g + λ·L_a).
+
+Each trainer takes a config dataclass and a progress callback `progress(dict)` (the build prints them as
+JSON lines); every loop is step-based and seeded, so a run is deterministic for (seed, device).
+"""
+from __future__ import annotations
+
+import math
+import time
+from dataclasses import dataclass, field
+from typing import Callable, List, Optional, Sequence
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+
+from . import sea
+from .models import Adapter, MiniCLIP, MiniLM
+
+Progress = Callable[[dict], None]
+MEAN = np.array([0.48145466, 0.4578275, 0.40821073], np.float32)
+STD = np.array([0.26862954, 0.26130258, 0.27577711], np.float32)
+
+
+def to_pixels(imgs_u8: np.ndarray, device) -> torch.Tensor:
+    x = (imgs_u8.astype(np.float32) / 255.0 - MEAN) / STD
+    return torch.from_numpy(np.ascontiguousarray(x.transpose(0, 3, 1, 2))).to(device)
+
+
+def cosine_lr(step: int, total: int, base: float, warmup_frac: float = 0.03) -> float:
+    w = max(1, int(round(total * warmup_frac)))
+    if step < w:
+        return base * (step + 1) / w
+    p = (step - w) / max(1, total - w)
+    return base * 0.5 * (1 + math.cos(math.pi * p))
+
+
+def _emit(progress: Optional[Progress], **kw):
+    if progress:
+        progress(kw)
+
+
+# ------------------------------------------------------------------------------------ mini-CLIP
+@dataclass
+class ClipTrainConfig:
+    steps: int = 500
+    batch: int = 128
+    lr: float = 1e-3
+    weight_decay: float = 0.05
+    seed: int = 0
+    log_every: int = 20
+
+
+def filip_logits(patch: torch.Tensor, tokens: torch.Tensor, tok_w: torch.Tensor):
+    """Token-wise (FILIP-style) image–text similarity: image->text = mean over patches of the best
+    caption content token; text->image = weighted mean over content tokens of the best patch."""
+    p = F.normalize(patch, dim=-1)                     # [B, P, E]
+    t = F.normalize(tokens, dim=-1)                    # [B, T, E]
+    sim = torch.einsum("ipe,jte->ijpt", p, t)          # [B, B, P, T]
+    w = (tok_w > 0.01).float()                         # content tokens only
+    sim_masked = sim + (w[None, :, None, :] - 1) * 1e4
+    i2t = sim_masked.max(-1).values.mean(-1)           # [B, B]
+    t2i = (sim.max(-2).values * w[None]).sum(-1) / w.sum(-1).clamp_min(1)[None]
+    return i2t, t2i, sim_masked
+
+
+def dense_milnce(sim_masked: torch.Tensor, scale: torch.Tensor) -> torch.Tensor:
+    """Patch-level multiple-instance NCE: each patch of image i should match SOME content token of its
+    own caption better than the content tokens of the other captions of the batch (no patch labels)."""
+    B = sim_masked.shape[0]
+    s = scale * sim_masked.permute(0, 2, 1, 3)         # [B(img), P, B(txt), T]
+    allv = s.reshape(B, s.shape[1], -1).logsumexp(-1)  # [B, P]
+    own = s[torch.arange(B), :, torch.arange(B)].logsumexp(-1)  # [B, P]
+    return (allv - own).mean()
+
+
+def train_clip(model: MiniCLIP, imgs: np.ndarray, ids: np.ndarray, mask: np.ndarray, cfg: ClipTrainConfig,
+               device, progress: Optional[Progress] = None):
+    g = torch.Generator().manual_seed(cfg.seed)
+    opt = torch.optim.AdamW(model.parameters(), lr=cfg.lr, weight_decay=cfg.weight_decay)
+    model.train()
+    t0 = time.time()
+    n = imgs.shape[0]
+    for step in range(cfg.steps):
+        for pg in opt.param_groups:
+            pg["lr"] = cosine_lr(step, cfg.steps, cfg.lr)
+        sel = torch.randint(n, (cfg.batch,), generator=g).numpy()
+        x = to_pixels(imgs[sel], device)
+        if bool(torch.rand(1, generator=g) < 0.5):   # horizontal flip keeps captions true
+            x = x.flip(-1)
+        _, img_emb, patch = model.vision(x)
+        txt, tokens, w = model.text(torch.from_numpy(ids[sel]).to(device), torch.from_numpy(mask[sel]).to(device))
+        scale = model.logit_scale.clamp(max=math.log(100)).exp()
+        tgt = torch.arange(cfg.batch, device=device)
+        gl = scale * F.normalize(img_emb, dim=-1) @ F.normalize(txt, dim=-1).t()
+        i2t, t2i, simm = filip_logits(patch, tokens, w)
+        loss = 0.5 * (F.cross_entropy(gl, tgt) + F.cross_entropy(gl.t(), tgt)) \
+            + 0.5 * (F.cross_entropy(scale * i2t, tgt) + F.cross_entropy(scale * t2i.t(), tgt)) \
+            + dense_milnce(simm, scale)
+        opt.zero_grad(set_to_none=True)
+        loss.backward()
+        opt.step()
+        if step % cfg.log_every == 0 or step == cfg.steps - 1:
+            _emit(progress, phase="clip", step=step + 1, total=cfg.steps, loss=round(float(loss), 4),
+                  elapsed_s=round(time.time() - t0, 1))
+    model.eval()
+
+
+# ------------------------------------------------------------------------------------ mini-LM
+@dataclass
+class LMTrainConfig:
+    steps: int = 800
+    batch: int = 32
+    lr: float = 2e-3
+    weight_decay: float = 0.01
+    seed: int = 0
+    log_every: int = 50
+
+
+def train_lm(lm: MiniLM, seqs: List[List[int]], cfg: LMTrainConfig, device, pad_id: int,
+             progress: Optional[Progress] = None):
+    g = torch.Generator().manual_seed(cfg.seed)
+    opt = torch.optim.AdamW(lm.parameters(), lr=cfg.lr, weight_decay=cfg.weight_decay)
+    lm.train()
+    t0 = time.time()
+    for step in range(cfg.steps):
+        for pg in opt.param_groups:
+            pg["lr"] = cosine_lr(step, cfg.steps, cfg.lr)
+        sel = torch.randint(len(seqs), (cfg.batch,), generator=g).tolist()
+        L = min(lm.c.max_len, max(len(seqs[i]) for i in sel))
+        ids = torch.full((cfg.batch, L), pad_id, dtype=torch.long)
+        for r, i in enumerate(sel):
+            s = seqs[i][:L]
+            ids[r, :len(s)] = torch.tensor(s)
+        ids = ids.to(device)
+        logits = lm(lm.embed_tokens(ids))
+        tgt = ids[:, 1:].clone()
+        tgt[tgt == pad_id] = -100
+        loss = F.cross_entropy(logits[:, :-1].reshape(-1, logits.shape[-1]), tgt.reshape(-1), ignore_index=-100)
+        opt.zero_grad(set_to_none=True)
+        loss.backward()
+        opt.step()
+        if step % cfg.log_every == 0 or step == cfg.steps - 1:
+            _emit(progress, phase="lm", step=step + 1, total=cfg.steps, loss=round(float(loss), 4),
+                  elapsed_s=round(time.time() - t0, 1))
+    lm.eval()
+    for p in lm.parameters():
+        p.requires_grad_(False)
+
+
+# ------------------------------------------------------------------------------------ adapters
+@dataclass
+class AdapterTrainConfig:
+    name: str = "sea"
+    steps: int = 600
+    batch: int = 32
+    lr: float = 1e-3          # LLaVA-1.5 pretraining: AdamW, cosine, 3 % warm-up, wd 0
+    weight_decay: float = 0.0
+    lam: float = 1.0          # λ of Eq. 12 (0 for the baseline)
+    window: int = 2
+    seed: int = 0
+    log_every: int = 20
+
+
+def caption_batch(cap_ids: Sequence[Sequence[int]], eos: int, pad: int, device):
+    L = max(len(c) for c in cap_ids) + 1
+    ids = torch.full((len(cap_ids), L), pad, dtype=torch.long)
+    for r, c in enumerate(cap_ids):
+        ids[r, :len(c)] = torch.tensor(list(c))
+        ids[r, len(c)] = eos
+    return ids.to(device)
+
+
+def caption_loss(lm: MiniLM, vis: torch.Tensor, ids: torch.Tensor, bos: int, pad: int, reduction="mean"):
+    """L_g: prompt = <s> + visual tokens + caption + </s>; next-token loss on caption and </s>."""
+    B, P, _ = vis.shape
+    emb = lm.embed_tokens
+    bos_e = emb(torch.full((B, 1), bos, dtype=torch.long, device=vis.device))
+    x = torch.cat([bos_e, vis, emb(ids)], dim=1)
+    logits = lm(x)[:, P:-1]                       # positions predicting caption tokens
+    tgt = ids.clone()
+    tgt[tgt == pad] = -100
+    l = F.cross_entropy(logits.reshape(-1, logits.shape[-1]), tgt.reshape(-1), ignore_index=-100, reduction="none")
+    l = l.view(B, -1)
+    if reduction == "none":
+        return l, (tgt != -100)
+    return l.sum() / (tgt != -100).sum()
+
+
+def train_adapter(adapter: Adapter, lm: MiniLM, feats: np.ndarray, cap_ids: List[List[int]],
+                  label_idx: Optional[torch.Tensor], label_scores: Optional[torch.Tensor],
+                  label_embeds: Optional[torch.Tensor], grid: int, cfg: AdapterTrainConfig, device,
+                  bos: int, eos: int, pad: int, progress: Optional[Progress] = None) -> dict:
+    g = torch.Generator().manual_seed(cfg.seed)
+    torch.manual_seed(cfg.seed)
+    scale = sea.LogitScale().to(device)
+    params = list(adapter.parameters()) + (list(scale.parameters()) if cfg.lam > 0 else [])
+    opt = torch.optim.AdamW(params, lr=cfg.lr, weight_decay=cfg.weight_decay)
+    adapter.train()
+    t0 = time.time()
+    n = feats.shape[0]
+    hist = {}
+    for step in range(cfg.steps):
+        for pg in opt.param_groups:
+            pg["lr"] = cosine_lr(step, cfg.steps, cfg.lr)
+        sel = torch.randint(n, (cfg.batch,), generator=g)
+        x = torch.from_numpy(feats[sel.numpy()].astype(np.float32)).to(device)
+        vis = adapter(x)
+        ids = caption_batch([cap_ids[i] for i in sel.tolist()], eos, pad, device)
+        lg = caption_loss(lm, vis, ids, bos, pad)
+        loss = lg
+        la = torch.zeros(())
+        n_pairs = 0
+        if cfg.lam > 0:
+            bi, pi, wi = sea.sea_pairs(label_idx[sel], label_scores[sel], grid, grid, g, cfg.window)
+            n_pairs = int(bi.numel())
+            if n_pairs >= 2:
+                la = sea.symmetric_infonce(vis[bi.to(device), pi.to(device)], label_embeds[wi.to(device)], scale())
+                loss = lg + cfg.lam * la
+        opt.zero_grad(set_to_none=True)
+        loss.backward()
+        opt.step()
+        if step % cfg.log_every == 0 or step == cfg.steps - 1:
+            hist = dict(phase=f"adapter:{cfg.name}", step=step + 1, total=cfg.steps, loss=round(float(loss), 4),
+                        caption_loss=round(float(lg), 4), align_loss=round(float(la), 4), pairs=n_pairs,
+                        logit_scale=round(float(scale()), 3), elapsed_s=round(time.time() - t0, 1))
+            _emit(progress, **hist)
+    adapter.eval()
+    return {"logit_scale_final": float(scale()), "lambda": cfg.lam}

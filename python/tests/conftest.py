@@ -1,0 +1,28 @@
+import os
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(ROOT / "python"))
+NODE_MODULES = ROOT / "node_modules"
+
+import torch  # noqa: E402
+
+torch.set_num_threads(2)
+
+
+def have_node_pkg(name: str) -> bool:
+    import shutil
+    return shutil.which("node") is not None and (NODE_MODULES / name).is_dir()
+
+
+@pytest.fixture(scope="session")
+def quick_pack(tmp_path_factory):
+    """The whole pipeline on the --quick budget, into a temp dir (shared by several tests)."""
+    from sealens.build_pack import BuildConfig, build
+    d = tmp_path_factory.mktemp("quick")
+    logs = []
+    ev = build(d / "demo-pack", d / "samples", BuildConfig.make(True, 0, "cpu"), progress=logs.append)
+    return d, ev, logs

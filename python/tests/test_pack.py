@@ -1,0 +1,110 @@
+"""Quick pipeline end to end (into a temp dir), pack files, manifest, loader errors, TokenMap helper."""
+import json
+import shutil
+import time
+
+import numpy as np
+import pytest
+
+from sealens.pack import PackError, load_pack
+from sealens.safetensors_io import load_file
+
+
+def test_quick_pipeline_writes_a_complete_pack(quick_pack):
+    d, ev, logs = quick_pack
+    pack = d / "demo-pack"
+    m = json.loads((pack / "manifest.json").read_text())
+    assert m["formatVersion"] == 1 and {a["name"] for a in m["adapters"]} == {"baseline", "sea"}
+    for rel in ["encoder/vision_model.onnx", "encoder/text_model.onnx", "encoder/tokenizer.json",
+                "encoder/preprocessor_config.json", "labels/words.txt", "labels/word_embeds.safetensors",
+                "adapters/sea.safetensors", "adapters/sea.onnx", "adapters/baseline.safetensors",
+                "adapters/baseline.onnx", "llm/embed_tokens.safetensors", "llm/tokenizer.json",
+                "llm/tokenizer_config.json", "llm/decoder.onnx"]:
+        assert (pack / rel).is_file(), rel
+    assert sum(f.stat().st_size for f in pack.rglob("*") if f.is_file()) < 20e6
+    assert not any(p.name.startswith(".") for p in d.iterdir())            # no temp folder left behind
+    e = m["evaluation"]
+    for name in ("baseline", "sea"):
+        for k in ("patch_word_accuracy", "top5_accuracy", "caption_loss", "modality_gap", "tacs"):
+            assert np.isfinite(e["adapters"][name][k])
+    assert e["candidates"] >= 20 and m["labeling"]["sign"] in (1, -1)
+    assert {"expected", "top1", "coverage"} <= set(e["labelPrecision"])
+    phases = {l["phase"] for l in logs}
+    assert {"world", "clip", "lm", "adapter:baseline", "adapter:sea", "evaluation", "done"} <= phases
+    # dimensions chain: encoder D -> adapter -> LLM H
+    sd = load_file(str(pack / "adapters/sea.safetensors"))
+    emb = load_file(str(pack / "llm/embed_tokens.safetensors"))["model.embed_tokens.weight"]
+    assert sd["model.mm_projector.0.weight"].shape[1] == 128
+    assert sd["model.mm_projector.2.weight"].shape[0] == emb.shape[1]
+    assert emb.dtype == np.float32
+
+
+def test_samples_and_truth(quick_pack):
+    d, _, _ = quick_pack
+    pngs = sorted((d / "samples").glob("*.png"))
+    assert len(pngs) >= 12
+    from sealens import world
+    vocab = set(world.world_words())
+    for p in pngs:
+        t = json.loads(p.with_name(p.name[:-4] + ".truth.json").read_text())
+        R, C = t["grid"]["rows"], t["grid"]["cols"]
+        assert len(t["patches"]) == R * C
+        assert [(q["row"], q["col"]) for q in t["patches"]] == [(r, c) for r in range(R) for c in range(C)]
+        assert all(w in vocab and w == w.lower() for q in t["patches"] for w in q["words"])
+
+
+def test_quick_build_is_deterministic(quick_pack, tmp_path):
+    from sealens.build_pack import BuildConfig, build
+    d, ev, _ = quick_pack
+    ev2 = build(tmp_path / "p", None, BuildConfig.make(True, 0, "cpu"), progress=lambda _: None)
+    for name in ("baseline", "sea"):
+        assert ev2["adapters"][name]["patch_word_accuracy"] == ev["adapters"][name]["patch_word_accuracy"]
+        assert abs(ev2["adapters"][name]["caption_loss"] - ev["adapters"][name]["caption_loss"]) < 1e-9
+    a = load_file(str(tmp_path / "p/adapters/sea.safetensors"))
+    b = load_file(str(d / "demo-pack/adapters/sea.safetensors"))
+    assert all(np.array_equal(a[k], b[k]) for k in a)
+
+
+@pytest.mark.parametrize("breakage,needle", [
+    ("no-manifest", "manifest.json is missing"), ("bad-json", "not valid JSON"),
+    ("version", "unsupported formatVersion"), ("escape", "stay inside the pack"),
+    ("missing-adapter", "sea.safetensors: adapter 'sea' file is missing"),
+    ("corrupt-adapter", "sea.safetensors: corrupt adapter"), ("missing-field", "'llm' is missing"),
+])
+def test_broken_packs_name_the_file(quick_pack, tmp_path, breakage, needle):
+    d, _, _ = quick_pack
+    p = tmp_path / "pack"
+    shutil.copytree(d / "demo-pack", p)
+    mp = p / "manifest.json"
+    m = json.loads(mp.read_text())
+    if breakage == "no-manifest":
+        mp.unlink()
+    elif breakage == "bad-json":
+        mp.write_text("{ nope")
+    elif breakage == "version":
+        m["formatVersion"] = 99
+    elif breakage == "escape":
+        m["llm"]["tokenizer"] = "../../etc/passwd"
+    elif breakage == "missing-adapter":
+        (p / "adapters/sea.safetensors").unlink()
+    elif breakage == "missing-field":
+        del m["llm"]
+    if breakage in ("version", "escape", "missing-field"):
+        mp.write_text(json.dumps(m))
+    if breakage == "corrupt-adapter":
+        (p / "adapters/sea.safetensors").write_bytes(b"\x10\x00\x00\x00\x00\x00\x00\x00{garbage")
+        with pytest.raises(PackError, match=needle):
+            load_pack(p).adapter("sea")
+        return
+    with pytest.raises(PackError, match=needle):
+        load_pack(p)
+
+
+def test_tokenmap_helper(quick_pack):
+    from sealens.tokenmap import MIME, display_tokenmap, tokenmap
+    d, _, _ = quick_pack
+    tm = tokenmap(d / "demo-pack", np.random.rand(64, 128), adapter="sea")
+    assert tm["grid"] == {"rows": 8, "cols": 8} and len(tm["tokens"]) == 64
+    bundle = display_tokenmap(tm)
+    if bundle is not None:
+        assert bundle[MIME] is tm

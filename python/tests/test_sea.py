@@ -1,0 +1,100 @@
+import math
+
+import numpy as np
+import pytest
+import torch
+from scipy.stats import chisquare
+
+from sealens import sea
+
+
+def test_topn_and_threshold():
+    p = torch.tensor([[1.0, 0.0], [0.0, 1.0]])
+    w = torch.tensor([[1.0, 0.0], [0.6, 0.8], [-1.0, -0.1], [0.0, -1.0]])
+    idx, sc = sea.topn_labels(p, w, n=3, threshold=0.0)
+    assert idx.tolist() == [[0, 1, 3], [1, 0, 2]]
+    assert torch.allclose(sc, torch.tensor([[1.0, 0.6, 0.0], [0.8, 0.0, 0.0]]))   # -cos and 0 dropped
+    idx, sc = sea.topn_labels(p, w, n=10, sign=-1)                                  # n capped at q
+    assert idx[0, 0] == 2 and idx.shape[-1] == 4
+
+
+def test_sampling_is_linear_in_scores_chisquare():
+    g = torch.Generator().manual_seed(0)
+    scores = torch.tensor([[0.5, 0.3, 0.15, 0.05, 0.0]])
+    idx = torch.tensor([[10, 11, 12, 13, 14]])
+    N = 20000
+    draws = sea.sample_labels(idx.expand(N, -1), scores.expand(N, -1), g)
+    counts = np.bincount(draws.numpy() - 10, minlength=5)
+    assert counts[4] == 0                                         # zero score never sampled
+    exp = scores[0, :4].numpy() / scores[0, :4].sum().item() * N
+    assert chisquare(counts[:4], exp).pvalue > 0.001
+    # a softmax sampler would be rejected by the same test
+    soft = torch.softmax(scores[0, :4] / 0.1, 0).numpy() * N
+    assert chisquare(counts[:4], soft).pvalue < 1e-6
+
+
+def test_sampling_skips_patches_without_positive_label():
+    g = torch.Generator().manual_seed(0)
+    out = sea.sample_labels(torch.tensor([[1, 2], [3, 4]]), torch.tensor([[0.0, 0.0], [0.2, 0.0]]), g)
+    assert out.tolist() == [-1, 3]
+
+
+@pytest.mark.parametrize("rows,cols", [(8, 8), (7, 5), (1, 1), (3, 8)])
+def test_window_sampling_one_per_window_and_edges(rows, cols):
+    g = torch.Generator().manual_seed(1)
+    k = 2
+    n_win = math.ceil(rows / k) * math.ceil(cols / k)
+    seen = set()
+    for _ in range(300):
+        p = sea.window_sample(rows, cols, k, g)
+        assert p.numel() == n_win
+        wins = {((int(i) // cols) // k, (int(i) % cols) // k) for i in p}
+        assert len(wins) == n_win                                 # exactly one patch per window
+        seen.update(int(i) for i in p)
+    assert seen == set(range(rows * cols))                        # edge patches are reachable too
+
+
+def test_dedup_keeps_one_per_label():
+    g = torch.Generator().manual_seed(0)
+    labels = torch.tensor([3, 5, 3, -1, 5, 7, 3])
+    keep = sea.dedup(labels, g)
+    kept = labels[keep].tolist()
+    assert sorted(kept) == [3, 5, 7] and -1 not in kept
+
+
+def test_subtoken_mean():
+    E = torch.arange(12, dtype=torch.float32).view(4, 3)
+    t = sea.subtoken_mean(E, [[1], [0, 2, 3]])
+    assert torch.allclose(t[0], E[1]) and torch.allclose(t[1], (E[0] + E[2] + E[3]) / 3)
+
+
+def test_symmetric_infonce_hand_computed():
+    x = torch.tensor([[2.0, 0.0], [0.0, 3.0]])                  # normalised inside
+    t = torch.tensor([[1.0, 0.0], [1.0, 1.0]])
+    r = 1 / math.sqrt(2)
+    row = 0.5 * (-math.log(math.e / (math.e + math.exp(r))) - math.log(math.exp(r) / (1 + math.exp(r))))
+    col = 0.5 * (-math.log(math.e / (math.e + 1)) - math.log(0.5))
+    got = sea.symmetric_infonce(x, t, torch.tensor(1.0))
+    assert abs(float(got) - 0.5 * (row + col)) < 1e-6
+
+
+def test_logit_scale_gets_gradients_and_clamps():
+    s = sea.LogitScale()
+    assert abs(float(s()) - 1 / 0.07) < 1e-4
+    loss = sea.symmetric_infonce(torch.randn(4, 8), torch.randn(4, 8), s())
+    loss.backward()
+    assert s.log_scale.grad is not None and s.log_scale.grad.abs() > 0
+    with torch.no_grad():
+        s.log_scale.fill_(10.0)
+    assert abs(float(s()) - 100.0) < 1e-3
+
+
+def test_sea_pairs_batch():
+    g = torch.Generator().manual_seed(0)
+    B, P, n = 4, 64, 10
+    idx = torch.randint(0, 30, (B, P, n))
+    sc = torch.rand(B, P, n)
+    bi, pi, wi = sea.sea_pairs(idx, sc, 8, 8, g)
+    assert len(set(wi.tolist())) == wi.numel()                    # de-duplicated
+    for b, p, w in zip(bi, pi, wi):
+        assert int(w) in idx[b, p].tolist()

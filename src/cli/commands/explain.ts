@@ -1,0 +1,84 @@
+// sea-lens explain: the nearest LLM words of every visual token of one or more images.
+import { mkdir, stat, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import { Engine, IMAGE_EXTENSIONS, listImages } from '../../engine/engine';
+import { parseDeviceChoice } from '../../engine/devices';
+import type { TokenMap } from '../../shared/tokenMap';
+import { EXIT, UsageError, type CliCommand } from '../command';
+import { figureHtml, htmlPage, renderPng } from '../render';
+
+export const explainCommand: CliCommand = {
+  name: 'explain',
+  summary: 'nearest LLM words of every visual token of images (JSON, PNG or HTML)',
+  help: `Usage: sea-lens explain <image|folder>… [options]
+
+Runs vision encoder → adapter → cosine nearest neighbours in the LLM's input-embedding table.
+
+Options:
+  --pack DIR        model pack folder (default: the demo pack of this installation)
+  --adapter NAME    adapter of the pack (default: the pack's default adapter)
+  --top-k K         words per patch, 1–100 (default 5)
+  --device D        auto | cpu | webgpu | cuda (default auto: GPU if usable, else CPU)
+  --format F        json | png | html (default json)
+  --out DIR         write one file per image (NAME.tokenmap.json / NAME.overlay.png / NAME.html);
+                    without --out, JSON goes to stdout (an object for one image, an array for several)
+  -h, --help        this text
+
+Exit codes: 0 all images explained, 1 some failed (each failure is reported on stderr), 2 usage error.`,
+  async run(argv, ctx) {
+    const { values, positionals } = parseArgs({
+      args: argv,
+      allowPositionals: true,
+      options: {
+        pack: { type: 'string' }, adapter: { type: 'string' }, 'top-k': { type: 'string' }, device: { type: 'string' },
+        format: { type: 'string', default: 'json' }, out: { type: 'string' },
+      },
+    });
+    if (!positionals.length) throw new UsageError('give at least one image or folder');
+    const format = values.format as string;
+    if (!['json', 'png', 'html'].includes(format)) throw new UsageError(`--format must be json, png or html, got "${format}"`);
+    if (format !== 'json' && !values.out) throw new UsageError(`--format ${format} needs --out DIR`);
+    const topK = values['top-k'] === undefined ? undefined : Number(values['top-k']);
+    if (topK !== undefined && (!Number.isInteger(topK) || topK < 1 || topK > 100)) throw new UsageError(`--top-k must be an integer from 1 to 100, got "${values['top-k']}"`);
+    let device;
+    try {
+      device = parseDeviceChoice(values.device);
+    } catch (e) {
+      throw new UsageError((e as Error).message);
+    }
+    const pack = values.pack ?? path.join(ctx.installDir, 'media', 'demo-pack');
+    const images: string[] = [];
+    for (const p of positionals) {
+      const st = await stat(p).catch(() => undefined);
+      if (st?.isDirectory()) images.push(...(await listImages(p)));
+      else images.push(p);
+    }
+    const engine = new Engine({ device: (n) => n.reason && ctx.stderr(`sea-lens: using ${n.used} (${n.reason})\n`) });
+    const maps: TokenMap[] = [];
+    let failures = 0;
+    try {
+      if (values.out) await mkdir(values.out, { recursive: true });
+      for (const image of images) {
+        try {
+          const map = await engine.explain({ image, pack, adapter: values.adapter, topK, device });
+          maps.push(map);
+          if (values.out) {
+            const stem = path.join(values.out, path.basename(image).replace(IMAGE_EXTENSIONS, ''));
+            if (format === 'json') await writeFile(`${stem}.tokenmap.json`, JSON.stringify(map, null, 1));
+            if (format === 'png') await writeFile(`${stem}.overlay.png`, new Uint8Array(await renderPng(image, map)));
+            if (format === 'html') await writeFile(`${stem}.html`, htmlPage(path.basename(image), await figureHtml(image, map, `${map.pack} / ${map.adapter}`)));
+          }
+        } catch (e) {
+          failures++;
+          ctx.stderr(`${image}: ${(e as Error).message}\n`);
+        }
+      }
+    } finally {
+      await engine.dispose();
+    }
+    if (!values.out) ctx.stdout(JSON.stringify(images.length === 1 && positionals.length === 1 ? maps[0] ?? null : maps, null, 1) + '\n');
+    else ctx.stderr(`sea-lens: ${maps.length} of ${images.length} images written to ${values.out}\n`);
+    return failures ? EXIT.failed : EXIT.ok;
+  },
+};

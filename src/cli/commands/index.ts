@@ -1,0 +1,7 @@
+// The CLI's command table: one file per command; register a new one by adding it to this list.
+import type { CliCommand } from '../command';
+import { demoCommand } from './demo';
+import { explainCommand } from './explain';
+import { notebookCommand } from './notebook';
+
+export const COMMANDS: CliCommand[] = [explainCommand, demoCommand, notebookCommand];

@@ -1,0 +1,59 @@
+// Device choice → onnxruntime execution providers. One frozen table (the habit of transformers.js'
+// backends/onnx.js); `auto` tries every device in order and falls back to the CPU with a one-line reason.
+import * as ort from 'onnxruntime-node';
+import { DEVICE_CHOICES, type Device, type DeviceChoice } from '../shared/tokenMap';
+import { badInput } from './engineError';
+
+const EXECUTION_PROVIDERS: Readonly<Record<Device, string>> = Object.freeze({ cpu: 'cpu', webgpu: 'webgpu', cuda: 'cuda' });
+
+/** The order `auto` tries: GPU providers first; CUDA only where onnxruntime-node can ship it (Linux x64). */
+export const AUTO_ORDER: readonly Device[] = Object.freeze(
+  process.platform === 'linux' && process.arch === 'x64' ? (['cuda', 'webgpu', 'cpu'] as Device[]) : (['webgpu', 'cpu'] as Device[]),
+);
+
+export function parseDeviceChoice(value: unknown): DeviceChoice {
+  if (value === undefined) return 'auto';
+  if (typeof value === 'string' && (DEVICE_CHOICES as readonly string[]).includes(value)) return value as DeviceChoice;
+  throw badInput(`unknown device ${JSON.stringify(value)}; valid choices: ${DEVICE_CHOICES.join(', ')}`);
+}
+
+export function sessionOptions(device: Device): ort.InferenceSession.SessionOptions {
+  // Warnings from onnxruntime go to the engine process's stderr; errors still reach us as exceptions.
+  return { executionProviders: [EXECUTION_PROVIDERS[device]], logSeverityLevel: 3, graphOptimizationLevel: 'all' };
+}
+
+export interface DeviceResult<T> {
+  device: Device;
+  value: T;
+  /** Why devices tried before `device` were not used, one line. */
+  reason?: string;
+}
+
+/** Runs `create` on the requested device, or on each device of AUTO_ORDER until one works. */
+export async function withDevice<T>(choice: DeviceChoice, create: (device: Device) => Promise<T>): Promise<DeviceResult<T>> {
+  if (choice !== 'auto') {
+    try {
+      return { device: choice, value: await create(choice) };
+    } catch (e) {
+      throw badInput(`device "${choice}" is not usable here: ${firstLine(e)}. Choose another device (${DEVICE_CHOICES.join(', ')}); "auto" falls back to the CPU`);
+    }
+  }
+  const reasons: string[] = [];
+  for (const device of AUTO_ORDER) {
+    try {
+      const value = await create(device);
+      return { device, value, reason: reasons.length ? reasons.join('; ') : undefined };
+    } catch (e) {
+      if (device === 'cpu') throw e;
+      reasons.push(`${device}: ${firstLine(e)}`);
+    }
+  }
+  throw new Error('internal: AUTO_ORDER has no cpu entry');
+}
+
+/** onnxruntime messages start with a source location; keep the human part, on one line. */
+export function firstLine(e: unknown): string {
+  const msg = e instanceof Error ? e.message : String(e);
+  const m = /(Failed to [^.\n]*|No supported adapter[^.\n]*|cannot open shared object file[^.\n]*)/.exec(msg);
+  return (m ? m[1] : msg.split('\n')[0]).trim().slice(0, 160);
+}

@@ -1,0 +1,157 @@
+// Image → NCHW float32, exactly as a Hugging Face CLIP/SigLIP image processor would do it: EXIF orientation,
+// alpha flattened onto white (what an image viewer shows; HF's convert_rgb behaviour differs by version),
+// any colour space/bit depth → 8-bit sRGB, resize (shortest_edge keeping aspect, or exact height×width),
+// centre crop, rescale, normalise. Resizing is done by libvips (sharp); the crop and the arithmetic in JS
+// so they match the reference bit for bit.
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import sharp, { type Metadata, type OutputInfo } from 'sharp';
+import { imageError, packError } from './engineError';
+
+export interface PreprocessorConfig {
+  resize: { kind: 'shortest_edge'; shortestEdge: number } | { kind: 'exact'; height: number; width: number } | null;
+  resample: 'nearest' | 'linear' | 'cubic' | 'lanczos3';
+  crop: { height: number; width: number } | null;
+  rescale: number | null;
+  mean: [number, number, number] | null;
+  std: [number, number, number] | null;
+}
+
+export interface PreprocessedImage {
+  /** NCHW, N = 1. */
+  pixels: Float32Array;
+  height: number;
+  width: number;
+  imageSize: { width: number; height: number };
+  region: { x: number; y: number; width: number; height: number };
+  notes: string[];
+}
+
+/** Decompression-bomb guard: images with more pixels than this are refused before decoding. */
+export const DEFAULT_MAX_PIXELS = 100_000_000;
+
+// PIL resample codes used in preprocessor_config.json → libvips kernels. PIL's BICUBIC is Keys a = −0.5,
+// libvips' `cubic` is Catmull-Rom (the same kernel); both widen the kernel when downscaling (antialias).
+const RESAMPLE: Record<number, PreprocessorConfig['resample']> = { 0: 'nearest', 1: 'lanczos3', 2: 'linear', 3: 'cubic', 4: 'linear', 5: 'cubic' };
+
+export function parsePreprocessorConfig(json: unknown, label: string): PreprocessorConfig {
+  const c = json as Record<string, unknown>;
+  if (typeof c !== 'object' || c === null) throw packError(`${label}: not a JSON object`);
+  const size = c.size as Record<string, number> | number | undefined;
+  let resize: PreprocessorConfig['resize'] = null;
+  if (c.do_resize !== false && size !== undefined) {
+    if (typeof size === 'number') resize = { kind: 'shortest_edge', shortestEdge: size };
+    else if (typeof size.shortest_edge === 'number') resize = { kind: 'shortest_edge', shortestEdge: size.shortest_edge };
+    else if (typeof size.height === 'number' && typeof size.width === 'number') resize = { kind: 'exact', height: size.height, width: size.width };
+    else throw packError(`${label}: "size" must be {"shortest_edge": N} or {"height": H, "width": W}, got ${JSON.stringify(size)}`);
+  }
+  let crop: PreprocessorConfig['crop'] = null;
+  if (c.do_center_crop === true || (c.do_center_crop === undefined && c.crop_size !== undefined)) {
+    const cs = c.crop_size as Record<string, number> | number | undefined;
+    if (typeof cs === 'number') crop = { height: cs, width: cs };
+    else if (cs && typeof cs.height === 'number' && typeof cs.width === 'number') crop = { height: cs.height, width: cs.width };
+    else throw packError(`${label}: do_center_crop is set but crop_size is ${JSON.stringify(cs)}; expected {"height": H, "width": W}`);
+  }
+  const triple = (k: string): [number, number, number] => {
+    const v = c[k];
+    if (!Array.isArray(v) || v.length !== 3 || !v.every((x) => typeof x === 'number' && Number.isFinite(x))) {
+      throw packError(`${label}: "${k}" must be three numbers (R, G, B), got ${JSON.stringify(v)}`);
+    }
+    return v as [number, number, number];
+  };
+  const normalize = c.do_normalize !== false && (c.image_mean !== undefined || c.do_normalize === true);
+  const mean = normalize ? triple('image_mean') : null;
+  const std = normalize ? triple('image_std') : null;
+  if (std && std.some((s) => s === 0)) throw packError(`${label}: image_std contains 0`);
+  const resampleCode = typeof c.resample === 'number' ? c.resample : 3;
+  const resample = RESAMPLE[resampleCode];
+  if (!resample) throw packError(`${label}: unknown resample ${resampleCode} (PIL codes 0–5)`);
+  const rescale = c.do_rescale === false ? null : typeof c.rescale_factor === 'number' ? c.rescale_factor : 1 / 255;
+  return { resize, resample, crop, rescale, mean, std };
+}
+
+/** Output size of the resize step, the HF way (the long side is truncated, not rounded). */
+export function resizedSize(cfg: PreprocessorConfig, w: number, h: number): { width: number; height: number } {
+  if (!cfg.resize) return { width: w, height: h };
+  if (cfg.resize.kind === 'exact') return { width: cfg.resize.width, height: cfg.resize.height };
+  const s = cfg.resize.shortestEdge;
+  return w <= h ? { width: s, height: Math.trunc((s * h) / w) } : { width: Math.trunc((s * w) / h), height: s };
+}
+
+export async function preprocessImage(file: string, cfg: PreprocessorConfig, maxPixels = DEFAULT_MAX_PIXELS): Promise<PreprocessedImage> {
+  const name = path.basename(file);
+  let bytes: Buffer;
+  try {
+    bytes = await readFile(file);
+  } catch (e) {
+    throw imageError(`${name}: cannot read the image (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
+  }
+  if (bytes.length === 0) throw imageError(`${name}: the file is empty (0 bytes)`);
+  const notes: string[] = [];
+  const open = () => sharp(bytes, { limitInputPixels: maxPixels, failOn: 'error', pages: 1, page: 0 });
+  let meta: Metadata;
+  try {
+    meta = await open().metadata();
+  } catch (e) {
+    throw imageError(`${name}: not a readable image (${(e as Error).message})`);
+  }
+  if (!meta.width || !meta.height) throw imageError(`${name}: the image has no size`);
+  if (meta.width * meta.height > maxPixels) {
+    throw imageError(`${name}: ${meta.width}×${meta.height} pixels is more than the limit of ${maxPixels} (decompression-bomb guard); downscale the image first`);
+  }
+  if ((meta.pages ?? 1) > 1) notes.push(`${name}: ${meta.format === 'gif' ? 'animated GIF' : 'multi-page image'} with ${meta.pages} frames — the first frame was used`);
+  // EXIF orientations 5–8 swap width and height.
+  const rotated = (meta.orientation ?? 1) >= 5;
+  const src = { width: rotated ? meta.height : meta.width, height: rotated ? meta.width : meta.height };
+  const rs = resizedSize(cfg, src.width, src.height);
+  let raw: { data: Buffer; info: OutputInfo };
+  try {
+    let p = open().rotate().flatten({ background: '#ffffff' }).toColourspace('srgb');
+    if (cfg.resize) p = p.resize(rs.width, rs.height, { fit: 'fill', kernel: cfg.resample });
+    raw = await p.removeAlpha().raw({ depth: 'uchar' }).toBuffer({ resolveWithObject: true });
+  } catch (e) {
+    throw imageError(`${name}: decoding failed (${(e as Error).message}) — the file may be truncated or corrupt`);
+  }
+  const { data, info } = raw;
+  if (info.channels !== 3 || info.width !== rs.width || info.height !== rs.height || data.length !== rs.width * rs.height * 3) {
+    throw imageError(`${name}: decoder returned ${info.width}×${info.height}×${info.channels} bytes=${data.length}, expected ${rs.width}×${rs.height}×3`);
+  }
+  const ch = cfg.crop?.height ?? rs.height;
+  const cw = cfg.crop?.width ?? rs.width;
+  const out = normalizeCrop(new Uint8Array(data.buffer, data.byteOffset, data.length), rs.width, rs.height, cw, ch, cfg);
+  const sx = src.width / rs.width;
+  const sy = src.height / rs.height;
+  return {
+    pixels: out.pixels,
+    height: ch,
+    width: cw,
+    imageSize: src,
+    region: { x: out.left * sx, y: out.top * sy, width: cw * sx, height: ch * sy },
+    notes,
+  };
+}
+
+/**
+ * Centre crop (HF rule: offset = floor((size − crop) / 2); crops larger than the image are zero-padded, as
+ * HF pads) + rescale + normalise into NCHW float32.
+ */
+export function normalizeCrop(rgb: Uint8Array, w: number, h: number, cw: number, ch: number, cfg: PreprocessorConfig) {
+  const top = Math.floor((h - ch) / 2);
+  const left = Math.floor((w - cw) / 2);
+  const pixels = new Float32Array(3 * ch * cw);
+  const rescale = cfg.rescale ?? 1;
+  const plane = ch * cw;
+  for (let c = 0; c < 3; c++) {
+    const m = cfg.mean ? cfg.mean[c] : 0;
+    const s = cfg.std ? cfg.std[c] : 1;
+    for (let y = 0; y < ch; y++) {
+      const sy = y + top;
+      for (let x = 0; x < cw; x++) {
+        const sx = x + left;
+        const v = sy >= 0 && sy < h && sx >= 0 && sx < w ? rgb[(sy * w + sx) * 3 + c] * rescale : 0;
+        pixels[c * plane + y * cw + x] = (v - m) / s;
+      }
+    }
+  }
+  return { pixels, top, left };
+}

@@ -1,0 +1,73 @@
+// Compare Adapters: one image through two adapters of the pack; the engine computes both token maps, the
+// patches whose top word changed and the agreement.
+
+import * as path from 'node:path';
+import * as vscode from 'vscode';
+import type { CompareResult } from '../shared/engineProtocol';
+import type { FromWebview, PersistedViewState, ToWebview } from '../shared/webviewProtocol';
+import { LensView, type ViewDeps } from './lensView';
+import { csvField } from './exportTokenMap';
+import * as settings from './settings';
+
+export const COMPARE_VIEW_TYPE = 'seaLens.compare';
+
+export class CompareView extends LensView {
+  private a: string | undefined;
+  private b: string | undefined;
+  private last: CompareResult | undefined;
+
+  constructor(panel: vscode.WebviewPanel, image: vscode.Uri, deps: ViewDeps, state: Partial<PersistedViewState> = {}) {
+    super(panel, image, deps, 'compare', { ...state, view: 'compare', image: image.toString() });
+    this.a = state.adapter;
+    this.b = state.adapterB;
+  }
+
+  protected async compute(token: vscode.CancellationToken, imageUrl: string, note: string | undefined): Promise<ToWebview> {
+    const pack = await this.packInfo(token);
+    const names = pack.info.adapters.map((x) => x.name);
+    if (names.length < 2) {
+      throw new settings.SettingsError(
+        vscode.l10n.t('The pack "{0}" has one adapter ({1}); comparing needs two.', pack.info.name, names.join(', ')),
+        vscode.l10n.t('Add a second adapter to the pack manifest, or select a pack with several adapters.'),
+        'seaLens.pack',
+      );
+    }
+    const a = this.a && names.includes(this.a) ? this.a : pack.info.defaultAdapter;
+    const b = this.b && names.includes(this.b) && this.b !== a ? this.b : names.find((n) => n !== a)!;
+    const topK = settings.topK();
+    const result = await this.deps.engine.request('engine/compare', {
+      image: this.image.fsPath, pack: pack.dir, adapterA: a, adapterB: b, topK,
+      device: settings.device(), filters: await settings.filters(), viewId: this.viewId,
+    }, token);
+    if (note) result.a.notes = [...(result.a.notes ?? []), note];
+    this.a = a;
+    this.b = b;
+    this.last = result;
+    return { kind: 'compare', payload: { result, imageUrl, adapters: names, adapterA: a, adapterB: b, topK } };
+  }
+
+  protected onViewMessage(msg: FromWebview): void {
+    if (msg.kind === 'setCompareAdapters') {
+      this.a = msg.adapterA;
+      this.b = msg.adapterB;
+      void this.refresh();
+    }
+  }
+
+  protected exportData(format: 'json' | 'csv'): string | undefined {
+    const r = this.last;
+    if (!r) return undefined;
+    if (format === 'json') return JSON.stringify(r, null, 2) + '\n';
+    const lines = [`row,col,top_${csvField(r.a.adapter)},score_a,top_${csvField(r.b.adapter)},score_b,changed`];
+    r.a.patches.forEach((p, i) => {
+      const wa = p.words[0];
+      const wb = r.b.patches[i]?.words[0];
+      lines.push([p.row, p.col, csvField(wa?.word ?? ''), wa?.score.toFixed(6) ?? '', csvField(wb?.word ?? ''), wb?.score.toFixed(6) ?? '', r.changed[i] ? 1 : 0].join(','));
+    });
+    return lines.join('\r\n') + '\r\n';
+  }
+
+  protected exportBaseName(): string {
+    return `${path.parse(this.image.fsPath).name}.${this.a}-vs-${this.b}`;
+  }
+}

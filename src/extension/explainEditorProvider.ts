@@ -1,0 +1,28 @@
+// "Open With… → SEA Lens": a read-only custom editor for images, with priority "option" so that VS Code's
+// own image preview stays the default. Each editor is an ExplainView.
+
+import * as vscode from 'vscode';
+import { ExplainView } from './explainView';
+import type { ViewDeps } from './lensView';
+
+export const EXPLAIN_EDITOR_TYPE = 'seaLens.imageExplainer';
+
+export class ExplainEditorProvider implements vscode.CustomReadonlyEditorProvider {
+  private readonly views = new Set<ExplainView>();
+
+  constructor(private readonly deps: ViewDeps) {}
+
+  openCustomDocument(uri: vscode.Uri): vscode.CustomDocument {
+    return { uri, dispose: () => undefined };
+  }
+
+  resolveCustomEditor(document: vscode.CustomDocument, panel: vscode.WebviewPanel): void {
+    const view = new ExplainView(panel, document.uri, this.deps);
+    this.views.add(view);
+    panel.onDidDispose(() => this.views.delete(view));
+  }
+
+  get activeViews(): ReadonlySet<ExplainView> {
+    return this.views;
+  }
+}

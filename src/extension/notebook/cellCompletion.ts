@@ -1,0 +1,72 @@
+// Completion in sealens-cell cells: command names with their synopsis, argument keywords, option names,
+// adapter names read from the pack (through the engine), and file or folder paths relative to the
+// notebook's folder.
+
+import * as fs from 'node:fs/promises';
+import * as path from 'node:path';
+import * as vscode from 'vscode';
+import type { PackInfo } from '../../shared/engineProtocol';
+import { COMMANDS, type ArgKind } from '../../notebook/cellCommands';
+import { placeAt } from './cellLanguageHelp';
+import { notebookBaseDir } from './notebookEngine';
+
+const IMAGE_EXT = /\.(png|jpe?g|gif|webp|bmp|tiff?)$/i;
+
+export class CellCompletionProvider implements vscode.CompletionItemProvider {
+  constructor(private readonly packInfo: () => Promise<PackInfo | undefined>) {}
+
+  async provideCompletionItems(doc: vscode.TextDocument, pos: vscode.Position): Promise<vscode.CompletionItem[]> {
+    const place = placeAt(doc.lineAt(pos.line).text, pos.line, pos.character);
+    switch (place.kind) {
+      case 'command':
+        return COMMANDS.map((c) => {
+          const item = new vscode.CompletionItem(c.name, vscode.CompletionItemKind.Keyword);
+          item.detail = c.synopsis;
+          item.documentation = new vscode.MarkdownString(c.doc);
+          return item;
+        });
+      case 'arg':
+        if (place.arg.kind === 'keyword') return [new vscode.CompletionItem(place.arg.literal!, vscode.CompletionItemKind.Keyword)];
+        if (place.arg.kind === 'adapter') return this.adapters();
+        if (place.arg.kind === 'word') return [];
+        return paths(doc, place.prefix, place.arg.kind);
+      case 'optionValue':
+        return place.option.kind === 'adapter' ? this.adapters() : [];
+      case 'free':
+        return place.spec.options.map((o) => {
+          const item = new vscode.CompletionItem(`${o.name}=`, vscode.CompletionItemKind.Property);
+          item.documentation = o.doc;
+          item.command = { command: 'editor.action.triggerSuggest', title: '' };
+          return item;
+        });
+      default:
+        return [];
+    }
+  }
+
+  private async adapters(): Promise<vscode.CompletionItem[]> {
+    const info = await this.packInfo().catch(() => undefined);
+    return (info?.adapters ?? []).map((a) => {
+      const item = new vscode.CompletionItem(a.name, vscode.CompletionItemKind.EnumMember);
+      item.detail = a.name === info?.defaultAdapter ? vscode.l10n.t('adapter (default)') : vscode.l10n.t('adapter');
+      item.documentation = a.description;
+      return item;
+    });
+  }
+}
+
+async function paths(doc: vscode.TextDocument, prefix: string, kind: ArgKind): Promise<vscode.CompletionItem[]> {
+  const notebook = vscode.workspace.notebookDocuments.find((nb) => nb.getCells().some((c) => c.document === doc));
+  const base = notebook ? notebookBaseDir(notebook) : path.dirname(doc.uri.fsPath);
+  const dirPart = prefix.includes('/') ? prefix.slice(0, prefix.lastIndexOf('/') + 1) : '';
+  const entries = await fs.readdir(path.resolve(base, dirPart), { withFileTypes: true }).catch(() => []);
+  return entries
+    .filter((e) => !e.name.startsWith('.') && (e.isDirectory() || (kind === 'image' && IMAGE_EXT.test(e.name))))
+    .slice(0, 500)
+    .map((e) => {
+      const item = new vscode.CompletionItem(e.name + (e.isDirectory() ? '/' : ''), e.isDirectory() ? vscode.CompletionItemKind.Folder : vscode.CompletionItemKind.File);
+      item.insertText = e.name + (e.isDirectory() ? '/' : '');
+      if (e.isDirectory() && kind === 'image') item.command = { command: 'editor.action.triggerSuggest', title: '' };
+      return item;
+    });
+}

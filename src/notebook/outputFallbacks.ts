@@ -1,0 +1,125 @@
+// text/plain and text/html alternatives of every SEA Lens output, so that viewers without the SEA Lens
+// renderer (GitHub, a Jupyter front end without the extension, a terminal) still show the answer. They
+// are derived from the primary payload on load and at run time, so the notebook file stores only that.
+
+import { TOKENMAP_MIME, type TokenMap } from '../shared/tokenMap';
+import {
+  COMPARE_MIME, LABELS_MIME, METRICS_MIME, NEIGHBORS_MIME, WORDS_NEAR_MIME,
+  type ComparePayload, type LabelsPayload, type MetricsPayload, type NeighborsPayload, type NotebookFileOutput, type WordsNearPayload,
+} from '../shared/notebookFormat';
+
+/** The text/plain and text/html items for a primary output, or [] for a MIME this module does not know. */
+export function fallbackOutputs(primary: NotebookFileOutput): NotebookFileOutput[] {
+  const made = describe(primary);
+  if (!made) return [];
+  return [
+    { mime: 'text/html', data: made.html },
+    { mime: 'text/plain', data: made.text },
+  ];
+}
+
+function describe(o: NotebookFileOutput): { text: string; html: string } | undefined {
+  try {
+    switch (o.mime) {
+      case TOKENMAP_MIME: {
+        const tm = o.data as TokenMap & { imageDataUri?: string };
+        return { text: tokenMapText(tm), html: img(tm.imageDataUri) + wordGridHtml(tm) };
+      }
+      case COMPARE_MIME: {
+        const p = o.data as ComparePayload;
+        const head = `compare ${p.image}: ${p.result.a.adapter} vs ${p.result.b.adapter}, top word agreement ${pct(p.result.agreement)}`;
+        return {
+          text: `${head}\n\n${tokenMapText(p.result.a)}\n\n${tokenMapText(p.result.b)}`,
+          html: `<p>${esc(head)}</p>${img(p.imageDataUri)}${wordGridHtml(p.result.a)}${wordGridHtml(p.result.b)}`,
+        };
+      }
+      case LABELS_MIME: {
+        const p = o.data as LabelsPayload;
+        const { rows, cols } = p.result.grid;
+        const grid = gridOf(rows, cols, (r, c) => p.result.patches.find((x) => x.row === r && x.col === c)?.sampled ?? '–');
+        const head = `SEA labels of ${p.image} (${p.result.pack}, ${rows}×${cols}, sampled label per patch)`;
+        return { text: `${head}\n${textGrid(grid)}`, html: `<p>${esc(head)}</p>${img(p.imageDataUri)}${htmlGrid(grid)}` };
+      }
+      case WORDS_NEAR_MIME: {
+        const p = o.data as WordsNearPayload;
+        const { rows, cols } = p.map.grid;
+        const grid = gridOf(rows, cols, (r, c) => (p.map.values[r * cols + c] ?? NaN).toFixed(2));
+        const head = `cosine of every visual token of ${p.tokenMap.image} to "${p.word}"`;
+        return { text: `${head}\n${textGrid(grid)}`, html: `<p>${esc(head)}</p>${img(p.imageDataUri)}${htmlGrid(grid)}` };
+      }
+      case NEIGHBORS_MIME: {
+        const p = o.data as NeighborsPayload;
+        const lines = p.hits.map((h) => `${h.image}  row ${h.row} col ${h.col}  ${h.score.toFixed(3)}`);
+        const head = `patches nearest to "${p.word}" in ${p.folder}`;
+        const rows = p.hits.map((h) => `<tr><td>${esc(h.image)}</td><td>${h.row}</td><td>${h.col}</td><td>${h.score.toFixed(3)}</td></tr>`).join('');
+        return { text: [head, ...lines].join('\n'), html: `<p>${esc(head)}</p><table><tr><th>image</th><th>row</th><th>col</th><th>cosine</th></tr>${rows}</table>` };
+      }
+      case METRICS_MIME: {
+        const p = o.data as MetricsPayload;
+        const rows = metricsRows(p);
+        return {
+          text: [`metrics of ${p.folder} (${p.result.pack}, adapter ${p.result.adapter})`, ...rows.map(([k, v]) => `${k}: ${v}`)].join('\n'),
+          html: `<table>${rows.map(([k, v]) => `<tr><th>${esc(k)}</th><td>${esc(v)}</td></tr>`).join('')}</table>`,
+        };
+      }
+    }
+  } catch {
+    return undefined; // a payload of the wrong shape gets no fallback rather than a failed load
+  }
+  return undefined;
+}
+
+/** The metrics as (name, formatted value) rows; shared with the renderer's table. */
+export function metricsRows(p: MetricsPayload): [string, string][] {
+  const r = p.result;
+  return [
+    ['images', String(r.images)],
+    ['images with truth', String(r.imagesWithTruth)],
+    ['patch-word accuracy (top-1)', pctOrNa(r.patchWordAccuracy)],
+    ['patch-word accuracy (top-5)', pctOrNa(r.top5Accuracy)],
+    ['agreement with SEA labels', pctOrNa(r.labelAgreement)],
+    ['modality gap D (Eq. 5)', r.gapD.toFixed(4)],
+    ['TACS (K = 10)', r.tacs === null ? 'n/a (no captions)' : r.tacs.toFixed(4)],
+  ];
+}
+
+function tokenMapText(tm: TokenMap): string {
+  const { rows, cols } = tm.grid;
+  const grid = gridOf(rows, cols, (r, c) => tm.patches[r * cols + c]?.words[0]?.word ?? '–');
+  return `${tm.image} — ${tm.pack}/${tm.adapter} on ${tm.device}, ${rows}×${cols} visual tokens, top word per patch:\n${textGrid(grid)}`;
+}
+
+function wordGridHtml(tm: TokenMap): string {
+  const { rows, cols } = tm.grid;
+  const grid = gridOf(rows, cols, (r, c) => tm.patches[r * cols + c]?.words[0]?.word ?? '–');
+  return `<p>${esc(`${tm.pack}/${tm.adapter}: top word per patch`)}</p>${htmlGrid(grid)}`;
+}
+
+function gridOf(rows: number, cols: number, cell: (r: number, c: number) => string): string[][] {
+  return Array.from({ length: rows }, (_, r) => Array.from({ length: cols }, (_, c) => cell(r, c)));
+}
+
+function textGrid(grid: string[][]): string {
+  const width = Math.max(1, ...grid.flat().map((s) => s.length));
+  return grid.map((row) => row.map((s) => s.padEnd(width)).join(' ').trimEnd()).join('\n');
+}
+
+function htmlGrid(grid: string[][]): string {
+  return `<table>${grid.map((row) => `<tr>${row.map((s) => `<td>${esc(s)}</td>`).join('')}</tr>`).join('')}</table>`;
+}
+
+function img(uri: string | undefined): string {
+  return uri && /^data:image\/(png|jpeg|gif|webp);base64,[A-Za-z0-9+/=]+$/.test(uri) ? `<img src="${uri}" style="max-width:320px" alt="">` : '';
+}
+
+function pct(x: number): string {
+  return `${(x * 100).toFixed(1)} %`;
+}
+
+function pctOrNa(x: number | null): string {
+  return x === null ? 'n/a' : pct(x);
+}
+
+export function esc(s: string): string {
+  return s.replace(/[&<>"']/g, (ch) => `&#${ch.charCodeAt(0)};`);
+}

@@ -1,0 +1,43 @@
+// `sea-lens notebook run`: read a .sealens file, run every code cell with the engine, write the outputs
+// back (in place, or to --out) and optionally a self-contained HTML report. A broken notebook file is
+// refused before anything runs, and never overwritten.
+
+import { readFile, writeFile, rename } from 'node:fs/promises';
+import { basename, dirname, resolve } from 'node:path';
+import { formatNotebook, parseNotebook } from './notebookFile';
+import { htmlReport } from './htmlReport';
+import { runNotebook, type CellSummary, type NotebookRunSummary } from './runNotebook';
+import type { NotebookEngine } from './runCell';
+
+export interface RunNotebookFileOptions {
+  engine: NotebookEngine;
+  /** Absolute pack folder used unless a cell says `pack <dir>`. */
+  pack: string;
+  /** Where to write the executed notebook (default: the input file). */
+  out?: string;
+  /** Where to write the HTML report (default: none). */
+  html?: string;
+  /** Text of the renderer bundle to inline in the report (see htmlReport). */
+  rendererScript?: string;
+  signal?: AbortSignal;
+  onCell?: (s: CellSummary) => void;
+}
+
+export async function runNotebookFile(file: string, opts: RunNotebookFileOptions): Promise<NotebookRunSummary> {
+  const abs = resolve(file);
+  const text = await readFile(abs, 'utf8').catch((err: NodeJS.ErrnoException) => {
+    throw new Error(`cannot read ${file}: ${err.code === 'ENOENT' ? 'no such file' : err.message}`);
+  });
+  const doc = parseNotebook(text, file);
+  const { doc: executed, summary } = await runNotebook(doc, { engine: opts.engine, pack: opts.pack, baseDir: dirname(abs), signal: opts.signal }, opts.onCell);
+  await writeAtomic(resolve(opts.out ?? abs), formatNotebook(executed));
+  if (opts.html) await writeAtomic(resolve(opts.html), htmlReport(executed, { title: basename(file), rendererScript: opts.rendererScript }));
+  return summary;
+}
+
+/** Write to a temporary file beside the target and rename, so an interrupted run never leaves half a file. */
+async function writeAtomic(target: string, text: string): Promise<void> {
+  const tmp = `${target}.${process.pid}.tmp`;
+  await writeFile(tmp, text, 'utf8');
+  await rename(tmp, target);
+}
