@@ -1,7 +1,8 @@
 // npm run bench: cold and warm explain latency per available execution provider, on the demo pack (when
 // present), a tiny fixture pack and a real-size pack with random weights (ViT-B/16 at 224 px, adapter
 // 768→896→896, 151,936×896 vocabulary), each next to a PyTorch eager run of the same pipeline
-// (encoder → adapter → cosine top-k) timed in the same run. Options: --json FILE, --no-realsize, --reps N.
+// (encoder → adapter → cosine top-k) timed in the same run.
+// Options: --json FILE, --no-realsize, --reps N, --only demo|fixture|realsize.
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
@@ -99,7 +100,11 @@ async function main() {
   const demo = path.join(ROOT, 'media', 'demo-pack');
   const sample = path.join(TMP, 'sample.png');
   await sharp({ create: { width: 320, height: 240, channels: 3, background: '#7a5' } }).png().toFile(sample);
-  if (existsSync(path.join(demo, 'manifest.json'))) {
+  const only = opt('--only');
+  const want = (what: string) => !only || only === what;
+  if (!want('demo')) {
+    /* skipped by --only */
+  } else if (existsSync(path.join(demo, 'manifest.json'))) {
     const samples = path.join(ROOT, 'media', 'samples');
     const img = existsSync(samples) ? (await import('../src/engine/engine')).listImages(samples).then((l) => l[0] ?? sample) : Promise.resolve(sample);
     rows.push(...(await benchPack('demo pack', demo, await img, reps)));
@@ -107,9 +112,11 @@ async function main() {
     console.error('bench: media/demo-pack is not there yet; skipping it');
   }
   const fx = fixturePacks();
-  if (fx.dir) rows.push(...(await benchPack('fixture clip (tiny)', path.join(fx.dir, 'clip'), sample, reps)));
+  if (!want('fixture')) {
+    /* skipped by --only */
+  } else if (fx.dir) rows.push(...(await benchPack('fixture clip (tiny)', path.join(fx.dir, 'clip'), sample, reps)));
   else console.error(`bench: ${fx.skip}`);
-  if (!flag('--no-realsize') && !fx.skip) {
+  if (!flag('--no-realsize') && !fx.skip && want('realsize')) {
     console.error('bench: building/using the real-size pack (.test-artifacts/realsize-pack)…');
     rows.push(...(await benchPack('real-size ViT-B/16 + 151,936 vocab', buildRealsizePack(), sample, Math.min(reps, 5))));
   }

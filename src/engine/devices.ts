@@ -1,5 +1,7 @@
 // Device choice → onnxruntime execution providers. One frozen table (the habit of transformers.js'
 // backends/onnx.js); `auto` tries every device in order and falls back to the CPU with a one-line reason.
+import { existsSync } from 'node:fs';
+import path from 'node:path';
 import * as ort from 'onnxruntime-node';
 import { DEVICE_CHOICES, type Device, type DeviceChoice } from '../shared/tokenMap';
 import { badInput } from './engineError';
@@ -29,9 +31,25 @@ export interface DeviceResult<T> {
   reason?: string;
 }
 
+/**
+ * The CUDA provider is a separate download (ONNXRUNTIME_NODE_INSTALL=cuda12). Checking for its library first
+ * gives a clear reason and keeps onnxruntime from logging a load failure on every `auto` start.
+ */
+export function cudaProviderMissing(): string | undefined {
+  try {
+    const dir = path.join(path.dirname(require.resolve('onnxruntime-node')), '..', 'bin', 'napi-v6', process.platform, process.arch);
+    const lib = process.platform === 'win32' ? 'onnxruntime_providers_cuda.dll' : 'libonnxruntime_providers_cuda.so';
+    return existsSync(path.join(dir, lib)) ? undefined : 'CUDA provider not installed (reinstall onnxruntime-node with ONNXRUNTIME_NODE_INSTALL=cuda12)';
+  } catch {
+    return undefined; // cannot tell: let onnxruntime try
+  }
+}
+
 /** Runs `create` on the requested device, or on each device of AUTO_ORDER until one works. */
 export async function withDevice<T>(choice: DeviceChoice, create: (device: Device) => Promise<T>): Promise<DeviceResult<T>> {
   if (choice !== 'auto') {
+    const missing = choice === 'cuda' ? cudaProviderMissing() : undefined;
+    if (missing) throw badInput(`device "cuda" is not usable here: ${missing}. Choose another device (${DEVICE_CHOICES.join(', ')}); "auto" falls back to the CPU`);
     try {
       return { device: choice, value: await create(choice) };
     } catch (e) {
@@ -40,6 +58,11 @@ export async function withDevice<T>(choice: DeviceChoice, create: (device: Devic
   }
   const reasons: string[] = [];
   for (const device of AUTO_ORDER) {
+    const missing = device === 'cuda' ? cudaProviderMissing() : undefined;
+    if (missing) {
+      reasons.push(`cuda: ${missing}`);
+      continue;
+    }
     try {
       const value = await create(device);
       return { device, value, reason: reasons.length ? reasons.join('; ') : undefined };

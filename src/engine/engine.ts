@@ -116,7 +116,7 @@ export class Engine {
   labels(p: LabelsParams, signal?: AbortSignal): Promise<LabelsResult> {
     return this.schedule(undefined, signal, async () => {
       const pack = await this.getPack(p.pack, parseDeviceChoice(p.device));
-      const enc = await encodeImage(pack, p.image);
+      const enc = await encodeImage(pack, p.image, true);
       const { sign, patches } = patchLabels(pack, enc.patchEmbeds, p.seed ?? 0);
       return { image: p.image, pack: pack.manifest.name, grid: pack.grid, sign, patches };
     });
@@ -169,7 +169,7 @@ export class Engine {
       for (const [i, image] of images.entries()) {
         check();
         this.events.progress?.({ message: `metrics: ${path.basename(image)}`, fraction: i / images.length });
-        const enc = await encodeImage(pack, image);
+        const enc = await encodeImage(pack, image, true);
         const { map, projected } = await explainEncoded(pack, enc, image, adapter.name, index, 5);
         const stem = image.replace(IMAGE_EXTENSIONS, '');
         const truth = await readTruth(`${stem}.truth.json`, pack.grid);

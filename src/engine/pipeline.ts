@@ -20,13 +20,15 @@ export interface EncodedImage {
 const now = () => performance.now();
 const ms = (t: number) => Math.round(t * 100) / 100;
 
-export async function encodeImage(pack: LoadedPack, image: string): Promise<EncodedImage> {
+/** `withPatchEmbeds`: also fetch the joint-space patch embeddings (labels, metrics); explain does not need them. */
+export async function encodeImage(pack: LoadedPack, image: string, withPatchEmbeds = false): Promise<EncodedImage> {
   const t0 = now();
   const pre = await preprocessImage(image, pack.preprocessor);
   const t1 = now();
   const enc = pack.encoder;
   const feeds = { [enc.input]: new ort.Tensor('float32', pre.pixels, [1, 3, pre.height, pre.width]) };
-  const fetches = [enc.read.name, ...(enc.patchEmbedsOutput && enc.session.outputNames.includes(enc.patchEmbedsOutput) ? [enc.patchEmbedsOutput] : [])];
+  const wantPe = withPatchEmbeds && enc.patchEmbedsOutput && enc.session.outputNames.includes(enc.patchEmbedsOutput);
+  const fetches = [enc.read.name, ...(wantPe ? [enc.patchEmbedsOutput as string] : [])];
   const out = await enc.session.run(feeds, fetches);
   const t2 = now();
   const P = pack.grid.rows * pack.grid.cols;

@@ -11,6 +11,7 @@ import { ExplainView } from './explainView';
 import { ImagePreviews } from './imagePreviews';
 import { registerCommands } from './commands';
 import { registerNotebook } from './notebook/registerNotebook';
+import { registerTraining } from './training/registerTraining';
 
 export function activate(context: vscode.ExtensionContext): void {
   const log = vscode.window.createOutputChannel('SEA Lens', { log: true });
@@ -33,6 +34,7 @@ export function activate(context: vscode.ExtensionContext): void {
     vscode.workspace.onDidGrantWorkspaceTrust(() => statusBar.render()),
   );
   registerNotebook(context, engine);
+  registerTraining(context, engine);
   log.info(`SEA Lens ${context.extension.packageJSON.version} activated (workspace ${vscode.workspace.isTrusted ? 'trusted' : 'untrusted'})`);
 }
 

@@ -122,10 +122,26 @@ function assert(cond: unknown, message: string): asserts cond {
 async function openContextMenu(page: Page, fileName: string, item: string): Promise<void> {
   const row = page.locator('.explorer-folders-view .monaco-list-row', { hasText: fileName }).first();
   await row.waitFor({ timeout: 30_000 });
-  await row.click({ button: 'right' });
   const action = page.locator('.context-view .action-label', { hasText: item }).first();
-  await action.waitFor({ timeout: 10_000 });
-  await action.click();
+  // The workbench shows the Explorer before the extension host has scanned the installed extensions;
+  // their menu items appear a few seconds later, so reopen the menu until the item is there.
+  const end = Date.now() + 60_000;
+  for (;;) {
+    await row.click({ button: 'right' });
+    try {
+      await action.waitFor({ timeout: 3000 });
+      break;
+    } catch (e) {
+      await page.keyboard.press('Escape');
+      if (Date.now() > end) throw new Error(`the Explorer context menu of ${fileName} has no "${item}" after 60 s`, { cause: e });
+      await page.waitForTimeout(1000);
+    }
+  }
+  // VS Code's menus act on the highlighted item; hover to highlight, Enter to run (a synthetic click on
+  // the label is sometimes swallowed while the menu is still animating in).
+  await action.hover();
+  await page.keyboard.press('Enter');
+  await page.locator('.context-view .monaco-menu').waitFor({ state: 'detached', timeout: 5000 }).catch(() => page.keyboard.press('Escape'));
 }
 
 function webviewFrame(page: Page, index: number): FrameLocator {

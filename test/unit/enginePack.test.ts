@@ -78,7 +78,7 @@ describe('model packs', { skip: fx.skip }, () => {
   it('CLIP layout: stacked hidden_states, hiddenStateIndex -2, CLS dropped — equals slicing the raw output', async () => {
     const pack = await load('clip');
     assert.deepEqual(pack.encoder.read, { kind: 'stacked', name: 'hidden_states', layer: 1 });
-    const enc = await encodeImage(pack, IMG);
+    const enc = await encodeImage(pack, IMG, true);
     const raw = await pack.encoder.session.run({ pixel_values: new ort.Tensor('float32', enc.pre.pixels, [1, 3, 32, 32]) });
     const hs = raw.hidden_states;
     const [, , T, D] = hs.dims.map(Number);

@@ -32,8 +32,8 @@ def resolve_device(name: str) -> torch.device:
 
 def load_sources(cfg, device):
     if cfg.llm or cfg.label_model:
-        from .hf_sources import from_hf
-        return from_hf(cfg, device)
+        raise ConfigError("llm/labelModel: Hugging Face models are not supported by this version of the trainer; "
+                          "remove these keys to train against the pack's own encoder and decoder")
     from .sources import from_pack
     return from_pack(cfg.resolve(cfg.pack), device)
 

@@ -3,5 +3,6 @@ import type { CliCommand } from '../command';
 import { demoCommand } from './demo';
 import { explainCommand } from './explain';
 import { notebookCommand } from './notebook';
+import { trainCommand } from './train';
 
-export const COMMANDS: CliCommand[] = [explainCommand, demoCommand, notebookCommand];
+export const COMMANDS: CliCommand[] = [explainCommand, demoCommand, notebookCommand, trainCommand];

@@ -1,0 +1,104 @@
+// sea-lens train: fine-tunes an adapter with SEA from a run config, through the same launcher the
+// extension uses; prints progress and the before/after table; exit 0 when the adapter was exported.
+
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import { EXIT, type CliCommand } from '../command';
+import { launchTraining } from '../../training/launcher';
+import { findPython, pythonCandidates, trainerPythonPath } from '../../training/pythonInterpreter';
+import { RunConfigError } from '../../training/runConfig';
+import type { Metrics, ProgressEvent } from '../../shared/trainingProtocol';
+
+const fmt = (v: number | null | undefined, d = 3): string => (typeof v === 'number' ? v.toFixed(d) : '–');
+
+export function progressLine(e: ProgressEvent): string | undefined {
+  switch (e.event) {
+    case 'start':
+      return `training: ${e.totalSteps} steps, ${e.trainImages} images (+${e.validationImages} validation, ${e.skippedImages} skipped), device ${e.device}, ${e.worldSize} process(es)${e.resumedFrom ? `, resumed from step ${e.resumedFrom}` : ''}`;
+    case 'step':
+      return `step ${e.step}/${e.totalSteps}  loss ${fmt(e.loss, 4)}  L_g ${fmt(e.lossG, 4)}  L_a ${fmt(e.lossA, 4)}  τ ${fmt(e.tau, 4)}  lr ${e.lr.toExponential(2)}  ${fmt(e.pairsPerSecond, 1)} pairs/s`;
+    case 'validation':
+      return e.agreement === null ? undefined : `validation label agreement ${(e.agreement * 100).toFixed(1)} % (step ${e.step})`;
+    case 'warning':
+      return `warning: ${e.message}`;
+    case 'phase':
+      return `${e.phase}: ${e.message}`;
+    case 'cancelled':
+      return `cancelled at step ${e.step}; checkpoint ${e.checkpoint} (run again to resume)`;
+    case 'error':
+      return `error: ${e.message}`;
+    default:
+      return undefined;
+  }
+}
+
+export function metricsTable(before: Metrics, after: Metrics): string {
+  const rows: [string, keyof Metrics, number][] = [['patch-word accuracy', 'patchWordAccuracy', 3], ['CLIP-label agreement', 'labelAgreement', 3], ['modality gap D', 'modalityGap', 3], ['TACS', 'tacs', 3]];
+  return ['metric'.padEnd(22) + 'before'.padStart(9) + 'after'.padStart(9), ...rows.map(([n, k, d]) => n.padEnd(22) + fmt(before[k] as number, d).padStart(9) + fmt(after[k] as number, d).padStart(9))].join('\n');
+}
+
+export const trainCommand: CliCommand = {
+  name: 'train',
+  summary: 'fine-tune an adapter with SEA from a run config (needs Python with PyTorch)',
+  help: `Usage: sea-lens train --config FILE [--out DIR] [--run-dir DIR] [--python EXE] [--nproc-per-node N] [--threads N]
+
+Runs the SEA fine-tuning described by FILE (docs/training.md; example: media/examples/train-quick.json).
+Progress is printed as it happens. On success the adapter lands in DIR (default RUN/out) as
+adapter.safetensors (LLaVA keys model.mm_projector.{0,2}.{weight,bias}) and adapter.onnx, a pack overlay
+with the new adapter is written to RUN/pack, and a before/after table is printed.
+  --run-dir DIR   run folder (checkpoints, progress.jsonl, summary.json); default .sealens/runs/<config name>.
+                  Running again into the same folder resumes from its last checkpoint.
+  --python EXE    interpreter (default: $SEALENS_PYTHON, else python3/python); needs torch ≥ 1.13 and onnx.
+Exit codes: 0 done, 1 failed, 2 bad input, 3 disk full, 4 cancelled (Ctrl+C writes a checkpoint).`,
+  async run(argv, ctx) {
+    let values;
+    try {
+      ({ values } = parseArgs({ args: argv, options: { config: { type: 'string' }, out: { type: 'string' }, 'run-dir': { type: 'string' }, python: { type: 'string' }, 'nproc-per-node': { type: 'string' }, threads: { type: 'string' } } }));
+    } catch (e) {
+      ctx.stderr(`sea-lens train: ${(e as Error).message}\n`);
+      return EXIT.usage;
+    }
+    if (!values.config) {
+      ctx.stderr('sea-lens train: --config FILE is required (see sea-lens train --help)\n');
+      return EXIT.usage;
+    }
+    const configFile = path.resolve(values.config);
+    const nproc = values['nproc-per-node'] ? parseInt(values['nproc-per-node'], 10) : 1;
+    if (!Number.isInteger(nproc) || nproc < 1) {
+      ctx.stderr(`sea-lens train: --nproc-per-node must be an integer ≥ 1 (got ${values['nproc-per-node']})\n`);
+      return EXIT.usage;
+    }
+    const runDir = path.resolve(values['run-dir'] ?? path.join('.sealens', 'runs', path.basename(configFile, '.json')));
+    try {
+      const py = await findPython(pythonCandidates(values.python ?? process.env.SEALENS_PYTHON));
+      ctx.stdout(`python ${py.executable} (torch ${py.torch}${py.cuda ? ', CUDA' : ''}); run folder ${runDir}\n`);
+      const run = launchTraining({
+        python: py.executable, pythonPath: trainerPythonPath(ctx.installDir), configFile, runDir,
+        outDir: values.out ? path.resolve(values.out) : undefined, nprocPerNode: nproc,
+        threads: values.threads ? parseInt(values.threads, 10) : undefined,
+        onEvent: (e) => {
+          const line = progressLine(e);
+          if (line) ctx.stdout(line + '\n');
+        },
+        onLog: (l) => ctx.stderr(l + '\n'),
+      });
+      const onSigint = (): void => run.cancel();
+      process.on('SIGINT', onSigint);
+      const r = await run.done.finally(() => process.off('SIGINT', onSigint));
+      if (r.outcome === 'finished' && r.summary) {
+        const s = r.summary;
+        ctx.stdout(`\n${metricsTable(s.evaluation.before, s.evaluation.after)}\n(${s.evaluation.evaluatedOn}; start: ${s.evaluation.startAdapter})\n\n`);
+        ctx.stdout(`throughput ${s.pairsPerSecond} patch–label pairs/s, ${s.trainSeconds} s training, ${s.wallSeconds} s total\n`);
+        ctx.stdout(`adapter: ${s.exported.safetensors}\n        ${s.exported.onnx}\npack overlay: ${s.pack} (adapter "${s.adapter}")\n`);
+        return EXIT.ok;
+      }
+      if (r.outcome === 'cancelled') return 4;
+      ctx.stderr(`sea-lens train: ${r.error}\n`);
+      return r.exitCode === 2 ? EXIT.usage : r.exitCode === 3 ? 3 : EXIT.failed;
+    } catch (e) {
+      ctx.stderr(`sea-lens train: ${(e as Error).message}\n`);
+      return e instanceof RunConfigError ? EXIT.usage : EXIT.failed;
+    }
+  },
+};
+

@@ -1,0 +1,232 @@
+// SEA fine-tuning from the command palette: "Train SEA Adapter…" (guided picks → .sealens/runs/<id>/
+// config.json → trainer), "Rerun Training…", resume, cancel, the runs tree, the run view with live charts,
+// a cancellable progress notification, the log channel, and before/after "Compare adapters" at the end.
+
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import * as path from 'node:path';
+import * as vscode from 'vscode';
+import type { EngineRequester, ViewDeps } from '../lensView';
+import { ImagePreviews } from '../imagePreviews';
+import { launchTraining, type TrainingProcess } from '../../training/launcher';
+import { trainerPythonPath } from '../../training/pythonInterpreter';
+import { readRunConfig, resolveConfigPath } from '../../training/runConfig';
+import { createRun, listRuns, readEvents, runInfo, type RunInfo } from '../../training/runFolder';
+import type { FromRunView, ProgressEvent, RunConfig } from '../../shared/trainingProtocol';
+import { resolveTrainingPython } from './trainingPython';
+import { RunItem, RunsTree } from './runsTree';
+import { RunView, RUN_VIEW_TYPE } from './runView';
+import { openRunCompare } from './runCompare';
+import { askRunConfig } from './trainingWizard';
+
+interface Active { proc: TrainingProcess; dir: string }
+
+export function registerTraining(context: vscode.ExtensionContext, engine?: EngineRequester): void {
+  const log = vscode.window.createOutputChannel('SEA Lens Training', { log: true });
+  const root = (): string | undefined => vscode.workspace.workspaceFolders?.[0]?.uri.fsPath;
+  const tree = new RunsTree(root);
+  const active = new Map<string, Active>();
+  const views = new Map<string, RunView>();
+  const deps: ViewDeps | undefined = engine ? { extensionUri: context.extensionUri, engine, log, previews: new ImagePreviews(context.globalStorageUri) } : undefined;
+
+  const needTrust = (): boolean => {
+    if (vscode.workspace.isTrusted) return true;
+    void vscode.window.showErrorMessage(vscode.l10n.t('Training runs Python on files of this workspace; SEA Lens only does that in a trusted workspace. Trust it via "Workspaces: Manage Workspace Trust".'));
+    return false;
+  };
+
+  const openView = (run: RunInfo): RunView => {
+    const existing = views.get(run.dir);
+    if (existing) {
+      existing.panel.reveal();
+      return existing;
+    }
+    const panel = vscode.window.createWebviewPanel(RUN_VIEW_TYPE, vscode.l10n.t('Training: {0}', run.id), vscode.ViewColumn.Active, { enableScripts: true, retainContextWhenHidden: true });
+    const view = new RunView(panel, context.extensionUri, { runId: run.id, status: run.status, config: safeConfig(run.dir), events: readEvents(run.dir) }, (m) => onViewMessage(run.dir, m), log);
+    views.set(run.dir, view);
+    panel.onDidDispose(() => {
+      views.delete(run.dir);
+      view.dispose();
+    });
+    return view;
+  };
+
+  const onViewMessage = (dir: string, m: FromRunView): void => {
+    if (m.kind === 'cancel') active.get(dir)?.proc.cancel();
+    else if (m.kind === 'resume') void start(dir);
+    else if (m.kind === 'compare') compare(runInfo(dir));
+    else if (m.kind === 'showLog') log.show();
+  };
+
+  const compare = (run: RunInfo): void => {
+    const s = run.summary;
+    if (!s) {
+      void vscode.window.showWarningMessage(vscode.l10n.t('Run {0} has not finished; there is nothing to compare yet.', run.id));
+      return;
+    }
+    if (!deps) {
+      void vscode.window.showWarningMessage(vscode.l10n.t('Comparing needs the SEA Lens engine, which is not available in this window.'));
+      return;
+    }
+    const image = firstImage(run.dir);
+    if (!image) {
+      void vscode.window.showWarningMessage(vscode.l10n.t('No image of the dataset of run {0} is readable to compare on.', run.id));
+      return;
+    }
+    openRunCompare(deps, vscode.Uri.file(image), s.pack, s.adapter, s.baseAdapter);
+  };
+
+  const start = async (dir: string): Promise<void> => {
+    if (!needTrust()) return;
+    if (active.has(dir)) {
+      void vscode.window.showWarningMessage(vscode.l10n.t('Run {0} is already running.', path.basename(dir)));
+      return;
+    }
+    let proc: TrainingProcess;
+    let progressHook: ((e: ProgressEvent) => void) | undefined;
+    try {
+      const py = await resolveTrainingPython();
+      log.info(`python ${py.executable}: Python ${py.python}, torch ${py.torch}${py.cuda ? ' (CUDA)' : ''}, onnx ${py.onnx}`);
+      const view = openView(runInfo(dir));
+      const collected: ProgressEvent[] = [];
+      let flush: NodeJS.Timeout | undefined;
+      proc = launchTraining({
+        python: py.executable, pythonPath: trainerPythonPath(context.extensionUri.fsPath), configFile: path.join(dir, 'config.json'), runDir: dir,
+        onEvent: (e) => {
+          collected.push(e);
+          // batch UI updates: at most ~5 per second however fast the steps are
+          flush ??= setTimeout(() => {
+            flush = undefined;
+            views.get(dir)?.push(collected.splice(0), 'running');
+          }, 200);
+          progressHook?.(e);
+          if (e.event === 'warning') log.warn(e.message);
+          else if (e.event === 'error') log.error(e.message);
+          else if (e.event !== 'step') log.info(JSON.stringify(e));
+        },
+        onLog: (l) => log.info(l),
+      });
+      view.reset({ runId: path.basename(dir), status: 'running', config: safeConfig(dir), events: readEvents(dir) });
+    } catch (e) {
+      log.error((e as Error).message);
+      void vscode.window.showErrorMessage((e as Error).message);
+      return;
+    }
+    active.set(dir, { proc, dir });
+    tree.refresh();
+    const result = await vscode.window.withProgress(
+      { location: vscode.ProgressLocation.Notification, title: vscode.l10n.t('SEA Lens: training {0}', path.basename(dir)), cancellable: true },
+      async (progress, token) => {
+        token.onCancellationRequested(() => proc.cancel());
+        let done = 0;
+        progressHook = (e): void => {
+          if (e.event === 'start') {
+            done = e.resumedFrom ? (100 * e.resumedFrom) / e.totalSteps : 0;
+            progress.report({ increment: done, message: vscode.l10n.t('{0} steps', e.totalSteps) });
+          } else if (e.event === 'step') {
+            const pct = (100 * e.step) / e.totalSteps;
+            progress.report({ increment: pct - done, message: vscode.l10n.t('step {0}/{1} · loss {2}', e.step, e.totalSteps, e.loss.toFixed(3)) });
+            done = pct;
+          } else if (e.event === 'phase') progress.report({ message: e.message });
+        };
+        return proc.done;
+      },
+    );
+    active.delete(dir);
+    tree.refresh();
+    views.get(dir)?.reset({ runId: path.basename(dir), status: runInfo(dir).status, config: safeConfig(dir), events: readEvents(dir) });
+    if (result.outcome === 'finished') {
+      const pick = await vscode.window.showInformationMessage(vscode.l10n.t('Training {0} finished: adapter exported to {1}.', path.basename(dir), result.summary?.exported.safetensors ?? ''), vscode.l10n.t('Compare Before/After'));
+      if (pick) compare(runInfo(dir));
+    } else if (result.outcome === 'cancelled') {
+      void vscode.window.showInformationMessage(vscode.l10n.t('Training {0} cancelled; a checkpoint was written. Resume it from the runs view.', path.basename(dir)));
+    } else {
+      void vscode.window.showErrorMessage(vscode.l10n.t('Training {0} failed: {1}', path.basename(dir), result.error ?? ''), vscode.l10n.t('Show Log')).then((p) => p && log.show());
+    }
+  };
+
+  const pickRun = async (arg: unknown, filter: (r: RunInfo) => boolean, title: string): Promise<RunInfo | undefined> => {
+    if (arg instanceof RunItem) return arg.run;
+    const r = root();
+    const runs = r ? listRuns(r).filter(filter) : [];
+    if (!runs.length) {
+      void vscode.window.showInformationMessage(vscode.l10n.t('No matching training runs in this workspace.'));
+      return undefined;
+    }
+    const p = await vscode.window.showQuickPick(runs.map((x) => ({ label: x.id, description: x.status, run: x })), { title });
+    return p?.run;
+  };
+
+  const watcher = vscode.workspace.createFileSystemWatcher('**/.sealens/runs/*/{summary.json,config.json}');
+  context.subscriptions.push(
+    log, watcher,
+    watcher.onDidCreate(() => tree.refresh()), watcher.onDidChange(() => tree.refresh()),
+    vscode.window.registerTreeDataProvider('seaLens.trainingRuns', tree),
+    vscode.commands.registerCommand('seaLens.trainAdapter', async () => {
+      const ws = root();
+      if (!ws) {
+        void vscode.window.showErrorMessage(vscode.l10n.t('Open a folder first: training runs are kept in its .sealens/runs folder.'));
+        return;
+      }
+      if (!needTrust()) return;
+      const cfg = await askRunConfig(context.extensionUri);
+      if (!cfg) return;
+      const { dir } = createRun(ws, cfg);
+      await start(dir);
+    }),
+    vscode.commands.registerCommand('seaLens.rerunTraining', async (arg?: unknown) => {
+      const ws = root();
+      const run = await pickRun(arg, () => true, vscode.l10n.t('Rerun which training (its config.json, possibly edited, in a new run folder)?'));
+      if (!run || !ws) return;
+      try {
+        const file = path.join(run.dir, 'config.json');
+        const cfg = readRunConfig(file);
+        const abs: RunConfig = { ...cfg, pack: resolveConfigPath(file, cfg.pack), dataset: resolveConfigPath(file, cfg.dataset) };
+        await start(createRun(ws, abs).dir);
+      } catch (e) {
+        void vscode.window.showErrorMessage((e as Error).message);
+      }
+    }),
+    vscode.commands.registerCommand('seaLens.resumeTraining', async (arg?: unknown) => {
+      const run = await pickRun(arg, (r) => r.status === 'cancelled' || r.status === 'interrupted' || r.status === 'failed', vscode.l10n.t('Resume which training run?'));
+      if (run) await start(run.dir);
+    }),
+    vscode.commands.registerCommand('seaLens.cancelTraining', async (arg?: unknown) => {
+      const run = await pickRun(arg, (r) => active.has(r.dir), vscode.l10n.t('Cancel which training run?'));
+      if (run) active.get(run.dir)?.proc.cancel();
+    }),
+    vscode.commands.registerCommand('seaLens.openTrainingRun', async (arg?: unknown) => {
+      const run = await pickRun(arg, () => true, vscode.l10n.t('Open which training run?'));
+      if (run) openView(run);
+    }),
+    vscode.commands.registerCommand('seaLens.compareTrainingRun', async (arg?: unknown) => {
+      const run = await pickRun(arg, (r) => r.status === 'finished', vscode.l10n.t('Compare which finished run?'));
+      if (run) compare(runInfo(run.dir));
+    }),
+    { dispose: () => { for (const a of active.values()) a.proc.cancel(); } },
+  );
+}
+
+function safeConfig(dir: string): RunConfig {
+  try {
+    return readRunConfig(path.join(dir, 'config.json'));
+  } catch {
+    return { formatVersion: 1, pack: '', dataset: '', outputName: '' };
+  }
+}
+
+/** An image of the run's dataset (a folder's first image, or a LLaVA list's first entry). */
+function firstImage(dir: string): string | undefined {
+  try {
+    const file = path.join(dir, 'config.json');
+    const ds = resolveConfigPath(file, readRunConfig(file).dataset);
+    if (statSync(ds).isDirectory()) {
+      const f = readdirSync(ds).sort().find((n) => /\.(png|jpe?g|webp|bmp|gif)$/i.test(n));
+      return f && path.join(ds, f);
+    }
+    const list = JSON.parse(readFileSync(ds, 'utf8')) as { image?: string }[];
+    const img = list.find((x) => typeof x.image === 'string')?.image;
+    return img && existsSync(path.resolve(path.dirname(ds), img)) ? path.resolve(path.dirname(ds), img) : undefined;
+  } catch {
+    return undefined;
+  }
+}

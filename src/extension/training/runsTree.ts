@@ -1,0 +1,44 @@
+// Tree of training runs in the workspace (running / finished / failed / cancelled / interrupted) with
+// their key numbers; refreshed by the run manager and by a file watcher on .sealens/runs.
+
+import * as path from 'node:path';
+import * as vscode from 'vscode';
+import { listRuns, type RunInfo } from '../../training/runFolder';
+
+const ICONS: Record<string, string> = { running: 'sync~spin', finished: 'pass', failed: 'error', cancelled: 'circle-slash', interrupted: 'debug-pause', new: 'circle-outline' };
+
+export class RunItem extends vscode.TreeItem {
+  constructor(readonly run: RunInfo) {
+    super(run.id, vscode.TreeItemCollapsibleState.None);
+    const s = run.summary;
+    const after = s?.evaluation.after;
+    this.description = s
+      ? vscode.l10n.t('finished · agreement {0} · {1} pairs/s', after?.labelAgreement !== undefined ? `${(after.labelAgreement * 100).toFixed(1)} %` : '–', s.pairsPerSecond)
+      : run.lastStep ? vscode.l10n.t('{0} · step {1}/{2} · loss {3}', run.status, run.lastStep.step, run.lastStep.totalSteps, run.lastStep.loss.toFixed(3)) : run.status;
+    this.tooltip = run.error ? `${run.dir}\n${run.error}` : run.dir;
+    this.iconPath = new vscode.ThemeIcon(ICONS[run.status] ?? 'circle-outline');
+    this.contextValue = `seaLensRun.${run.status}`;
+    this.command = { command: 'seaLens.openTrainingRun', title: vscode.l10n.t('Open Run'), arguments: [this] };
+    this.resourceUri = vscode.Uri.file(path.join(run.dir, 'config.json'));
+  }
+}
+
+export class RunsTree implements vscode.TreeDataProvider<RunItem> {
+  private readonly changed = new vscode.EventEmitter<void>();
+  readonly onDidChangeTreeData = this.changed.event;
+
+  constructor(private readonly root: () => string | undefined) {}
+
+  refresh(): void {
+    this.changed.fire();
+  }
+
+  getTreeItem(e: RunItem): vscode.TreeItem {
+    return e;
+  }
+
+  getChildren(): RunItem[] {
+    const r = this.root();
+    return r ? listRuns(r).map((x) => new RunItem(x)) : [];
+  }
+}

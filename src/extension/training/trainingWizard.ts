@@ -1,0 +1,91 @@
+// The guided quick picks of "Train SEA Adapter…": pack, dataset, starting adapter, λ, epochs, learning
+// rate, batch size, device, output name — each with a good default (LLaVA-1.5 recipe values, λ = 1) and
+// validated with the same rules as the config file.
+
+import { existsSync, readFileSync } from 'node:fs';
+import * as path from 'node:path';
+import * as vscode from 'vscode';
+import { embeddedPackDir } from '../settings';
+import { validateRunConfig } from '../../training/runConfig';
+import { RUN_CONFIG_DEFAULTS, TRAIN_DEVICES, type RunConfig, type TrainDevice } from '../../shared/trainingProtocol';
+
+async function pickFolderOrFile(title: string, folders: boolean, filters?: Record<string, string[]>): Promise<string | undefined> {
+  const r = await vscode.window.showOpenDialog({ title, canSelectFolders: folders, canSelectFiles: !folders, canSelectMany: false, filters, defaultUri: vscode.workspace.workspaceFolders?.[0]?.uri });
+  return r?.[0]?.fsPath;
+}
+
+async function askPack(extensionUri: vscode.Uri): Promise<string | undefined> {
+  const items: (vscode.QuickPickItem & { dir?: string })[] = [];
+  const demo = embeddedPackDir(extensionUri);
+  if (existsSync(path.join(demo, 'manifest.json'))) items.push({ label: vscode.l10n.t('$(package) Embedded demo pack'), description: demo, dir: demo });
+  const setting = vscode.workspace.getConfiguration('seaLens').get<string>('pack', '').trim();
+  const ws = vscode.workspace.workspaceFolders?.[0]?.uri.fsPath;
+  if (setting) items.push({ label: vscode.l10n.t('$(settings-gear) Pack from settings'), description: path.resolve(ws ?? '', setting), dir: path.resolve(ws ?? '', setting) });
+  items.push({ label: vscode.l10n.t('$(folder-opened) Choose a pack folder…') });
+  const p = await vscode.window.showQuickPick(items, { title: vscode.l10n.t('Train SEA Adapter (1/8): model pack') });
+  if (!p) return undefined;
+  return p.dir ?? pickFolderOrFile(vscode.l10n.t('Model pack folder (holds manifest.json)'), true);
+}
+
+async function askDataset(extensionUri: vscode.Uri): Promise<string | undefined> {
+  const samples = vscode.Uri.joinPath(extensionUri, 'media', 'samples').fsPath;
+  const items: (vscode.QuickPickItem & { id: string })[] = [];
+  if (existsSync(samples)) items.push({ label: vscode.l10n.t('$(file-media) Sample images'), description: samples, id: 'samples' });
+  items.push({ label: vscode.l10n.t('$(folder-opened) Image folder…'), detail: vscode.l10n.t('captions in NAME.txt beside each image (optional)'), id: 'folder' });
+  items.push({ label: vscode.l10n.t('$(json) LLaVA-style JSON list…'), detail: vscode.l10n.t('[{"image": …, "conversations" | "caption": …}]'), id: 'json' });
+  const p = await vscode.window.showQuickPick(items, { title: vscode.l10n.t('Train SEA Adapter (2/8): dataset') });
+  if (!p) return undefined;
+  if (p.id === 'samples') return samples;
+  return p.id === 'folder' ? pickFolderOrFile(vscode.l10n.t('Folder of training images'), true) : pickFolderOrFile(vscode.l10n.t('LLaVA-style JSON list'), false, { JSON: ['json'] });
+}
+
+function adapterNames(pack: string): string[] {
+  try {
+    const m = JSON.parse(readFileSync(path.join(pack, 'manifest.json'), 'utf8')) as { adapters?: { name?: unknown }[] };
+    return (m.adapters ?? []).map((a) => a.name).filter((n): n is string => typeof n === 'string');
+  } catch {
+    return [];
+  }
+}
+
+async function askNumber(step: string, key: keyof RunConfig, value: number, prompt: string): Promise<number | undefined> {
+  const v = await vscode.window.showInputBox({
+    title: step, prompt, value: String(value),
+    validateInput: (s) => {
+      try {
+        validateRunConfig({ formatVersion: 1, pack: 'p', dataset: 'd', outputName: 'o', [key]: Number(s) }, 'input');
+        return s.trim() ? undefined : prompt;
+      } catch (e) {
+        return (e as Error).message.replace(/^input: /, '');
+      }
+    },
+  });
+  return v === undefined ? undefined : Number(v);
+}
+
+export async function askRunConfig(extensionUri: vscode.Uri): Promise<RunConfig | undefined> {
+  const pack = await askPack(extensionUri);
+  if (!pack) return undefined;
+  const dataset = await askDataset(extensionUri);
+  if (!dataset) return undefined;
+  const names = adapterNames(pack);
+  const fresh = vscode.l10n.t('$(add) Fresh adapter (random init)');
+  const start = await vscode.window.showQuickPick([...names, fresh], { title: vscode.l10n.t('Train SEA Adapter (3/8): start from') });
+  if (!start) return undefined;
+  const lambda = await askNumber(vscode.l10n.t('Train SEA Adapter (4/8): λ'), 'lambda', RUN_CONFIG_DEFAULTS.lambda, vscode.l10n.t('Weight of the SEA alignment loss: L = L_g + λ·L_a (0 = caption loss only)'));
+  if (lambda === undefined) return undefined;
+  const epochs = await askNumber(vscode.l10n.t('Train SEA Adapter (5/8): epochs'), 'epochs', 3, vscode.l10n.t('Passes over the training images'));
+  if (epochs === undefined) return undefined;
+  const learningRate = await askNumber(vscode.l10n.t('Train SEA Adapter (6/8): learning rate'), 'learningRate', RUN_CONFIG_DEFAULTS.learningRate, vscode.l10n.t('Peak AdamW learning rate (cosine schedule, 3 % warm-up)'));
+  if (learningRate === undefined) return undefined;
+  const batchSize = await askNumber(vscode.l10n.t('Train SEA Adapter (7/8): batch size'), 'batchSize', 4, vscode.l10n.t('Images per step (global batch)'));
+  if (batchSize === undefined) return undefined;
+  const device = await vscode.window.showQuickPick([...TRAIN_DEVICES], { title: vscode.l10n.t('Train SEA Adapter (8/8): device') });
+  if (!device) return undefined;
+  const outputName = await vscode.window.showInputBox({
+    title: vscode.l10n.t('Name of the trained adapter'), value: `sea-${start === fresh ? 'fresh' : start}`,
+    validateInput: (s) => (/^[A-Za-z0-9_-][A-Za-z0-9._-]*$/.test(s) ? undefined : vscode.l10n.t("Letters, digits, '-', '_' or '.' only")),
+  });
+  if (!outputName) return undefined;
+  return { formatVersion: 1, pack, dataset, outputName, startAdapter: start === fresh ? null : start, lambda, epochs, learningRate, batchSize, device: device as TrainDevice, seed: 0, validationImages: RUN_CONFIG_DEFAULTS.validationImages, checkpointEvery: RUN_CONFIG_DEFAULTS.checkpointEvery };
+}

@@ -1,0 +1,100 @@
+// Run-config validation before anything is spawned: every error names the file and the key, says what
+// was found and what is allowed (the trainer checks the same rules in python/sealens/runner/config.py).
+
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import path from 'node:path';
+import { RUN_CONFIG_VERSION, TRAIN_DEVICES, type RunConfig } from '../shared/trainingProtocol';
+
+export class RunConfigError extends Error {
+  constructor(readonly file: string, readonly key: string | undefined, message: string) {
+    super(`${file}: ${key ? `${key}: ` : ''}${message}`);
+    this.name = 'RunConfigError';
+  }
+}
+
+type Rule = { check: (v: unknown) => boolean; allowed: string };
+const num = (ok: (n: number) => boolean): ((v: unknown) => boolean) => (v) => typeof v === 'number' && Number.isFinite(v) && ok(v);
+const int = (ok: (n: number) => boolean): ((v: unknown) => boolean) => (v) => Number.isInteger(v) && ok(v as number);
+const str = (v: unknown): boolean => typeof v === 'string' && v.trim().length > 0;
+const strOrNull = (v: unknown): boolean => v === null || str(v);
+
+const RULES: Record<string, Rule> = {
+  formatVersion: { check: (v) => v === RUN_CONFIG_VERSION, allowed: `${RUN_CONFIG_VERSION}` },
+  name: { check: (v) => typeof v === 'string', allowed: 'a string' },
+  $schema: { check: (v) => typeof v === 'string', allowed: 'a string' },
+  comment: { check: (v) => typeof v === 'string', allowed: 'a string' },
+  pack: { check: str, allowed: 'a path to a model pack folder' },
+  dataset: { check: str, allowed: 'an image folder or a LLaVA-style JSON list' },
+  outputName: { check: (v) => typeof v === 'string' && /^[A-Za-z0-9_-][A-Za-z0-9._-]*$/.test(v), allowed: "a name of letters, digits, '-', '_' or '.'" },
+  startAdapter: { check: strOrNull, allowed: 'an adapter name of the pack, or null for a fresh one' },
+  lambda: { check: num((n) => n >= 0), allowed: 'a number ≥ 0' },
+  epochs: { check: int((n) => n >= 1), allowed: 'an integer ≥ 1' },
+  learningRate: { check: num((n) => n > 0), allowed: 'a number > 0' },
+  batchSize: { check: int((n) => n >= 2), allowed: 'an integer ≥ 2' },
+  device: { check: (v) => (TRAIN_DEVICES as readonly unknown[]).includes(v), allowed: `one of ${TRAIN_DEVICES.join(', ')}` },
+  seed: { check: int((n) => n >= 0), allowed: 'an integer ≥ 0' },
+  window: { check: int((n) => n >= 1), allowed: 'an integer ≥ 1' },
+  warmupFraction: { check: num((n) => n >= 0 && n < 1), allowed: 'a number in [0, 1)' },
+  weightDecay: { check: num((n) => n >= 0), allowed: 'a number ≥ 0' },
+  validationImages: { check: int((n) => n >= 0), allowed: 'an integer ≥ 0' },
+  checkpointEvery: { check: int((n) => n >= 1), allowed: 'an integer ≥ 1' },
+  maxImages: { check: (v) => v === null || int((n) => n >= 1)(v), allowed: 'an integer ≥ 1 or null' },
+  llm: { check: strOrNull, allowed: 'a Hugging Face model folder or id, or null' },
+  labelModel: { check: strOrNull, allowed: 'a Hugging Face CLIP/SigLIP folder or id, or null' },
+};
+const REQUIRED = ['formatVersion', 'pack', 'dataset', 'outputName'];
+
+/** Shape and value checks only (no file system). */
+export function validateRunConfig(raw: unknown, file: string): RunConfig {
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) throw new RunConfigError(file, undefined, 'the top level must be a JSON object');
+  const o = raw as Record<string, unknown>;
+  for (const k of REQUIRED) if (!(k in o)) throw new RunConfigError(file, k, `required (${RULES[k].allowed})`);
+  for (const [k, v] of Object.entries(o)) {
+    const rule = RULES[k];
+    if (!rule) throw new RunConfigError(file, k, `unknown key (known: ${Object.keys(RULES).filter((x) => !x.startsWith('$')).sort().join(', ')})`);
+    if (!rule.check(v)) throw new RunConfigError(file, k, `must be ${rule.allowed} (got ${JSON.stringify(v)})`);
+  }
+  return o as unknown as RunConfig;
+}
+
+export function readRunConfig(file: string): RunConfig {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (e) {
+    throw new RunConfigError(file, undefined, `cannot read the config (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
+  }
+  let raw: unknown;
+  try {
+    raw = JSON.parse(text);
+  } catch (e) {
+    throw new RunConfigError(file, undefined, `not valid JSON (${(e as Error).message})`);
+  }
+  return validateRunConfig(raw, file);
+}
+
+export function resolveConfigPath(configFile: string, p: string): string {
+  return path.resolve(path.dirname(configFile), p);
+}
+
+/** Checks that need the file system, done before launch so an empty dataset never starts a process. */
+export function checkRunInputs(cfg: RunConfig, configFile: string): void {
+  const pack = resolveConfigPath(configFile, cfg.pack);
+  if (!existsSync(path.join(pack, 'manifest.json'))) {
+    throw new RunConfigError(configFile, 'pack', `${pack} has no manifest.json (a model pack folder is expected; see docs/model-pack.md)`);
+  }
+  const ds = resolveConfigPath(configFile, cfg.dataset);
+  if (!existsSync(ds)) throw new RunConfigError(configFile, 'dataset', `${ds} does not exist`);
+  if (statSync(ds).isDirectory()) {
+    const n = countImages(ds);
+    if (n === 0) throw new RunConfigError(configFile, 'dataset', `${ds} holds no images (.png, .jpg, .jpeg, .webp, .bmp, .gif, .tif): the dataset is empty`);
+  } else if (!ds.toLowerCase().endsWith('.json')) {
+    throw new RunConfigError(configFile, 'dataset', `${ds} is neither a folder of images nor a LLaVA-style .json list`);
+  }
+}
+
+const IMAGE_RE = /\.(png|jpe?g|webp|bmp|gif|tiff?)$/i;
+
+export function countImages(dir: string): number {
+  return readdirSync(dir).filter((f) => IMAGE_RE.test(f)).length;
+}
