@@ -60,6 +60,7 @@ def curve(run_dir: Path):
     ({"formatVersion": 1, "pack": "p", "dataset": "d", "outputName": "x", "epochs": True}, "epochs: must be an integer"),
     ({"formatVersion": 1, "pack": "p", "dataset": "d", "outputName": "../x"}, "outputName: must be a name"),
     ({"formatVersion": 1, "pack": "p", "dataset": "d", "outputName": "x", "devise": "cpu"}, "devise: unknown key"),
+    ({"formatVersion": 1, "pack": "p", "dataset": "d", "outputName": "x", "allowDownload": 1}, "allowDownload: must be true or false (got 1)"),
 ])
 def test_config_rejects_bad_input_with_path_and_key(obj, msg):
     with pytest.raises(config.ConfigError) as e:
@@ -280,3 +281,23 @@ def test_two_gloo_processes_equal_one_process_with_the_same_global_batch(tiny, t
     a, b = load_file(str(tmp_path / "one/run/out/adapter.safetensors")), load_file(str(tmp_path / "two/run/out/adapter.safetensors"))
     for k in a:
         np.testing.assert_allclose(a[k], b[k], rtol=1e-4, atol=1e-5)
+
+
+# ------------------------------------------------------------------------------ interpreter check
+def test_trainer_reports_its_environment_first_and_refuses_an_old_torch(tiny, tmp_path):
+    from sealens.runner.environment import version_tuple
+    assert version_tuple("1.13.0a0+gitunknown") == (1, 13) and version_tuple("2.3.1+cu121") == (2, 3)
+    cfg = write_config(tmp_path / "c", tiny, epochs=1)
+    r = run(cfg, tmp_path / "ok", "--help")   # argparse only: nothing imported, nothing trained
+    assert r.returncode == 0
+    old = tmp_path / "old-torch"
+    (old / "torch").mkdir(parents=True)
+    (old / "torch" / "__init__.py").write_text('__version__ = "1.12.1"\n')
+    env = {**ENV, "PYTHONPATH": f"{old}{os.pathsep}{ENV['PYTHONPATH']}"}
+    r = subprocess.run([sys.executable, "-m", "sealens.runner", "--config", str(cfg), "--run-dir", str(tmp_path / "r")],
+                       env=env, capture_output=True, text=True, timeout=60)
+    assert r.returncode == 6, r.stderr
+    ev = json.loads(r.stdout.splitlines()[0])
+    assert ev["event"] == "error" and ev["kind"] == "environment"
+    assert "has PyTorch 1.12.1; the trainer needs 1.13 or newer" in ev["message"] and "pip install -U" in ev["message"]
+    assert not (tmp_path / "r" / "run.lock").exists(), "the lock is released on the way out"

@@ -51,6 +51,12 @@ handle('engine/shutdown', async () => {
   return null;
 });
 
+// A bug must not leave a half-working engine behind: report it, exit, and let the client restart us.
+process.on('uncaughtException', (e) => {
+  process.stderr.write(`sea-lens engine: uncaught ${e.stack ?? e.message}\n`);
+  process.exit(70);
+});
+
 connection.onClose(() => {
   void engine.dispose().finally(() => process.exit(0));
 });

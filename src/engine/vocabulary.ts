@@ -83,16 +83,18 @@ export function keepToken(t: LoadedTokenizer, id: number, f: Required<Omit<Vocab
   return true;
 }
 
-/** Token ids of a word as it appears after a space, without special tokens (for the Eq. 10 mean). */
+/**
+ * Token ids of a word as it appears inside text, without special tokens (for the Eq. 10 mean). SentencePiece
+ * style tokenizers add the word marker themselves (`giraffe` → `▁gir affe`); byte-level BPE needs the
+ * leading space (`Ġbicycle`, not `b icycle`). Every piece counts, as in the Python evaluator.
+ */
 export function wordTokenIds(t: LoadedTokenizer, word: string): number[] {
-  const enc = (s: string) =>
-    t.tokenizer.encode(s, { add_special_tokens: false }).ids.filter((id) => !t.special.has(id) && t.pieces[id] !== '▁' && t.pieces[id] !== 'Ġ');
-  const plain = enc(word);
+  const enc = (s: string) => t.tokenizer.encode(s, { add_special_tokens: false }).ids.filter((id) => !t.special.has(id));
   if (t.marker === 'Ġ') {
     const spaced = enc(' ' + word);
     if (spaced.length) return spaced;
   }
-  return plain;
+  return enc(word);
 }
 
 export interface Candidate {

@@ -72,7 +72,7 @@ export class EngineClient {
     const live: Live = { child, connection, pending: new Set(), stderrTail: [] };
     child.stderr!.on('data', (d: Buffer) => {
       live.stderrTail.push(...d.toString('utf8').split('\n').filter((l) => l.trim()));
-      live.stderrTail.splice(0, Math.max(0, live.stderrTail.length - 5));
+      live.stderrTail.splice(0, Math.max(0, live.stderrTail.length - 40));
     });
     connection.onNotification('engine/log', (n: LogNotice) => this.options.onLog?.(n));
     connection.onNotification('engine/progress', (n: ProgressNotice) => this.options.onProgress?.(n));
@@ -80,7 +80,10 @@ export class EngineClient {
     const onGone = (why: string) => {
       if (this.live !== live) return;
       this.live = undefined;
-      const tail = live.stderrTail.length ? ` Last output: ${live.stderrTail.slice(-2).join(' | ')}` : '';
+      // A Node stack trace ends with noise ("}", "Node.js v20…"): quote the last line that names an error.
+      const telling = [...live.stderrTail].reverse().find((l) => /\b(\w*Error|Cannot|failed|uncaught)\b/.test(l));
+      const quote = telling ?? live.stderrTail.slice(-2).join(' | ');
+      const tail = quote ? ` Output: ${quote.trim().slice(0, 300)}` : '';
       const err = new EngineRequestError('ProcessExited', `SEA Lens engine process ${why}; it will be restarted on the next request.${tail}`);
       for (const reject of live.pending) reject(err);
       live.pending.clear();
@@ -95,7 +98,12 @@ export class EngineClient {
   }
 
   request<M extends EngineMethod>(method: M, params: EngineRequests[M][0], opts: RequestOptions = {}): Promise<EngineRequests[M][1]> {
-    const live = this.start();
+    let live: Live;
+    try {
+      live = this.start();
+    } catch (e) {
+      return Promise.reject(e);
+    }
     const cts = new CancellationTokenSource();
     const timeoutMs = opts.timeoutMs ?? this.options.timeoutMs ?? 120_000;
     return new Promise<EngineRequests[M][1]>((resolve, reject) => {

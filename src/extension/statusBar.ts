@@ -25,6 +25,9 @@ export class LensStatusBar implements vscode.Disposable {
   }
 
   setDevice(notice: DeviceNotice): void {
+    // Requests that do not carry the device setting (e.g. reading a pack) report "auto"; they say
+    // nothing about the device the user chose.
+    if (notice.requested !== settings.device()) return;
     this.device = notice;
     this.render();
     if (notice.reason && !this.shownReasons.has(notice.reason)) {

@@ -33,6 +33,8 @@ export interface RunConfig {
   llm?: string | null;
   /** Hugging Face CLIP/SigLIP folder or id for the labels; absent: the pack's encoders. */
   labelModel?: string | null;
+  /** Let `llm` / `labelModel` be downloaded from the Hugging Face hub; default false (local files only). */
+  allowDownload?: boolean;
 }
 
 export const RUN_CONFIG_DEFAULTS = {
@@ -72,6 +74,8 @@ export interface RunSummary {
 
 /** One line of the trainer's stdout (and of <run>/progress.jsonl). */
 export type ProgressEvent =
+  /** The first line: the interpreter and the versions the trainer really imported. */
+  | { event: 'environment'; python: string; executable: string; torch: string; cuda: boolean; onnx: string | null; transformers: string | null }
   | { event: 'phase'; phase: string; message: string }
   | { event: 'warning'; message: string }
   | { event: 'start'; totalSteps: number; stepsPerEpoch: number; epochs: number; images: number; trainImages: number; validationImages: number; skippedImages: number; resumedFrom: number | null; device: string; worldSize: number; lossG: boolean; lossA: boolean }
@@ -81,12 +85,12 @@ export type ProgressEvent =
   | { event: 'evaluation'; before: Metrics; after: Metrics; evaluatedOn: string }
   | { event: 'cancelled'; step: number; totalSteps: number; checkpoint: string }
   | { event: 'done'; summary: RunSummary; alreadyFinished?: boolean }
-  | { event: 'error'; kind: 'input' | 'diskFull' | 'internal'; message: string };
+  | { event: 'error'; kind: 'input' | 'diskFull' | 'internal' | 'environment'; message: string };
 
 export type RunStatus = 'running' | 'finished' | 'failed' | 'cancelled' | 'interrupted' | 'new';
 
 /** Exit codes of `python -m sealens.runner` (python/sealens/runner/__main__.py). */
-export const TRAINER_EXIT = { ok: 0, failed: 1, input: 2, diskFull: 3, cancelled: 4, busy: 5 } as const;
+export const TRAINER_EXIT = { ok: 0, failed: 1, input: 2, diskFull: 3, cancelled: 4, busy: 5, environment: 6 } as const;
 
 // ---- run view webview ------------------------------------------------------------------------------------
 export interface RunViewState {
@@ -112,7 +116,7 @@ export function parseFromRunView(raw: unknown): FromRunView {
   return { kind } as FromRunView;
 }
 
-const EVENT_KINDS = new Set(['phase', 'warning', 'start', 'step', 'validation', 'checkpoint', 'evaluation', 'cancelled', 'done', 'error']);
+const EVENT_KINDS = new Set(['environment', 'phase', 'warning', 'start', 'step', 'validation', 'checkpoint', 'evaluation', 'cancelled', 'done', 'error']);
 const isNum = (v: unknown): v is number => typeof v === 'number' && Number.isFinite(v);
 
 /** Validates one progress event (from the trainer's stdout or from progress.jsonl). */
@@ -129,6 +133,7 @@ export function parseProgressEvent(raw: unknown): ProgressEvent {
   if ((e.event === 'warning' || e.event === 'error' || e.event === 'phase') && typeof e.message !== 'string') {
     throw new TrainingProtocolError(`progress event "${e.event}": message must be a string`);
   }
+  if (e.event === 'environment' && (typeof e.torch !== 'string' || typeof e.python !== 'string')) throw new TrainingProtocolError('progress event "environment": python and torch must be strings');
   if (e.event === 'done' && (typeof e.summary !== 'object' || e.summary === null)) throw new TrainingProtocolError('progress event "done": summary missing');
   return e as unknown as ProgressEvent;
 }

@@ -1,9 +1,14 @@
-// Finds and checks the Python that runs the trainer: torch importable and recent enough, onnx present
+// Finds and checks the Python that runs the trainer: torch installed and recent enough, onnx present
 // (the pack's graphs run through it), and the sealens package on the path. Failures say exactly what to
 // install or which setting to change.
+//
+// The probe never imports torch (seconds on a cold disk, and the trainer imports it again anyway): it asks
+// importlib where the packages are and reads their installed versions from the package metadata. The
+// trainer re-checks the versions it really imports and reports them as its first progress line
+// (`environment` event; exit code 6 when unsupported), so nothing is lost by keeping this cheap.
 
 import { execFile } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
 import path from 'node:path';
 
 export const MIN_TORCH: [number, number] = [1, 13];
@@ -19,21 +24,25 @@ export class PythonError extends Error {
 export interface PythonInfo {
   executable: string;
   python: string;
+  /** Installed version, or 'unknown' when torch has no package metadata (the trainer checks it then). */
   torch: string;
-  cuda: boolean;
+  /** Not known before the trainer imports torch: see the `environment` progress event. */
+  cuda: boolean | null;
   onnx: string | null;
   transformers: string | null;
 }
 
 const PROBE = [
-  'import json, sys',
+  'import json, sys, importlib.util as u',
+  'def ver(n):\n try:\n  from importlib.metadata import version\n  return version(n)\n except Exception:\n  return "unknown"',
+  'def find(n):\n try:\n  return u.find_spec(n) is not None\n except Exception:\n  return False',
   'out = {"python": sys.version.split()[0], "executable": sys.executable}',
-  'try:\n import torch\n out["torch"] = torch.__version__; out["cuda"] = bool(torch.cuda.is_available())\nexcept Exception as e:\n out["torchError"] = repr(e)',
-  'for m in ("onnx", "transformers"):\n try:\n  out[m] = __import__(m).__version__\n except Exception:\n  out[m] = None',
+  'for m in ("torch", "onnx", "transformers"):\n out[m] = ver(m) if find(m) else None',
   'print(json.dumps(out))',
 ].join('\n');
 
-function versionAtLeast(v: string, min: [number, number]): boolean {
+export function versionAtLeast(v: string, min: [number, number]): boolean {
+  if (v === 'unknown') return true; // no package metadata: the trainer checks the imported version
   const [a, b] = v.split(/[.+a-z]/i).map((x) => parseInt(x, 10));
   return a > min[0] || (a === min[0] && (b ?? 0) >= min[1]);
 }
@@ -44,9 +53,9 @@ export function pythonCandidates(setting: string | undefined, platform = process
   return platform === 'win32' ? ['python', 'py'] : ['python3', 'python'];
 }
 
-export function probePython(executable: string, timeoutMs = 60_000): Promise<PythonInfo> {
+export function probePython(executable: string, timeoutMs = 60_000, env: NodeJS.ProcessEnv = process.env): Promise<PythonInfo> {
   return new Promise((resolve, reject) => {
-    execFile(executable, ['-c', PROBE], { timeout: timeoutMs, windowsHide: true }, (err, stdout, stderr) => {
+    execFile(executable, ['-c', PROBE], { timeout: timeoutMs, windowsHide: true, env }, (err, stdout, stderr) => {
       if (err) {
         const code = (err as NodeJS.ErrnoException).code;
         reject(new PythonError(
@@ -68,7 +77,7 @@ export function probePython(executable: string, timeoutMs = 60_000): Promise<Pyt
         return;
       }
       if (typeof info.torch !== 'string') {
-        reject(new PythonError(`PyTorch is not importable in ${executable} (${String(info.torchError ?? 'not installed')}).`,
+        reject(new PythonError(`PyTorch is not importable in ${executable} (not installed there).`,
           `Install it into that interpreter: \`${executable} -m pip install "torch>=${MIN_TORCH.join('.')}" onnx numpy pillow\` (Debian/Ubuntu: \`apt install python3-torch python3-onnx python3-pil\`).`));
         return;
       }
@@ -80,9 +89,32 @@ export function probePython(executable: string, timeoutMs = 60_000): Promise<Pyt
         reject(new PythonError(`The onnx package is not importable in ${executable}; the trainer reads the pack's ONNX graphs with it.`, `Install it: \`${executable} -m pip install onnx\` (Debian/Ubuntu: \`apt install python3-onnx\`).`));
         return;
       }
-      resolve({ executable: String(info.executable || executable), python: py, torch: info.torch, cuda: info.cuda === true, onnx: info.onnx, transformers: typeof info.transformers === 'string' ? info.transformers : null });
+      resolve({ executable: String(info.executable || executable), python: py, torch: info.torch, cuda: null, onnx: info.onnx, transformers: typeof info.transformers === 'string' ? info.transformers : null });
     });
   });
+}
+
+// Probe results per candidate, valid while the resolved interpreter file keeps its size and mtime
+// (a reinstalled or replaced interpreter is probed again). Failures are never cached.
+const probeCache = new Map<string, { stamp: string; info: PythonInfo }>();
+
+function fileStamp(file: string): string | undefined {
+  try {
+    const st = statSync(file);
+    return `${st.size}:${st.mtimeMs}`;
+  } catch {
+    return undefined;
+  }
+}
+
+/** probePython, remembered per interpreter path + size + mtime. */
+export async function probePythonCached(executable: string): Promise<PythonInfo> {
+  const hit = probeCache.get(executable);
+  if (hit && fileStamp(hit.info.executable) === hit.stamp) return hit.info;
+  const info = await probePython(executable);
+  const stamp = fileStamp(info.executable);
+  if (stamp) probeCache.set(executable, { stamp, info });
+  return info;
 }
 
 /** The first candidate that passes the probe; the error of the last one otherwise. */
@@ -90,7 +122,7 @@ export async function findPython(candidates: string[]): Promise<PythonInfo> {
   let last: unknown;
   for (const c of candidates) {
     try {
-      return await probePython(c);
+      return await probePythonCached(c);
     } catch (e) {
       last = e;
     }

@@ -41,6 +41,7 @@ const RULES: Record<string, Rule> = {
   maxImages: { check: (v) => v === null || int((n) => n >= 1)(v), allowed: 'an integer ≥ 1 or null' },
   llm: { check: strOrNull, allowed: 'a Hugging Face model folder or id, or null' },
   labelModel: { check: strOrNull, allowed: 'a Hugging Face CLIP/SigLIP folder or id, or null' },
+  allowDownload: { check: (v) => typeof v === 'boolean', allowed: 'true or false' },
 };
 const REQUIRED = ['formatVersion', 'pack', 'dataset', 'outputName'];
 

@@ -4,7 +4,8 @@
 // constants. `npm run test:e2e`. Everything started here is stopped in `finally`, with bounded timeouts.
 //
 // Environment: CODE_SERVER_ENTRY (use an installed code-server), CHROMIUM (browser binary; default
-// /usr/bin/chromium), E2E_KEEP=1 (keep the temp folders for inspection).
+// /usr/bin/chromium), E2E_KEEP=1 (keep the temp folders for inspection), E2E_ONLY=regex (run some tests),
+// E2E_THEME="Default Dark Modern" (look at another colour theme).
 
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync, copyFileSync } from 'node:fs';
@@ -54,6 +55,40 @@ async function waitForHttp(url: string, timeoutMs: number, proc: ChildProcess): 
     await new Promise((r) => setTimeout(r, 300));
   }
   throw new Error(`${url} did not answer within ${timeoutMs} ms`);
+}
+
+function findFiles(dir: string, keep: (f: string) => boolean): string[] {
+  if (!existsSync(dir)) return [];
+  return readdirSync(dir, { withFileTypes: true }).flatMap((e) => {
+    const p = path.join(dir, e.name);
+    return e.isDirectory() ? findFiles(p, keep) : keep(p) ? [p] : [];
+  });
+}
+
+/** Processes below `pid` (from /proc), to find the engine process that the extension host started. */
+function descendants(pid: number): { pid: number; cmd: string }[] {
+  const children = new Map<number, number[]>();
+  const cmds = new Map<number, string>();
+  for (const d of readdirSync('/proc')) {
+    if (!/^\d+$/.test(d)) continue;
+    try {
+      const stat = readFileSync(`/proc/${d}/stat`, 'utf8');
+      const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+      children.set(ppid, [...(children.get(ppid) ?? []), Number(d)]);
+      cmds.set(Number(d), readFileSync(`/proc/${d}/cmdline`, 'utf8').replace(/\0/g, ' '));
+    } catch {
+      // the process ended while we looked
+    }
+  }
+  const out: { pid: number; cmd: string }[] = [];
+  const walk = (p: number): void => {
+    for (const c of children.get(p) ?? []) {
+      out.push({ pid: c, cmd: cmds.get(c) ?? '' });
+      walk(c);
+    }
+  };
+  walk(pid);
+  return out;
 }
 
 interface Scenario {
@@ -108,7 +143,9 @@ function cliExplain(image: string, pack: string, adapter?: string): TokenMap {
 // ---- a tiny test runner: named tests, each bounded, results summarised node:test-style ----------------
 type TestFn = () => Promise<void>;
 const tests: { name: string; fn: TestFn; timeoutMs: number }[] = [];
-const it = (name: string, timeoutMs: number, fn: TestFn): void => void tests.push({ name, fn, timeoutMs });
+/** E2E_ONLY=regex runs the matching tests only (debugging). */
+const only = process.env.E2E_ONLY ? new RegExp(process.env.E2E_ONLY, 'i') : undefined;
+const it = (name: string, timeoutMs: number, fn: TestFn): void => void (!only || only.test(name) ? tests.push({ name, fn, timeoutMs }) : undefined);
 
 function withTimeout<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
   let t: ReturnType<typeof setTimeout>;
@@ -144,12 +181,24 @@ async function openContextMenu(page: Page, fileName: string, item: string): Prom
   await page.locator('.context-view .monaco-menu').waitFor({ state: 'detached', timeout: 5000 }).catch(() => page.keyboard.press('Escape'));
 }
 
-function webviewFrame(page: Page, index: number): FrameLocator {
-  return page.locator('iframe.webview').nth(index).contentFrame().frameLocator('#active-frame');
+/** The webview (iframe.webview → #active-frame) whose page contains `selector`, waiting until one does. */
+async function webviewWith(page: Page, selector: string, timeoutMs: number): Promise<FrameLocator> {
+  const end = Date.now() + timeoutMs;
+  for (;;) {
+    const frames = page.locator('iframe.webview');
+    const n = await frames.count();
+    for (let i = n - 1; i >= 0; i--) {
+      const f = frames.nth(i).contentFrame().frameLocator('#active-frame');
+      if ((await f.locator(selector).count().catch(() => 0)) > 0) return f;
+    }
+    if (Date.now() > end) throw new Error(`no webview shows ${selector} after ${timeoutMs} ms`);
+    await page.waitForTimeout(500);
+  }
 }
 
 async function main(): Promise<number> {
   mkdirSync(artifacts, { recursive: true });
+  for (const f of readdirSync(artifacts)) if (/^failure-\d+\.png$/.test(f)) rmSync(path.join(artifacts, f));
   const work = mkdtempSync(path.join(tmpdir(), 'sealens-e2e-'));
   let server: ChildProcess | undefined;
   let browser: Browser | undefined;
@@ -202,6 +251,7 @@ async function main(): Promise<number> {
       'seaLens.pack': sc.packSetting,
       'seaLens.device': 'cpu',
       'seaLens.topK': 5,
+      ...(process.env.E2E_THEME ? { 'workbench.colorTheme': process.env.E2E_THEME } : {}),
     }, null, 2));
     run(process.execPath, [entry, '--extensions-dir', extDir, '--user-data-dir', userData, '--install-extension', vsix], 180_000);
     const port = await freePort();
@@ -216,6 +266,7 @@ async function main(): Promise<number> {
     browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_FLAGS, timeout: 60_000 });
     const page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
     page.setDefaultTimeout(30_000);
+    if (process.env.E2E_CONSOLE) page.on('console', (m) => log(`console[${m.type()}] ${m.text().slice(0, 200)}`));
     await page.goto(`http://127.0.0.1:${port}/?folder=${encodeURIComponent(folder)}`, { timeout: 60_000 });
     await page.locator('.monaco-workbench').waitFor({ timeout: 90_000 });
     const imageName = path.basename(sc.image);
@@ -223,7 +274,7 @@ async function main(): Promise<number> {
 
     it('Explorer context menu → "SEA Lens: Explain Visual Tokens" shows the words the CLI computes', 180_000, async () => {
       await openContextMenu(page, imageName, 'Explain Visual Tokens');
-      const view = webviewFrame(page, 0);
+      const view = await webviewWith(page, '#adapter', 60_000);
       await view.locator('g.sl-patch').nth(n - 1).waitFor({ state: 'attached', timeout: 150_000 });
       assert((await view.locator('g.sl-patch').count()) === n, `expected ${n} patches`);
       const labels = await view.locator('g.sl-patch').evaluateAll((gs) => gs.map((g) => g.getAttribute('aria-label') ?? ''));
@@ -249,7 +300,7 @@ async function main(): Promise<number> {
     });
 
     it('hover shows the top-k tooltip; Enter on a focused patch highlights every patch with that word', 60_000, async () => {
-      const view = webviewFrame(page, 0);
+      const view = await webviewWith(page, '#adapter', 10_000);
       const first = view.locator('g.sl-patch').first();
       await first.hover();
       const tip = view.locator('.sl-tooltip');
@@ -269,13 +320,179 @@ async function main(): Promise<number> {
     });
 
     it('heatmap toggle colours every patch', 30_000, async () => {
-      const view = webviewFrame(page, 0);
+      const view = await webviewWith(page, '#heatmap', 10_000);
       await view.locator('#heatmap').click();
       await view.locator('svg.sl-heat-on').waitFor();
       const fills = await view.locator('rect.sl-heat').evaluateAll((rs) => rs.map((r) => r.getAttribute('fill')));
       assert(fills.length === n && fills.every((f) => f && f !== 'transparent'), `heat fills: ${fills.slice(0, 4).join(', ')}…`);
       await page.screenshot({ path: path.join(artifacts, 'explain-heatmap.png') });
       await view.locator('#heatmap').click();
+    });
+
+    it('Export CSV and Export PNG write files through the save dialog', 60_000, async () => {
+      const view = await webviewWith(page, '#export-csv', 10_000);
+      const base = path.join(folder, `${path.parse(imageName).name}.${expected.adapter}.tokens`);
+      const saveThrough = async (button: string, file: string): Promise<Buffer> => {
+        await view.locator(button).click();
+        // code-server's save dialog is VS Code's simple file dialog: a quick input holding the path,
+        // filled in a moment after it appears.
+        const input = page.locator('.quick-input-widget input');
+        await input.waitFor({ state: 'visible', timeout: 10_000 });
+        let value = '';
+        for (const end = Date.now() + 5000; Date.now() < end && !value.endsWith(path.basename(file)); await page.waitForTimeout(100)) value = await input.inputValue();
+        assert(value.endsWith(path.basename(file)), `the save dialog proposes "${value}", expected …/${path.basename(file)}`);
+        await page.keyboard.press('Enter');
+        const end = Date.now() + 15_000;
+        while (!existsSync(file)) {
+          if (Date.now() > end) throw new Error(`${file} was not written`);
+          await page.waitForTimeout(200);
+        }
+        await page.waitForTimeout(300);
+        return readFileSync(file);
+      };
+      const csv = (await saveThrough('#export-csv', `${base}.csv`)).toString('utf8').trim().split(/\r?\n/);
+      assert(csv[0] === 'row,col,rank,word,score', `CSV header "${csv[0]}"`);
+      const top = csv.slice(1).map((l) => l.split(',')).filter((f) => f[2] === '1');
+      assert(top.length === n, `CSV has ${top.length} rank-1 rows, expected ${n}`);
+      const png = await saveThrough('#export-png', `${base}.png`);
+      assert(png.subarray(0, 8).toString("hex") === "89504e470d0a1a0a", 'the PNG export does not start with the PNG signature');
+      const width = png.readUInt32BE(16);
+      const height = png.readUInt32BE(20);
+      assert(width >= 512 && height > 0, `PNG export is ${width}×${height}`);
+      copyFileSync(`${base}.png`, path.join(artifacts, 'export.png'));
+      log(`exports: CSV ${csv.length - 1} rows, PNG ${width}×${height} (${png.length} bytes) → .test-artifacts/e2e/export.png`);
+    });
+
+    it('"Open With… → SEA Lens" opens the image in the custom editor with the same words', 120_000, async () => {
+      await openContextMenu(page, imageName, 'Open With');
+      const pick = page.locator('.quick-input-widget .monaco-list-row', { hasText: 'SEA Lens' }).first();
+      await pick.waitFor({ timeout: 10_000 });
+      await pick.click();
+      await page.locator('.tab', { hasText: imageName }).filter({ hasNotText: 'Visual tokens' }).first().waitFor({ timeout: 20_000 });
+      const end = Date.now() + 90_000;
+      let labels: string[] = [];
+      while (Date.now() < end) {
+        const frames = page.locator('iframe.webview');
+        for (let i = (await frames.count()) - 1; i >= 0; i--) {
+          const f = frames.nth(i).contentFrame().frameLocator('#active-frame');
+          const title = await f.locator('title').textContent({ timeout: 1000 }).catch(() => null);
+          const count = await f.locator('g.sl-patch').count().catch(() => 0);
+          if (title === imageName && count === n && (await frames.nth(i).isVisible())) {
+            labels = await f.locator('g.sl-patch').evaluateAll((gs) => gs.map((g) => g.getAttribute('aria-label') ?? ''));
+            break;
+          }
+        }
+        if (labels.length) break;
+        await page.waitForTimeout(500);
+      }
+      assert(labels.length === n, 'the custom editor did not show the patch grid');
+      const want = `row 1, column 1: ${expected.patches[0].words[0].word} `;
+      assert(labels[0].startsWith(want), `custom editor patch 0 "${labels[0]}" vs CLI "${want}"`);
+      await page.screenshot({ path: path.join(artifacts, 'custom-editor.png') });
+    });
+
+    it('after the engine process is killed, switching the adapter restarts it and shows that adapter\'s words', 120_000, async () => {
+      const manifest = JSON.parse(readFileSync(path.join(sc.pack, 'manifest.json'), 'utf8')) as { adapters: { name: string }[] };
+      const other = manifest.adapters.map((a) => a.name).find((a) => a !== expected.adapter);
+      const engines = descendants(server!.pid!).filter((p) => p.cmd.includes('engineProcess.js'));
+      assert(engines.length === 1, `expected one engine process under code-server, found ${engines.length}`);
+      process.kill(engines[0].pid, 'SIGKILL');
+      if (!other) {
+        log('SKIP adapter switch: the pack has one adapter');
+        return;
+      }
+      const want = cliExplain(sc.image, sc.pack, other);
+      const tab = page.locator('.tab', { hasText: 'Visual tokens' }).first();
+      await tab.click();
+      const view = await webviewWith(page, '#adapter', 10_000);
+      await view.locator('#adapter').click();
+      await view.locator('vscode-option', { hasText: other }).first().click({ timeout: 5000 }).catch(async () => {
+        // the dropdown renders its options in its own shadow root: pick by keyboard instead
+        await page.keyboard.press('ArrowDown');
+        await page.keyboard.press('Enter');
+      });
+      const end = Date.now() + 90_000;
+      let first = '';
+      const target = `row 1, column 1: ${want.patches[0].words[0].word} ${want.patches[0].words[0].score.toFixed(3)}`;
+      while (Date.now() < end && !first.startsWith(target)) {
+        first = (await view.locator('g.sl-patch').first().getAttribute('aria-label').catch(() => '')) ?? '';
+        await page.waitForTimeout(300);
+      }
+      assert(first.startsWith(target), `after switching to ${other}: "${first}", CLI "${target}"`);
+      const restarted = descendants(server!.pid!).filter((p) => p.cmd.includes('engineProcess.js'));
+      assert(restarted.length === 1 && restarted[0].pid !== engines[0].pid, 'the engine process was not restarted');
+      await page.screenshot({ path: path.join(artifacts, 'explain-adapter-switch.png') });
+    });
+
+    it('a TIFF image is shown through a PNG preview, with a note', 120_000, async () => {
+      const tiff = path.join(folder, 'fixture-scene.tiff');
+      run(process.execPath, ['-e', `require(${JSON.stringify(path.join(root, 'node_modules', 'sharp'))})(${JSON.stringify(sc.image)}).tiff().toFile(${JSON.stringify(tiff)}).catch((e) => { console.error(e); process.exit(1); })`], 60_000);
+      await openContextMenu(page, 'fixture-scene.tiff', 'Explain Visual Tokens');
+      const end = Date.now() + 90_000;
+      for (;;) {
+        const frames = page.locator('iframe.webview');
+        let ok = false;
+        for (let i = (await frames.count()) - 1; i >= 0 && !ok; i--) {
+          const f = frames.nth(i).contentFrame().frameLocator('#active-frame');
+          if ((await f.locator('title').textContent({ timeout: 1000 }).catch(() => null)) !== 'fixture-scene.tiff') continue;
+          const note = await f.locator('.sl-notes').textContent({ timeout: 1000 }).catch(() => '');
+          const natural = await f.locator('img.sl-image').evaluate((im: HTMLImageElement) => im.naturalWidth).catch(() => 0);
+          ok = /PNG preview/.test(note ?? '') && natural > 0 && (await f.locator('g.sl-patch').count()) === n;
+        }
+        if (ok) break;
+        if (Date.now() > end) throw new Error('the TIFF view did not show its PNG preview, note and grid');
+        await page.waitForTimeout(500);
+      }
+      await page.screenshot({ path: path.join(artifacts, 'explain-tiff.png') });
+    });
+
+    /** Waits until some webview titled `title` has a first patch whose accessible name starts with `prefix`. */
+    const waitForFirstPatch = async (title: string, prefix: string, timeoutMs: number): Promise<string> => {
+      const end = Date.now() + timeoutMs;
+      let seen = '';
+      while (Date.now() < end) {
+        const frames = page.locator('iframe.webview');
+        for (let i = (await frames.count()) - 1; i >= 0; i--) {
+          const f = frames.nth(i).contentFrame().frameLocator('#active-frame');
+          if ((await f.locator('title').textContent({ timeout: 1000 }).catch(() => null)) !== title) continue;
+          seen = (await f.locator('g.sl-patch').first().getAttribute('aria-label', { timeout: 1000 }).catch(() => null)) ?? seen;
+          if (seen.startsWith(prefix)) return seen;
+        }
+        await page.waitForTimeout(400);
+      }
+      throw new Error(`the view of ${title} shows "${seen.slice(0, 80)}", expected "${prefix}"`);
+    };
+
+    it('editing the image on disk re-renders the view with the new image\'s words', 90_000, async () => {
+      await page.locator('.tab', { hasText: `Visual tokens: ${imageName}` }).first().click();
+      const original = path.join(work, 'original.png');
+      copyFileSync(sc.image, original);
+      const edited = path.join(work, 'edited.png');
+      run(process.execPath, ['-e', `require(${JSON.stringify(path.join(root, 'node_modules', 'sharp'))})(${JSON.stringify(sc.image)}).negate().flop().toFile(${JSON.stringify(edited)}).catch((e) => { console.error(e); process.exit(1); })`], 60_000);
+      const want = cliExplain(edited, sc.pack);
+      const before = expected.patches[0].words[0];
+      const after = want.patches[0].words[0];
+      assert(before.word !== after.word || before.score.toFixed(3) !== after.score.toFixed(3), 'the edited image decodes like the original; this test would prove nothing');
+      try {
+        copyFileSync(edited, sc.image);
+        await waitForFirstPatch(imageName, `row 1, column 1: ${after.word} ${after.score.toFixed(3)}`, 60_000);
+      } finally {
+        copyFileSync(original, sc.image);
+      }
+      await waitForFirstPatch(imageName, `row 1, column 1: ${before.word} ${before.score.toFixed(3)}`, 60_000);
+    });
+
+    it('a corrupt image shows the engine\'s message and the fix in the view and as a notification', 90_000, async () => {
+      const corrupt = path.join(folder, 'corrupt.png');
+      writeFileSync(corrupt, 'this is not a PNG file\n');
+      await openContextMenu(page, 'corrupt.png', 'Explain Visual Tokens');
+      const view = await webviewWith(page, '#error:not([hidden])', 60_000);
+      const text = (await view.locator('#error').textContent()) ?? '';
+      assert(text.includes('The image cannot be read') && text.includes('corrupt.png') && /PNG, JPEG/.test(text), `the error box says "${text.slice(0, 300)}"`);
+      const toast = page.locator('.notifications-toasts .notification-list-item', { hasText: 'The image cannot be read' }).first();
+      await toast.waitFor({ timeout: 10_000 });
+      await page.screenshot({ path: path.join(artifacts, 'explain-error.png') });
+      await page.locator('.tab', { hasText: 'Visual tokens: corrupt.png' }).first().locator('.codicon-close').click().catch(() => undefined);
     });
 
     it('Explorer context menu → "SEA Lens: Compare Adapters…" shows the agreement the CLI implies', 180_000, async () => {
@@ -291,12 +508,34 @@ async function main(): Promise<number> {
       const same = ta.patches.filter((p, i) => p.words[0]?.word === tb.patches[i].words[0]?.word).length;
       const pct = ((same / n) * 100).toFixed(1);
       await openContextMenu(page, imageName, 'Compare Adapters');
-      const view = webviewFrame(page, 1);
+      const view = await webviewWith(page, '#agreement', 60_000);
       const agreement = view.locator('#agreement');
       await agreement.getByText('Agreement').waitFor({ timeout: 150_000 });
       const text = (await agreement.textContent()) ?? '';
       assert(text.includes(`Agreement ${pct}%`) && text.includes(`${n - same} of ${n} patches changed`), `view says "${text}", the CLI implies ${pct}% (${n - same} changed)`);
       await page.screenshot({ path: path.join(artifacts, 'compare.png') });
+    });
+
+    it('after a window reload the panel serializer restores the compare view', 120_000, async () => {
+      const before = await (await webviewWith(page, '#agreement', 10_000)).locator('#agreement').textContent();
+      // "Developer: Reload Window" shuts the workbench down properly (it saves the open editors and the
+      // webviews' state); a bare browser reload may lose state that was not flushed yet.
+      await page.keyboard.press('F1');
+      await page.locator('.quick-input-widget input').fill('>Developer: Reload Window');
+      await page.locator('.quick-input-widget .monaco-list-row', { hasText: 'Reload Window' }).first().waitFor({ timeout: 10_000 });
+      await Promise.all([page.waitForEvent('load', { timeout: 60_000 }), page.keyboard.press('Enter')]);
+      await page.locator('.monaco-workbench').waitFor({ timeout: 90_000 });
+      const view = await webviewWith(page, '#agreement', 90_000);
+      await view.locator('#agreement').getByText('Agreement').waitFor({ timeout: 90_000 });
+      const after = await view.locator('#agreement').textContent();
+      assert(after === before, `restored view says "${after}", before the reload "${before}"`);
+    });
+
+    it('no Content-Security-Policy violations or page errors in the SEA Lens webviews (the views report them to the log)', 5_000, async () => {
+      const logs = findFiles(path.join(userData, 'logs'), (f) => f.endsWith(`${path.sep}SEA Lens.log`));
+      assert(logs.length > 0, 'no "SEA Lens" log file was written');
+      const bad = logs.flatMap((f) => readFileSync(f, 'utf8').split('\n')).filter((l) => /(explain|compare) view: /.test(l));
+      assert(bad.length === 0, `${bad.length} webview problem(s) logged:\n  ${bad.slice(0, 3).join('\n  ')}`);
     });
 
     for (const t of tests) {

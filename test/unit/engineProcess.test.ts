@@ -74,4 +74,17 @@ describe('engine process + client', { skip: fx.skip }, () => {
     assert.equal(client.starts, starts + 1);
     assert.notEqual(client.pid, pid);
   });
+
+  it('BAD CALL - request after dispose → rejected promise, no process started', async () => {
+    const c = new EngineClient({ enginePath: path.join(ROOT, 'src', 'engine', 'engineProcess.ts'), execArgv: ['--import', 'tsx'] });
+    await c.dispose();
+    await assert.rejects(c.request('engine/packInfo', { pack: PACK }), { message: /engine client was disposed/ });
+    assert.equal(c.starts, 0);
+  });
+
+  it('BAD CALL - engine binary that cannot run → pending request rejected with the reason', async () => {
+    const c = new EngineClient({ enginePath: path.join(TMP, 'no-such-engine.js') });
+    await assert.rejects(c.request('engine/packInfo', { pack: PACK }), { message: /SEA Lens engine process exited with code 1; .*Cannot find module/ });
+    await c.dispose();
+  });
 });

@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, it } from 'node:test';
+import { readMlpWeights } from '../../src/engine/adapterWeights';
 import { assertFinite, readSafetensorsHeader, readTensorF32 } from '../../src/engine/safetensors';
 import { ROOT } from '../fixtures/fixturePacks';
 
@@ -59,5 +60,19 @@ describe('safetensors reader', () => {
 
   it('BAD INPUT - NaN in weights → names the tensor and the position', () => {
     assert.throws(() => assertFinite(new Float32Array([0, 1, NaN, 3]), 'adapter "x": tensor "w"', [2, 2]), { message: /tensor "w": value NaN at \[1, 0\] is not finite/ });
+  });
+
+  it('BAD INPUT - adapter safetensors without LLaVA keys → lists the expected and the found keys', async () => {
+    const f = write('adapter-keys.safetensors', { 'proj.weight': { dtype: 'F32', shape: [1], data_offsets: [0, 4] } }, new Uint8Array(4));
+    await assert.rejects(readMlpWeights(f, 'adapter "x"'), { message: /adapter "x" \(adapter-keys\.safetensors\): no LLaVA mlp2x_gelu weights found; expected keys model\.mm_projector\.0\.weight or .* found: proj\.weight/ });
+  });
+
+  it('BAD INPUT - adapter whose second layer does not take the first layer\'s output → names both sizes', async () => {
+    const t = (shape: number[], off: number) => ({ dtype: 'F32', shape, data_offsets: [off, off + 4 * shape.reduce((a, b) => a * b, 1)] });
+    const f = write('adapter-chain.safetensors', {
+      'mm_projector.0.weight': t([3, 2], 0), 'mm_projector.0.bias': t([3], 24),
+      'mm_projector.2.weight': t([4, 5], 36), 'mm_projector.2.bias': t([4], 116),
+    }, new Uint8Array(132));
+    await assert.rejects(readMlpWeights(f, 'adapter "y"'), { message: /mm_projector\.2\.weight takes 5 inputs but mm_projector\.0 produces 3/ });
   });
 });

@@ -4,7 +4,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, mkdirSync, writeFileSync, existsSync, readFileSync } from 'node:fs';
+import { mkdtempSync, mkdirSync, writeFileSync, existsSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { validateRunConfig, checkRunInputs, RunConfigError, readRunConfig } from '../../src/training/runConfig';
@@ -30,6 +30,7 @@ test('BAD CALL - run config: each broken value names file, key, value and the al
     [{ ...base, outputName: '../escape' }, /outputName: must be a name/],
     [{ ...base, learningRate: 0 }, /learningRate: must be a number > 0/],
     [{ ...base, devise: 'cpu' }, /devise: unknown key \(known: /],
+    [{ ...base, allowDownload: 'yes' }, /allowDownload: must be true or false \(got "yes"\)/],
   ];
   for (const [raw, re] of cases) assert.throws(() => validateRunConfig(raw, 'cfg.json'), (e: Error) => e instanceof RunConfigError && re.test(e.message), String(re));
   assert.equal(validateRunConfig({ ...base, startAdapter: null, lambda: 0 }, 'cfg.json').lambda, 0);
@@ -113,10 +114,53 @@ test('launcher: trains a tiny pack to the end, reports progress and exports the 
   assert.throws(() => launchTraining({ python: PYTHON, pythonPath: path.join(root, 'python'), configFile: r.configFile, runDir: r.dir }), RunBusyError);
   const res = await run.done;
   assert.equal(res.outcome, 'finished', res.error);
+  assert.equal(events[0].event, 'environment', 'the trainer reports the interpreter it really uses first');
   const steps = events.filter((e) => e.event === 'step');
   assert.equal(steps.length, 6); // 10 training images, batch 4 -> 3 steps per epoch
   assert.ok(res.summary && res.summary.pairsPerSecond > 0);
   assert.ok(existsSync(path.join(r.dir, 'out', 'adapter.safetensors')) && existsSync(path.join(r.dir, 'out', 'adapter.onnx')));
   assert.equal(JSON.parse(readFileSync(path.join(r.dir, 'pack', 'manifest.json'), 'utf8')).defaultAdapter, 'ft');
   assert.equal(runInfo(r.dir).status, 'finished');
+});
+
+/** A folder that shadows `torch` on PYTHONPATH: importing it fails loudly, its metadata says `version`. */
+function fakeTorch(version: string): string {
+  const d = mkdtempSync(path.join(tmpdir(), 'sealens-faketorch-'));
+  mkdirSync(path.join(d, 'torch'));
+  writeFileSync(path.join(d, 'torch', '__init__.py'), 'raise SystemExit("the probe imported torch")\n');
+  mkdirSync(path.join(d, `torch-${version}.dist-info`));
+  writeFileSync(path.join(d, `torch-${version}.dist-info`, 'METADATA'), `Metadata-Version: 2.1\nName: torch\nVersion: ${version}\n`);
+  return d;
+}
+
+test('interpreter probe: reads torch\'s version from package metadata and never imports torch', async (t) => {
+  if (spawnSync(PYTHON, ['-c', 'import importlib.metadata']).status !== 0) return t.skip(`SKIPPED: no Python 3.8+ at ${PYTHON} — set SEALENS_PYTHON`);
+  const info = await probePython(PYTHON, 30_000, { ...process.env, PYTHONPATH: fakeTorch('2.5.1') });
+  assert.equal(info.torch, '2.5.1');
+  assert.equal(info.cuda, null, 'CUDA is only known once the trainer imported torch');
+  await assert.rejects(probePython(PYTHON, 30_000, { ...process.env, PYTHONPATH: fakeTorch('1.12.1') }),
+    (e: Error) => e instanceof PythonError && /has PyTorch 1\.12\.1; the trainer needs 1\.13 or newer.*pip install -U "torch>=1\.13"/.test(e.message));
+});
+
+test('a restored Before/after panel finds its run (and so the run\'s overlay pack), never another pack', async () => {
+  const { runForComparePanel } = await import('../../src/training/runLookup');
+  const ws = mkdtempSync(path.join(tmpdir(), 'sealens-lookup-'));
+  const finished = (id: string, adapter: string): void => {
+    const r = createRun(ws, { ...base } as never, id);
+    mkdirSync(path.join(r.dir, 'pack'));
+    writeFileSync(path.join(r.dir, 'pack', 'manifest.json'), '{}');
+    writeFileSync(path.join(r.dir, 'summary.json'), JSON.stringify({ status: 'done', pack: path.join(r.dir, 'pack'), adapter, baseAdapter: 'baseline', evaluation: { before: {}, after: {} } }));
+  };
+  finished('20260101-000000-sea', 'sea');
+  finished('20260102-000000-sea', 'sea');
+  finished('20260103-000000-other', 'other');
+  createRun(ws, { ...base } as never, '20260104-000000-sea'); // not finished: never a match
+  const runs = listRuns(ws);
+  assert.equal(runForComparePanel(runs, 'Before/after: 20260101-000000-sea', { adapter: 'baseline', adapterB: 'sea' })?.id, '20260101-000000-sea');
+  // an older title without the id: the newest finished run that trained the panel's adapter
+  assert.equal(runForComparePanel(runs, 'Before/after: sea', { adapter: 'baseline', adapterB: 'sea' })?.id, '20260102-000000-sea');
+  assert.equal(runForComparePanel(runs, 'Before/after: x', { adapter: 'baseline', adapterB: 'nope' }), undefined);
+  // a run whose overlay pack was deleted cannot be restored
+  rmSync(path.join(ws, '.sealens', 'runs', '20260101-000000-sea', 'pack'), { recursive: true });
+  assert.equal(runForComparePanel(listRuns(ws), 'Before/after: 20260101-000000-sea', {})?.id, undefined);
 });

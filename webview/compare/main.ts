@@ -93,7 +93,7 @@ function show(p: ComparePayload): void {
   b.setMarked(changed);
   diff.update(tmB, p.imageUrl);
   diff.setMarked(changed);
-  diff.setHeatmap({ grid: tmB.grid, values: changed.map((c) => (c ? 1 : 0)), label: 'top word changed (0/1)' });
+  diff.setHeatmap({ grid: tmB.grid, values: changed.map((c) => (c ? 1 : 0)), label: 'top word changed (0 = same, 1 = changed)' }, { min: 0, max: 1 });
   for (const o of [a, b, diff]) o.ready.catch((e: Error) => chrome.showError(e.message));
   chrome.meta.textContent = `${tmA.pack} · ${tmA.device} · ${tmA.grid.rows}×${tmA.grid.cols} patches`;
 }

@@ -108,7 +108,7 @@ export interface HeatValues {
   label: string;
 }
 
-export function heatValues(tm: TokenMap, map: PatchScalarMap | 'score'): HeatValues {
+export function heatValues(tm: TokenMap, map: PatchScalarMap | 'score', range?: { min: number; max: number }): HeatValues {
   let raw: number[];
   let label: string;
   if (map === 'score') {
@@ -122,10 +122,11 @@ export function heatValues(tm: TokenMap, map: PatchScalarMap | 'score'): HeatVal
     label = map.label;
   }
   const finiteVals = raw.filter(Number.isFinite);
-  const min = finiteVals.length ? Math.min(...finiteVals) : 0;
-  const max = finiteVals.length ? Math.max(...finiteVals) : 1;
+  const min = range?.min ?? (finiteVals.length ? Math.min(...finiteVals) : 0);
+  const max = range?.max ?? (finiteVals.length ? Math.max(...finiteVals) : 1);
   const span = max - min || 1;
-  return { values: raw.map((v) => (Number.isFinite(v) ? (v - min) / span : Number.NaN)), min, max, label };
+  const clamp = (x: number): number => Math.min(1, Math.max(0, x));
+  return { values: raw.map((v) => (Number.isFinite(v) ? clamp((v - min) / span) : Number.NaN)), min, max, label };
 }
 
 /** Relative luminance (WCAG) of a CSS colour string in #rgb, #rrggbb or rgb()/rgba() form; NaN if unknown. */

@@ -31,7 +31,8 @@ export const OVERLAY_CSS = `
 .sl-tooltip-word { font-weight: 600; overflow: hidden; text-overflow: ellipsis; white-space: pre; }
 .sl-tooltip-score { font-variant-numeric: tabular-nums; opacity: 0.85; }
 .sl-tooltip-bar { grid-column: 1 / -1; height: 3px; background: var(--vscode-progressBar-background, #0e70c0); transform-origin: left; }
-.sl-legend { display: flex; gap: 8px; align-items: center; margin-top: 6px; line-height: 1.4; font-size: 12px; }
+.sl-legend { display: flex; flex-wrap: wrap; gap: 4px 8px; align-items: center; margin-top: 6px; line-height: 1.4; font-size: 12px; }
+.sl-legend-name { flex-basis: 100%; opacity: 0.85; }
 .sl-legend[hidden] { display: none; }
 .sl-legend canvas { height: 10px; width: 160px; border: 1px solid var(--vscode-widget-border, #444); }
 `;

@@ -21,11 +21,16 @@ export interface OverlayOptions {
   ariaLabel?: string;
   /** Label fitting limits (px); defaults: 7–28. */
   fit?: Partial<FitOptions>;
+  /** Small images are shown at least this wide (px, default 560) when the host has the room. */
+  minDisplayWidth?: number;
+  /** Largest image height as a fraction of the window height (default 0.78). */
+  maxHeightFraction?: number;
 }
 
 export interface TokenMapOverlay {
   update(tm: TokenMap, imageUrl: string): void;
-  setHeatmap(map: PatchScalarMap | 'score' | null): void;
+  /** `range` pins the colour scale (e.g. 0..1 for a 0/1 map); default: the map's own min..max. */
+  setHeatmap(map: PatchScalarMap | 'score' | null, range?: { min: number; max: number }): void;
   highlightWord(word: string | null): void;
   onWordClick(cb: (word: string) => void): void;
   exportPng(): Promise<Blob>;
@@ -50,6 +55,7 @@ export function createTokenMapOverlay(host: HTMLElement, options: OverlayOptions
   let imageUrl = '';
   let heat: PatchScalarMap | 'score' | null = options.heatmap ?? null;
   let heatVals: HeatValues | undefined;
+  let heatRange: { min: number; max: number } | undefined;
   let highlighted: string | null = null;
   let marked: boolean[] | null = null;
   let focusIndex = 0;
@@ -118,6 +124,22 @@ export function createTokenMapOverlay(host: HTMLElement, options: OverlayOptions
     return tm?.imageSize ?? { width: img.naturalWidth || 1, height: img.naturalHeight || 1 };
   }
 
+  /**
+   * Display width of the image: small images are enlarged (to at least MIN_DISPLAY px, as far as the
+   * host is wide) so that their labels stay readable; big ones shrink to the host's width and to
+   * maxHeightFraction of the window height.
+   */
+  function fitImage(): void {
+    if (!img.naturalWidth) return;
+    const src = sourceSize();
+    const aspect = src.height / src.width;
+    const avail = Math.max(120, host.clientWidth || root.parentElement?.clientWidth || src.width);
+    const maxH = window.innerHeight * (options.maxHeightFraction ?? 0.78);
+    const want = Math.max(src.width, Math.min(options.minDisplayWidth ?? 560, avail));
+    const w = Math.floor(Math.min(want, avail, maxH / aspect));
+    if (img.style.width !== `${w}px`) img.style.width = `${w}px`; // CSSOM, allowed under the CSP
+  }
+
   function layout(): { rects: Rect[]; scale: number } | undefined {
     if (!tm || !img.complete || img.naturalWidth === 0 || img.clientWidth === 0) return undefined;
     const src = sourceSize();
@@ -126,6 +148,7 @@ export function createTokenMapOverlay(host: HTMLElement, options: OverlayOptions
   }
 
   function render(): void {
+    fitImage();
     const l = layout();
     if (!tm || !l) return;
     themeColours();
@@ -189,6 +212,7 @@ export function createTokenMapOverlay(host: HTMLElement, options: OverlayOptions
     const hi = document.createElement('span');
     hi.textContent = heatVals.max.toFixed(3);
     const name = document.createElement('span');
+    name.className = 'sl-legend-name';
     name.textContent = heatVals.label;
     legend.append(name, lo, bar, hi);
   }
@@ -289,8 +313,18 @@ export function createTokenMapOverlay(host: HTMLElement, options: OverlayOptions
     }
   });
 
-  const resize = new ResizeObserver(() => render());
-  resize.observe(img);
+  // Re-fit when the host's width changes. Rendering in the next frame (not inside the observer callback)
+  // avoids a resize loop: fitting the image changes the host's height, which the observer also sees.
+  let frame = 0;
+  let lastWidth = -1;
+  const resize = new ResizeObserver((entries) => {
+    const w = entries[entries.length - 1]?.contentRect.width ?? host.clientWidth;
+    if (w === lastWidth) return;
+    lastWidth = w;
+    cancelAnimationFrame(frame);
+    frame = requestAnimationFrame(render);
+  });
+  resize.observe(host);
   img.addEventListener('load', () => {
     render();
     readyResolve();
@@ -299,7 +333,7 @@ export function createTokenMapOverlay(host: HTMLElement, options: OverlayOptions
 
   function setHeatmapInternal(map: PatchScalarMap | 'score' | null): void {
     heat = map;
-    heatVals = tm && map ? heatValues(tm, map) : undefined;
+    heatVals = tm && map ? heatValues(tm, map, heatRange) : undefined;
   }
 
   function highlightWord(word: string | null): void {
@@ -321,7 +355,8 @@ export function createTokenMapOverlay(host: HTMLElement, options: OverlayOptions
         render();
       }
     },
-    setHeatmap(map) {
+    setHeatmap(map, range) {
+      heatRange = range;
       setHeatmapInternal(map);
       render();
     },
@@ -350,6 +385,7 @@ export function createTokenMapOverlay(host: HTMLElement, options: OverlayOptions
     },
     dispose() {
       resize.disconnect();
+      cancelAnimationFrame(frame);
       clickCbs.length = 0;
       root.remove();
     },

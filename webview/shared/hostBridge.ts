@@ -48,6 +48,9 @@ export function createHostBridge(onMessage: (m: ToWebview) => void): HostBridge 
     onMessage(msg);
   });
 
+  // A blocked resource is a bug in SEA Lens (or an attack): report it to the log instead of failing silently.
+  document.addEventListener('securitypolicyviolation', (ev) =>
+    api.postMessage({ kind: 'webviewError', message: `Content-Security-Policy violation: ${ev.violatedDirective} blocked ${ev.blockedURI || 'inline code'}` }));
   window.addEventListener('error', (ev) => api.postMessage({ kind: 'webviewError', message: String(ev.message) }));
   window.addEventListener('unhandledrejection', (ev) => api.postMessage({ kind: 'webviewError', message: String(ev.reason?.message ?? ev.reason) }));
 

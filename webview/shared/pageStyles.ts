@@ -6,9 +6,9 @@ body { padding: 0 16px 16px; color: var(--vscode-foreground); font-family: var(-
 .sl-toolbar { display: flex; flex-wrap: wrap; gap: 8px 14px; align-items: center; padding: 10px 0; position: sticky; top: 0; z-index: 20;
   background: var(--vscode-editor-background); border-bottom: 1px solid var(--vscode-widget-border, transparent); margin-bottom: 10px; }
 .sl-field { display: flex; gap: 6px; align-items: center; }
-.sl-field vscode-single-select { min-width: 10em; }
+.sl-field vscode-single-select { width: 12em; }
 .sl-field vscode-textfield { width: 5em; }
-.sl-spacer { flex: 1; }
+.sl-exports { display: flex; gap: 6px; margin-left: auto; }
 .sl-status { min-height: 1.4em; opacity: 0.85; }
 .sl-status[hidden] { display: none; }
 .sl-error { border: 1px solid var(--vscode-inputValidation-errorBorder, #be1100); background: var(--vscode-inputValidation-errorBackground, #5a1d1d);

@@ -64,7 +64,10 @@ export function createViewChrome(bridge: HostBridge): ViewChrome {
 
 /** Adds PNG/JSON/CSV export buttons; PNG bytes come from `png()`, the host writes JSON and CSV itself. */
 export function addExportButtons(toolbar: HTMLElement, bridge: HostBridge, chrome: ViewChrome, png: () => Promise<Blob>): void {
-  toolbar.append(el('div', 'sl-spacer'));
+  const group = el('div', 'sl-exports');
+  group.setAttribute('role', 'group');
+  group.setAttribute('aria-label', 'Export');
+  toolbar.append(group);
   const formats: [ExportFormat, string][] = [['png', 'Export PNG'], ['json', 'Export JSON'], ['csv', 'Export CSV']];
   for (const [format, label] of formats) {
     const b = button(`export-${format}`, label);
@@ -79,6 +82,6 @@ export function addExportButtons(toolbar: HTMLElement, bridge: HostBridge, chrom
         chrome.showError((e as Error).message);
       }
     });
-    toolbar.append(b);
+    group.append(b);
   }
 }

@@ -1,8 +1,12 @@
 """Entry point of a fine-tuning run. Progress goes to stdout as JSON lines (one object per line, field
 `event`) and to <run>/progress.jsonl; human-readable messages go to stderr.
 
+The first progress line is `{"event": "environment", "python", "torch", "cuda", "onnx", "transformers"}`:
+the trainer checks its own interpreter (the launcher's probe deliberately does not import torch).
+
 Exit codes: 0 finished, 1 failed, 2 bad config or data (nothing trained), 3 disk full (the previous
-checkpoint is intact), 4 cancelled (a checkpoint was written; run again to resume), 5 run folder busy.
+checkpoint is intact), 4 cancelled (a checkpoint was written; run again to resume), 5 run folder busy,
+6 unsupported interpreter (no/old PyTorch, no onnx: the message says what to install).
 """
 from __future__ import annotations
 
@@ -15,7 +19,7 @@ import time
 import traceback
 from pathlib import Path
 
-EXIT_OK, EXIT_FAILED, EXIT_INPUT, EXIT_DISK, EXIT_CANCELLED, EXIT_BUSY = 0, 1, 2, 3, 4, 5
+EXIT_OK, EXIT_FAILED, EXIT_INPUT, EXIT_DISK, EXIT_CANCELLED, EXIT_BUSY, EXIT_ENV = 0, 1, 2, 3, 4, 5, 6
 
 
 class Emitter:
@@ -93,6 +97,13 @@ def main(argv=None) -> int:
         if rank == 0:
             lock = acquire_lock(run_dir)
             cancel_file.unlink(missing_ok=True)
+        from .environment import EnvironmentError_, check
+        try:
+            emit(event="environment", **check())
+        except EnvironmentError_ as e:
+            emit(event="error", kind="environment", message=str(e))
+            print(f"error: {e}", file=sys.stderr)
+            return EXIT_ENV
         from .run import execute
         status = execute(Path(a.config), run_dir, Path(a.out).resolve() if a.out else run_dir / "out", emit,
                          lambda: stop["flag"] or cancel_file.exists(), a.threads)

@@ -37,6 +37,7 @@ class RunConfig:
     max_images: Optional[int] = None
     llm: Optional[str] = None               # HF model folder/id (transformers path); None: the pack's decoder
     label_model: Optional[str] = None       # HF CLIP/SigLIP folder/id for labels; None: the pack's encoders
+    allow_download: bool = False            # HF models: local_files_only unless True
     base_dir: str = "."
     extra: dict = field(default_factory=dict)
 
@@ -65,6 +66,7 @@ _FIELDS = {
     "maxImages": ("max_images", (int, type(None)), "an integer ≥ 1 or null"),
     "llm": ("llm", (str, type(None)), "a Hugging Face model folder or id, or null"),
     "labelModel": ("label_model", (str, type(None)), "a Hugging Face CLIP/SigLIP folder or id, or null"),
+    "allowDownload": ("allow_download", bool, "true or false"),
 }
 _RANGES = {
     "lambda": lambda v: v >= 0, "epochs": lambda v: v >= 1, "learningRate": lambda v: v > 0,

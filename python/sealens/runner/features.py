@@ -17,9 +17,10 @@ from .dataset import Dataset
 from .sources import Sources
 
 
-def fingerprint(ds: Dataset, pack_dir: Path) -> str:
+def fingerprint(ds: Dataset, pack_dir: Path, extra: str = "") -> str:
     h = hashlib.sha256()
     h.update((Path(pack_dir) / "manifest.json").read_bytes())
+    h.update(extra.encode())   # the Hugging Face models in use, when any (hf_sources.model_identity)
     for it in ds.items:
         st = it.path.stat()
         h.update(f"{it.path}|{st.st_size}|{st.st_mtime_ns}|{it.caption}".encode())
@@ -45,10 +46,10 @@ def compute(src: Sources, ds: Dataset, device, batch: int = 32) -> Dict[str, np.
     return res
 
 
-def cached(cache_dir: Path, src: Sources, ds: Dataset, pack_dir: Path, device) -> Dict[str, np.ndarray]:
+def cached(cache_dir: Path, src: Sources, ds: Dataset, pack_dir: Path, device, extra: str = "") -> Dict[str, np.ndarray]:
     cache_dir.mkdir(parents=True, exist_ok=True)
     f = cache_dir / "features.safetensors"
-    fp = fingerprint(ds, pack_dir)
+    fp = fingerprint(ds, pack_dir, extra)
     if f.is_file():
         try:
             t, meta = load_file_with_metadata(str(f))

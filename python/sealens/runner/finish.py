@@ -21,7 +21,7 @@ import torch
 import torch.nn.functional as F
 
 from .. import evaluate
-from ..export import _onnx
+from .onnx_export import export_onnx as _onnx
 from ..models import Adapter
 from ..safetensors_io import save_file
 from .checkpoint import write_json_atomic

@@ -147,8 +147,8 @@ class Trainer:
         if self.use_la and self.world.size > 1 and self.scale.log_scale.grad is not None:
             self.scale.log_scale.grad /= self.world.size   # every rank computed the whole L_a for τ
         self.opt.step()
-        lg_g = distributed.sum_scalars([float(lg)], self.world, self.device)[0]
-        return {"lossG": lg_g, "lossA": float(la), "loss": lg_g + self.cfg.lam * float(la), "lr": lr, "pairs": n_pairs}
+        lg_g = distributed.sum_scalars([float(lg.detach())], self.world, self.device)[0]
+        return {"lossG": lg_g, "lossA": float(la.detach()), "loss": lg_g + self.cfg.lam * float(la.detach()), "lr": lr, "pairs": n_pairs}
 
     @torch.no_grad()
     def agreement(self) -> Optional[float]:

@@ -30,10 +30,10 @@ def resolve_device(name: str) -> torch.device:
     return torch.device(name)
 
 
-def load_sources(cfg, device):
+def load_sources(cfg, device, cache_dir: Path):
     if cfg.llm or cfg.label_model:
-        raise ConfigError("llm/labelModel: Hugging Face models are not supported by this version of the trainer; "
-                          "remove these keys to train against the pack's own encoder and decoder")
+        from .hf_sources import from_hf
+        return from_hf(cfg, device, cache_dir)
     from .sources import from_pack
     return from_pack(cfg.resolve(cfg.pack), device)
 
@@ -71,7 +71,7 @@ def execute(config_path: Path, run_dir: Path, out_dir: Path, emit, should_stop: 
     except TypeError:
         pass
     t_start = time.time()
-    src = load_sources(cfg, device)
+    src = load_sources(cfg, device, run_dir / "cache")
     ds = dataset_mod.load(cfg.resolve(cfg.dataset), src.preprocessor, cfg.max_images)
     for s in ds.skipped[:20]:
         emit(event="warning", message=f"skipped undecodable image {s}")
@@ -92,10 +92,10 @@ def execute(config_path: Path, run_dir: Path, out_dir: Path, emit, should_stop: 
     emit(event="phase", phase="features", message=f"encoding {len(ds.items)} images")
     cache = run_dir / "cache"
     if world.main:
-        feats = features.cached(cache, src, ds, cfg.resolve(cfg.pack), device)
+        feats = features.cached(cache, src, ds, cfg.resolve(cfg.pack), device, src.identity)
     distributed.barrier(world)
     if not world.main:
-        feats = features.cached(cache, src, ds, cfg.resolve(cfg.pack), device)
+        feats = features.cached(cache, src, ds, cfg.resolve(cfg.pack), device, src.identity)
     F = torch.from_numpy(feats["features"])
     label_idx = torch.from_numpy(feats["label_idx"]) if "label_idx" in feats else None
     label_scores = torch.from_numpy(feats["label_scores"]) if "label_scores" in feats else None

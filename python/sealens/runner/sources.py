@@ -54,6 +54,7 @@ class Sources:
     eos: int
     pad: int
     hidden_dim: int                          # adapter input D
+    identity: str = ""                      # Hugging Face models in use (keys the feature/label cache)
 
 
 def from_pack(pack_dir, device) -> Sources:

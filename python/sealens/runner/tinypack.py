@@ -13,7 +13,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from ..export import _onnx
+from .onnx_export import export_onnx as _onnx
 from ..models import Adapter, ClipConfig, LMConfig, MiniLM, VisionEncoder
 from ..safetensors_io import save_file
 from ..tokenizers import BPETokenizer, dumps

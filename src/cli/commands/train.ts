@@ -1,18 +1,22 @@
 // sea-lens train: fine-tunes an adapter with SEA from a run config, through the same launcher the
 // extension uses; prints progress and the before/after table; exit 0 when the adapter was exported.
 
+import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { EXIT, type CliCommand } from '../command';
+import { EXIT, type CliCommand, type CliContext } from '../command';
 import { launchTraining } from '../../training/launcher';
 import { findPython, pythonCandidates, trainerPythonPath } from '../../training/pythonInterpreter';
-import { RunConfigError } from '../../training/runConfig';
+import { readRunConfig, RunConfigError } from '../../training/runConfig';
+import { slurmScript, SlurmOptionsError } from '../../training/slurmScript';
 import type { Metrics, ProgressEvent } from '../../shared/trainingProtocol';
 
 const fmt = (v: number | null | undefined, d = 3): string => (typeof v === 'number' ? v.toFixed(d) : '–');
 
 export function progressLine(e: ProgressEvent): string | undefined {
   switch (e.event) {
+    case 'environment':
+      return `trainer: Python ${e.python}, torch ${e.torch}${e.cuda ? ' (CUDA available)' : ''}${e.transformers ? `, transformers ${e.transformers}` : ''}`;
     case 'start':
       return `training: ${e.totalSteps} steps, ${e.trainImages} images (+${e.validationImages} validation, ${e.skippedImages} skipped), device ${e.device}, ${e.worldSize} process(es)${e.resumedFrom ? `, resumed from step ${e.resumedFrom}` : ''}`;
     case 'step':
@@ -37,10 +41,35 @@ export function metricsTable(before: Metrics, after: Metrics): string {
   return ['metric'.padEnd(22) + 'before'.padStart(9) + 'after'.padStart(9), ...rows.map(([n, k, d]) => n.padEnd(22) + fmt(before[k] as number, d).padStart(9) + fmt(after[k] as number, d).padStart(9))].join('\n');
 }
 
+function writeSlurm(out: string, configFile: string, runDir: string, v: Record<string, string | undefined>, ctx: CliContext): number {
+  const count = (name: string, def: number): number => {
+    const raw = v[name];
+    if (raw === undefined) return def;
+    if (!/^\d+$/.test(raw)) throw new SlurmOptionsError(`--${name} must be a whole number (got ${JSON.stringify(raw)})`);
+    return parseInt(raw, 10);
+  };
+  try {
+    const cfg = readRunConfig(configFile); // a broken config fails here, not hours later in the queue
+    const file = path.resolve(out);
+    const text = slurmScript({
+      configFile, runDir, pythonPath: trainerPythonPath(ctx.installDir), nodes: count('nodes', 2), gpusPerNode: count('gpus-per-node', 1),
+      outDir: v.out ? path.resolve(v.out) : undefined, jobName: `sealens-${cfg.outputName}`, python: v.python,
+    });
+    mkdirSync(path.dirname(file), { recursive: true });
+    writeFileSync(file, text, { mode: 0o755 });
+    ctx.stdout(`wrote ${file}: submit it with \`sbatch ${file}\`; run folder ${runDir} (must be on a shared file system)\n`);
+    return EXIT.ok;
+  } catch (e) {
+    ctx.stderr(`sea-lens train: ${(e as Error).message}\n`);
+    return e instanceof RunConfigError || e instanceof SlurmOptionsError ? EXIT.usage : EXIT.failed;
+  }
+}
+
 export const trainCommand: CliCommand = {
   name: 'train',
   summary: 'fine-tune an adapter with SEA from a run config (needs Python with PyTorch)',
   help: `Usage: sea-lens train --config FILE [--out DIR] [--run-dir DIR] [--python EXE] [--nproc-per-node N] [--threads N]
+       sea-lens train --config FILE --slurm OUT.sbatch [--nodes N] [--gpus-per-node G] [--run-dir DIR] [--out DIR]
 
 Runs the SEA fine-tuning described by FILE (docs/training.md; example: media/examples/train-quick.json).
 Progress is printed as it happens. On success the adapter lands in DIR (default RUN/out) as
@@ -49,11 +78,19 @@ with the new adapter is written to RUN/pack, and a before/after table is printed
   --run-dir DIR   run folder (checkpoints, progress.jsonl, summary.json); default .sealens/runs/<config name>.
                   Running again into the same folder resumes from its last checkpoint.
   --python EXE    interpreter (default: $SEALENS_PYTHON, else python3/python); needs torch ≥ 1.13 and onnx.
-Exit codes: 0 done, 1 failed, 2 bad input, 3 disk full, 4 cancelled (Ctrl+C writes a checkpoint).`,
+  --slurm FILE    write an sbatch script for a multi-node run of the same config instead of training:
+                  srun + torchrun on N nodes (--nodes, default 2) × G GPUs (--gpus-per-node, default 1;
+                  0 = CPU, one process per node), rendezvous on the first node. The run folder must be
+                  on a file system all nodes share.
+Exit codes: 0 done, 1 failed, 2 bad input, 3 disk full, 4 cancelled (Ctrl+C writes a checkpoint),
+6 the interpreter cannot run the trainer (the message says what to install).`,
   async run(argv, ctx) {
     let values;
     try {
-      ({ values } = parseArgs({ args: argv, options: { config: { type: 'string' }, out: { type: 'string' }, 'run-dir': { type: 'string' }, python: { type: 'string' }, 'nproc-per-node': { type: 'string' }, threads: { type: 'string' } } }));
+      ({ values } = parseArgs({ args: argv, options: {
+        config: { type: 'string' }, out: { type: 'string' }, 'run-dir': { type: 'string' }, python: { type: 'string' }, 'nproc-per-node': { type: 'string' }, threads: { type: 'string' },
+        slurm: { type: 'string' }, nodes: { type: 'string' }, 'gpus-per-node': { type: 'string' },
+      } }));
     } catch (e) {
       ctx.stderr(`sea-lens train: ${(e as Error).message}\n`);
       return EXIT.usage;
@@ -69,9 +106,14 @@ Exit codes: 0 done, 1 failed, 2 bad input, 3 disk full, 4 cancelled (Ctrl+C writ
       return EXIT.usage;
     }
     const runDir = path.resolve(values['run-dir'] ?? path.join('.sealens', 'runs', path.basename(configFile, '.json')));
+    if (values.slurm) return writeSlurm(values.slurm, configFile, runDir, values, ctx);
+    if (values.nodes || values['gpus-per-node']) {
+      ctx.stderr('sea-lens train: --nodes and --gpus-per-node only apply with --slurm FILE (on one machine use --nproc-per-node)\n');
+      return EXIT.usage;
+    }
     try {
       const py = await findPython(pythonCandidates(values.python ?? process.env.SEALENS_PYTHON));
-      ctx.stdout(`python ${py.executable} (torch ${py.torch}${py.cuda ? ', CUDA' : ''}); run folder ${runDir}\n`);
+      ctx.stdout(`python ${py.executable} (torch ${py.torch}); run folder ${runDir}\n`);
       const run = launchTraining({
         python: py.executable, pythonPath: trainerPythonPath(ctx.installDir), configFile, runDir,
         outDir: values.out ? path.resolve(values.out) : undefined, nprocPerNode: nproc,
@@ -94,7 +136,7 @@ Exit codes: 0 done, 1 failed, 2 bad input, 3 disk full, 4 cancelled (Ctrl+C writ
       }
       if (r.outcome === 'cancelled') return 4;
       ctx.stderr(`sea-lens train: ${r.error}\n`);
-      return r.exitCode === 2 ? EXIT.usage : r.exitCode === 3 ? 3 : EXIT.failed;
+      return r.exitCode === 2 ? EXIT.usage : r.exitCode === 3 || r.exitCode === 6 ? r.exitCode : EXIT.failed;
     } catch (e) {
       ctx.stderr(`sea-lens train: ${(e as Error).message}\n`);
       return e instanceof RunConfigError ? EXIT.usage : EXIT.failed;

@@ -2,7 +2,7 @@
 // config.json → trainer), "Rerun Training…", resume, cancel, the runs tree, the run view with live charts,
 // a cancellable progress notification, the log channel, and before/after "Compare adapters" at the end.
 
-import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { EngineRequester, ViewDeps } from '../lensView';
@@ -11,11 +11,12 @@ import { launchTraining, type TrainingProcess } from '../../training/launcher';
 import { trainerPythonPath } from '../../training/pythonInterpreter';
 import { readRunConfig, resolveConfigPath } from '../../training/runConfig';
 import { createRun, listRuns, readEvents, runInfo, type RunInfo } from '../../training/runFolder';
+import { slurmScript } from '../../training/slurmScript';
 import type { FromRunView, ProgressEvent, RunConfig } from '../../shared/trainingProtocol';
 import { resolveTrainingPython } from './trainingPython';
 import { RunItem, RunsTree } from './runsTree';
 import { RunView, RUN_VIEW_TYPE } from './runView';
-import { openRunCompare } from './runCompare';
+import { openRunCompare, restoreRunCompare, RUN_COMPARE_VIEW_TYPE } from './runCompare';
 import { askRunConfig } from './trainingWizard';
 
 interface Active { proc: TrainingProcess; dir: string }
@@ -72,7 +73,7 @@ export function registerTraining(context: vscode.ExtensionContext, engine?: Engi
       void vscode.window.showWarningMessage(vscode.l10n.t('No image of the dataset of run {0} is readable to compare on.', run.id));
       return;
     }
-    openRunCompare(deps, vscode.Uri.file(image), s.pack, s.adapter, s.baseAdapter);
+    openRunCompare(deps, vscode.Uri.file(image), { id: run.id, pack: s.pack, trained: s.adapter, base: s.baseAdapter });
   };
 
   const start = async (dir: string): Promise<void> => {
@@ -85,7 +86,7 @@ export function registerTraining(context: vscode.ExtensionContext, engine?: Engi
     let progressHook: ((e: ProgressEvent) => void) | undefined;
     try {
       const py = await resolveTrainingPython();
-      log.info(`python ${py.executable}: Python ${py.python}, torch ${py.torch}${py.cuda ? ' (CUDA)' : ''}, onnx ${py.onnx}`);
+      log.info(`python ${py.executable}: Python ${py.python}, torch ${py.torch}, onnx ${py.onnx}`);
       const view = openView(runInfo(dir));
       const collected: ProgressEvent[] = [];
       let flush: NodeJS.Timeout | undefined;
@@ -156,11 +157,42 @@ export function registerTraining(context: vscode.ExtensionContext, engine?: Engi
     return p?.run;
   };
 
+  const askCount = (title: string, value: number, min: number, prompt: string): Thenable<string | undefined> => vscode.window.showInputBox({
+    title, value: String(value), prompt,
+    validateInput: (v) => (/^\d+$/.test(v.trim()) && +v >= min && +v <= 4096 ? undefined : vscode.l10n.t('A whole number from {0} to 4096', min)),
+  });
+
+  // An sbatch file for the run's config on several nodes; nothing is started here (the cluster runs it).
+  const exportSlurm = async (run: RunInfo): Promise<void> => {
+    const nodes = await askCount(vscode.l10n.t('Export Slurm Script (1/2): nodes'), 2, 1, vscode.l10n.t('Nodes of the Slurm job'));
+    if (!nodes) return;
+    const gpus = await askCount(vscode.l10n.t('Export Slurm Script (2/2): GPUs per node'), 1, 0, vscode.l10n.t('One training process per GPU; 0 trains on CPUs with one process per node'));
+    if (!gpus) return;
+    const target = await vscode.window.showSaveDialog({ defaultUri: vscode.Uri.file(path.join(run.dir, 'train.sbatch')), filters: { [vscode.l10n.t('Slurm batch script')]: ['sbatch', 'sh'] }, title: vscode.l10n.t('Save the Slurm script') });
+    if (!target) return;
+    try {
+      const configFile = path.join(run.dir, 'config.json');
+      const cfg = readRunConfig(configFile);
+      writeFileSync(target.fsPath, slurmScript({ configFile, runDir: run.dir, pythonPath: trainerPythonPath(context.extensionUri.fsPath), nodes: +nodes, gpusPerNode: +gpus, jobName: `sealens-${cfg.outputName}` }), { mode: 0o755 });
+      await vscode.window.showTextDocument(target);
+      void vscode.window.showInformationMessage(vscode.l10n.t('Slurm script written. Submit it with "sbatch {0}"; the run folder must be on a file system all nodes share.', path.basename(target.fsPath)));
+    } catch (e) {
+      void vscode.window.showErrorMessage(vscode.l10n.t('Could not write the Slurm script: {0}', (e as Error).message));
+    }
+  };
+
   const watcher = vscode.workspace.createFileSystemWatcher('**/.sealens/runs/*/{summary.json,config.json}');
   context.subscriptions.push(
     log, watcher,
     watcher.onDidCreate(() => tree.refresh()), watcher.onDidChange(() => tree.refresh()),
     vscode.window.registerTreeDataProvider('seaLens.trainingRuns', tree),
+    vscode.window.registerWebviewPanelSerializer(RUN_COMPARE_VIEW_TYPE, {
+      deserializeWebviewPanel: async (panel, state) => {
+        const ws = root();
+        if (deps && ws) restoreRunCompare(deps, panel, state, listRuns(ws));
+        else panel.dispose(); // no engine or no folder: nothing could be drawn
+      },
+    }),
     vscode.commands.registerCommand('seaLens.trainAdapter', async () => {
       const ws = root();
       if (!ws) {
@@ -197,6 +229,10 @@ export function registerTraining(context: vscode.ExtensionContext, engine?: Engi
     vscode.commands.registerCommand('seaLens.openTrainingRun', async (arg?: unknown) => {
       const run = await pickRun(arg, () => true, vscode.l10n.t('Open which training run?'));
       if (run) openView(run);
+    }),
+    vscode.commands.registerCommand('seaLens.exportSlurmScript', async (arg?: unknown) => {
+      const run = await pickRun(arg, () => true, vscode.l10n.t('Export a Slurm script for which run config?'));
+      if (run) await exportSlurm(run);
     }),
     vscode.commands.registerCommand('seaLens.compareTrainingRun', async (arg?: unknown) => {
       const run = await pickRun(arg, (r) => r.status === 'finished', vscode.l10n.t('Compare which finished run?'));

@@ -1,0 +1,33 @@
+"""ONNX export for the runner (trained adapter, tiny test packs) on torch 1.13 and 2.x alike.
+
+torch ≥ 2.9 switched `torch.onnx.export` to the torch.export-based exporter, which needs the separate
+`onnxscript` package and writes graphs the TorchScript exporter did not; asking for the TorchScript
+exporter (`dynamo=False`, where the parameter exists) keeps one code path and one graph shape for every
+supported torch. The graph is checked and must hold its weights inline (a pack file is self-contained).
+"""
+from __future__ import annotations
+
+import inspect
+import io
+import warnings
+from pathlib import Path
+
+import torch
+
+OPSET = 17
+
+
+def export_onnx(model, args, path, inputs, outputs, axes) -> None:
+    model = model.cpu().eval()
+    extra = {"dynamo": False} if "dynamo" in inspect.signature(torch.onnx.export).parameters else {}
+    buf = io.BytesIO()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")   # the TorchScript exporter's deprecation notice on torch 2.x
+        torch.onnx.export(model, args, buf, input_names=inputs, output_names=outputs, dynamic_axes=axes,
+                          opset_version=OPSET, do_constant_folding=True, **extra)
+    import onnx
+    m = onnx.load_model_from_string(buf.getvalue())
+    onnx.checker.check_model(m)
+    if any(i.data_location == onnx.TensorProto.EXTERNAL for i in m.graph.initializer):
+        raise RuntimeError(f"{path}: external tensor data is not allowed in a pack")
+    Path(path).write_bytes(buf.getvalue())
