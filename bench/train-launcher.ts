@@ -14,6 +14,8 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { trainCommand } from '../src/cli/commands/train';
+import { probePython } from '../src/training/pythonInterpreter';
+import { checkRunInputs, readRunConfig } from '../src/training/runConfig';
 
 const root = path.resolve(__dirname, '..');
 const { values } = parseArgs({ options: { config: { type: 'string' }, rounds: { type: 'string', default: '3' }, python: { type: 'string' }, threads: { type: 'string', default: '1' }, epochs: { type: 'string', default: '3' } } });
@@ -61,6 +63,16 @@ async function main(): Promise<void> {
   };
   if (existsSync(cli)) ways['CLI process (node dist/cli.js train)'] = (d) => timeProcess(process.execPath, [cli, 'train', '--config', config, '--run-dir', d, '--python', python, '--threads', threads]);
   else console.log(`(dist/cli.js not built: the CLI-process row is left out; run \`node esbuild.mjs\` to include it)`);
+  // The launcher's own work before it spawns (uncached interpreter probe + config and input checks):
+  // measured alone because on a busy machine it is far below the run-to-run noise of whole runs.
+  const pre: number[] = [];
+  for (let i = 0; i < 5; i++) {
+    const t0 = performance.now();
+    await probePython(python);
+    checkRunInputs(readRunConfig(config), config);
+    pre.push(performance.now() - t0);
+  }
+  console.log(`launcher work before spawning the trainer: median ${median(pre).toFixed(0)} ms, min ${Math.min(...pre).toFixed(0)} ms (5 tries)`);
   const names = Object.keys(ways);
   const times: Record<string, number[]> = Object.fromEntries(names.map((n) => [n, []]));
   console.log(`config ${config}\npython ${python}, --threads ${threads}, ${rounds} round(s), fresh run folder each time`);

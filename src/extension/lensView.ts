@@ -161,7 +161,7 @@ export abstract class LensView implements vscode.Disposable {
     try {
       const bytes = format === 'png' ? new Uint8Array(data!) : this.exportText(format);
       const base = vscode.Uri.joinPath(this.image, '..', `${this.exportBaseName()}.${format}`);
-      const filters: Record<string, string[]> = { png: { PNG: ['png'] }, json: { JSON: ['json'] }, csv: { CSV: ['csv'] } }[format] as never;
+      const filters: Record<string, string[]> = { [format.toUpperCase()]: [format] };
       const target = await vscode.window.showSaveDialog({ defaultUri: base, filters, saveLabel: vscode.l10n.t('Export') });
       if (!target) return this.post({ kind: 'exportDone', requestId, ok: false, message: vscode.l10n.t('Export cancelled.') });
       await vscode.workspace.fs.writeFile(target, bytes);

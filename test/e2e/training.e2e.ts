@@ -2,7 +2,7 @@
 // run "SEA Lens: Train SEA Adapter…" from the command palette, answer the guided picks (embedded demo pack,
 // the sample images, 1 epoch on the CPU), wait until the run view reports 100 % and "finished", then open
 // "Compare Before/After" and check that the compare view draws both overlays (start adapter and trained
-// adapter) from the run's pack overlay. The code-server harness (run-code-server.ts) starts the server,
+// adapter) from the run's pack overlay, also after "Developer: Reload Window". The code-server harness (run-code-server.ts) starts the server,
 // installs the .vsix, opens the workbench on `workspace` and calls this scenario with the page. A
 // screenshot goes to .test-artifacts/e2e/training.png either way, so a failure can be seen.
 import { spawnSync } from 'node:child_process';
@@ -32,6 +32,8 @@ export interface TrainingScenarioResult {
   patchesB: number;
   titles: [string, string];
   agreement: string;
+  /** The agreement the Before/after panel shows after "Developer: Reload Window". */
+  restoredAgreement: string;
 }
 
 const defaultPython = (): string => process.env.SEALENS_PYTHON ?? '/usr/bin/python3';
@@ -57,7 +59,7 @@ export async function runTrainingScenario({ page, root, workspace, python = defa
     await pickItem(page, '(1/8)', pack ? 'Pack from settings' : 'Embedded demo pack');
     if (dataset) {
       await pickItem(page, '(2/8)', 'Image folder…');
-      await chooseInOpenDialog(page, dataset);
+      await chooseInOpenDialog(page, 'Folder of training images', dataset);
     } else await pickItem(page, '(2/8)', 'Sample images');
     const start = await pickItem(page, '(3/8)', undefined); // the pack's first adapter: the "before" side
     await answerInput(page, '(4/8)', undefined);            // λ: the default
@@ -87,7 +89,18 @@ export async function runTrainingScenario({ page, root, workspace, python = defa
     if (titles[0] !== `A: ${start}` || titles[1] !== `B: ${outputName}`) throw new Error(`compare titles ${JSON.stringify(titles)}; expected A: ${start}, B: ${outputName}`);
     // the trained adapter only exists in the run's pack overlay, whose name ends in "+<adapter>"
     await compare.locator('#meta', { hasText: `+${outputName}` }).waitFor({ timeout: 10_000 });
-    return { runStatus, patchesA, patchesB, titles, agreement: (await compare.locator('#agreement').textContent()) ?? '' };
+    const agreement = (await compare.locator('#agreement').textContent()) ?? '';
+    await page.screenshot({ path: path.join(path.dirname(shot), 'training-compare.png') });
+
+    // After a window reload the Before/after panel comes back on the run's overlay pack (not the
+    // seaLens.pack setting, where the trained adapter does not exist), with the same agreement.
+    await runCommand(page, 'Developer: Reload Window'); // saves open editors and webview state, unlike a bare page reload
+    await page.locator('.monaco-workbench').waitFor({ timeout: 90_000 });
+    const restored = await findWebview(page, '#agreement', 120_000);
+    await restored.locator('#meta', { hasText: `+${outputName}` }).waitFor({ timeout: 120_000 });
+    const restoredAgreement = (await restored.locator('#agreement').textContent()) ?? '';
+    if (restoredAgreement !== agreement) throw new Error(`restored Before/after says "${restoredAgreement}", before the reload "${agreement}"`);
+    return { runStatus, patchesA, patchesB, titles, agreement, restoredAgreement };
   } finally {
     await page.screenshot({ path: shot, fullPage: true }).catch(() => undefined);
   }
@@ -102,12 +115,24 @@ function setWorkspaceSetting(workspace: string, key: string, value: unknown): vo
 }
 
 async function runCommand(page: Page, name: string): Promise<void> {
-  await page.keyboard.press('F1');
   const input = page.locator('.quick-input-widget input');
-  await input.waitFor();
-  await input.fill(`>${name}`);
-  // the command appears once the extension host has read the installed extensions
-  await page.locator('.quick-input-widget .monaco-list-row', { hasText: name }).first().waitFor({ timeout: 60_000 });
+  const row = page.locator('.quick-input-widget .monaco-list-row', { hasText: name }).first();
+  // The palette lists the commands known when it opens; right after start-up the extension's are not
+  // there yet, so reopen it until they are. Its filter does not match a typed "…": type the name without.
+  const end = Date.now() + 90_000;
+  for (;;) {
+    await page.keyboard.press('F1');
+    await input.waitFor();
+    await input.fill(`>${name.replace(/…$/, '')}`);
+    try {
+      await row.waitFor({ timeout: 3000 });
+      break;
+    } catch (e) {
+      await page.keyboard.press('Escape');
+      if (Date.now() > end) throw new Error(`the command palette has no "${name}" after 90 s`, { cause: e });
+      await page.waitForTimeout(1000);
+    }
+  }
   await page.keyboard.press('Enter');
 }
 
@@ -138,14 +163,17 @@ async function answerInput(page: Page, title: string, value: string | undefined)
 }
 
 /** VS Code's own open dialog (code-server has no native one): a quick input that takes a typed path. */
-async function chooseInOpenDialog(page: Page, folder: string): Promise<void> {
-  const input = page.locator('.quick-input-widget input');
-  await input.waitFor();
-  await input.fill(folder.endsWith('/') ? folder : `${folder}/`);
-  await page.waitForTimeout(500); // the dialog lists the folder's contents before it accepts it
-  const ok = page.locator('.quick-input-widget .quick-input-action .monaco-button', { hasText: 'OK' }).first();
-  if (await ok.isVisible().catch(() => false)) await ok.click();
-  else await input.press('Enter');
+async function chooseInOpenDialog(page: Page, title: string, folder: string): Promise<void> {
+  const widget = await quickInput(page, title);
+  const input = widget.locator('input');
+  const want = folder.endsWith('/') ? folder : `${folder}/`;
+  // the dialog fills in its start folder asynchronously: type once it has, and again if it overwrote us
+  for (let i = 0; i < 10 && (await input.inputValue()) !== want; i++) {
+    await page.waitForTimeout(500);
+    await input.fill(want);
+  }
+  await page.waitForTimeout(1000); // it lists the folder's contents before OK accepts it
+  await widget.locator('.monaco-button', { hasText: 'OK' }).first().click();
 }
 
 async function quickInput(page: Page, title: string): Promise<Locator> {

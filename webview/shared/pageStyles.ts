@@ -15,6 +15,8 @@ body { padding: 0 16px 16px; color: var(--vscode-foreground); font-family: var(-
   padding: 8px 12px; margin: 8px 0; border-radius: 3px; white-space: pre-wrap; }
 .sl-error[hidden] { display: none; }
 .sl-error-fix { margin-top: 6px; opacity: 0.9; }
+.sl-error vscode-button { margin-top: 10px; }
+.sl-toolbar.sl-empty > * { visibility: hidden; }
 .sl-meta { margin-top: 8px; opacity: 0.8; font-size: 12px; }
 .sl-notes { margin: 4px 0 0; padding-left: 18px; }
 .sl-pair { display: grid; grid-template-columns: repeat(auto-fit, minmax(280px, 1fr)); gap: 16px; align-items: start; }

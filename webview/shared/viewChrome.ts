@@ -17,7 +17,8 @@ export interface ViewChrome {
 }
 
 export function createViewChrome(bridge: HostBridge): ViewChrome {
-  const toolbar = el('div', 'sl-toolbar');
+  // Controls stay hidden until the first result: an empty adapter list or an export of nothing is noise.
+  const toolbar = el('div', 'sl-toolbar sl-empty');
   toolbar.setAttribute('role', 'toolbar');
   const status = el('div', 'sl-status');
   status.id = 'status';
@@ -48,10 +49,11 @@ export function createViewChrome(bridge: HostBridge): ViewChrome {
       if (fix) error.append(el('div', 'sl-error-fix', fix));
       const retry = button('retry', 'Retry');
       retry.addEventListener('click', () => bridge.send({ kind: 'retry' }));
-      error.append(el('div', 'sl-error-fix'), retry);
+      error.append(retry);
       error.hidden = false;
     },
     clearMessages() {
+      toolbar.classList.remove('sl-empty');
       status.hidden = true;
       error.hidden = true;
     },
