@@ -182,7 +182,7 @@ class Trainer:
             self.elapsed += time.perf_counter() - t0
             self.pairs_total += r["pairs"]
             if main:
-                s = float(self.scale())
+                s = float(self.scale().detach())
                 self.emit(event="step", step=self.step, totalSteps=self.total, epoch=b.epoch + 1,
                           loss=round(r["loss"], 6), lossG=round(r["lossG"], 6), lossA=round(r["lossA"], 6),
                           tau=round(1 / s, 6), logitScale=round(s, 4), lr=r["lr"], pairs=r["pairs"],

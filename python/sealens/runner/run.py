@@ -146,7 +146,7 @@ def execute(config_path: Path, run_dir: Path, out_dir: Path, emit, should_stop: 
                "skipped": ds.skipped[:100], "pairsTotal": trainer.pairs_total,
                "pairsPerSecond": round(trainer.pairs_total / max(trainer.elapsed, 1e-9), 1),
                "trainSeconds": round(trainer.elapsed, 3), "wallSeconds": round(time.time() - t_start, 3),
-               "logitScale": float(trainer.scale()), "tau": 1 / float(trainer.scale()), "lambda": cfg.lam,
+               "logitScale": float(trainer.scale().detach()), "tau": 1 / float(trainer.scale().detach()), "lambda": cfg.lam,
                "exported": exported, "pack": str(overlay), "adapter": json.loads(
                    (overlay / "manifest.json").read_text())["defaultAdapter"],
                "baseAdapter": cfg.start_adapter, "evaluation": evaluation, "worldSize": world.size}
