@@ -50,6 +50,14 @@ class BuildConfig:
     adapter_steps: int = 500
     adapter_batch: int = 32
     lam: float = LAMBDA
+    cache: Optional[str] = None   # folder for trained mini-CLIP / mini-LM weights (reused when the key matches)
+
+    def cache_file(self, what: str) -> Optional[Path]:
+        if not self.cache:
+            return None
+        import hashlib
+        key = json.dumps([what, self.seed, self.quick, self.n_train, asdict(self.clip), asdict(self.lm)], sort_keys=True)
+        return Path(self.cache) / f"{what}-{hashlib.sha256(key.encode()).hexdigest()[:16]}.pt"
 
     @classmethod
     def make(cls, quick: bool, seed: int, device: str) -> "BuildConfig":
@@ -86,6 +94,15 @@ def lm_corpus(captions: List[str], extra: List[str], rng: random.Random, n_extra
         ctx = [rng.choice(content) for _ in range(rng.randint(8, 40))]
         seqs.append(" ".join(ctx) + " : " + c)
     return seqs
+
+
+def _save_cache(path: Optional[Path], model) -> None:
+    if path is None:
+        return
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(".tmp")
+    torch.save({k: v.detach().cpu() for k, v in model.state_dict().items()}, tmp)
+    os.replace(tmp, path)
 
 
 def resolve_device(name: str) -> torch.device:
@@ -146,7 +163,14 @@ def build(out: Path, samples_dir: Optional[Path], cfg: BuildConfig, progress=Non
     torch.manual_seed(cfg.seed)
     clip = MiniCLIP(ccfg, cw).to(device)
     ids, mask = wtok.batch(tr_cap, ccfg.max_text_len)
-    train_clip(clip, tr_img, ids, mask, cfg.clip, device, emit)
+    cf = cfg.cache_file("clip")
+    if cf is not None and cf.is_file():
+        clip.load_state_dict(torch.load(cf, map_location=device))
+        clip.eval()
+        emit({"phase": "clip", "status": "loaded from cache", "file": str(cf)})
+    else:
+        train_clip(clip, tr_img, ids, mask, cfg.clip, device, emit)
+        _save_cache(cf, clip)
     with torch.no_grad():
         pids, pmask = wtok.batch([PROMPT.format(w) for w in label_words], ccfg.max_text_len)
         pt = (torch.from_numpy(pids).to(device), torch.from_numpy(pmask).to(device))
@@ -167,7 +191,16 @@ def build(out: Path, samples_dir: Optional[Path], cfg: BuildConfig, progress=Non
     torch.manual_seed(cfg.seed)
     lm = MiniLM(lcfg).to(device)
     seqs = [[BOS] + btok.encode(t) + [EOS] for t in lm_text]
-    train_lm(lm, seqs, cfg.lm, device, PAD, emit)
+    lf = cfg.cache_file("lm")
+    if lf is not None and lf.is_file():
+        lm.load_state_dict(torch.load(lf, map_location=device))
+        lm.eval()
+        for p_ in lm.parameters():
+            p_.requires_grad_(False)
+        emit({"phase": "lm", "status": "loaded from cache", "file": str(lf)})
+    else:
+        train_lm(lm, seqs, cfg.lm, device, PAD, emit)
+        _save_cache(lf, lm)
     embed = lm.embed_tokens.weight.detach()
 
     # ---------------------------------------------------------------- adapters
@@ -245,10 +278,13 @@ def main(argv=None):
     ap.add_argument("--quick", action="store_true", help="tiny budget (< 2 min) for tests")
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--device", default="auto", choices=["auto", "cpu", "cuda"])
+    ap.add_argument("--cache", default=None, help="reuse/save trained mini-CLIP and mini-LM weights in this folder")
     a = ap.parse_args(argv)
     out = Path(a.out)
     samples = None if a.samples == "none" else Path(a.samples) if a.samples else out.resolve().parent / "samples"
-    ev = build(out, samples, BuildConfig.make(a.quick, a.seed, a.device))
+    bc = BuildConfig.make(a.quick, a.seed, a.device)
+    bc.cache = a.cache
+    ev = build(out, samples, bc)
     print("\nadapter    acc    top5   capLoss  gap     TACS")
     for n, m in ev["adapters"].items():
         print(f"{n:9s} {m['patch_word_accuracy']:.3f}  {m['top5_accuracy']:.3f}  {m['caption_loss']:.3f}   "

@@ -15,8 +15,8 @@ export function overlaySvg(map: TokenMap, width: number, height: number, truth?:
     const top = p.words[0];
     const hit = truth?.[i]?.length ? truth[i].includes(top?.word ?? '') : undefined;
     const stroke = hit === undefined ? '#ffffff' : hit ? '#3fb950' : '#f85149';
-    // Shrink long words to fit the cell (≈0.58 em per character in a sans-serif face).
-    const font = Math.max(6, Math.min(ch / 3, (cw * 0.92) / (0.58 * Math.max(3, top?.word.length ?? 3))));
+    // Shrink long words to fit the cell (≈0.68 em per character leaves room in wide faces such as DejaVu Sans).
+    const font = Math.max(6, Math.min(ch / 3, (cw * 0.9) / (0.68 * Math.max(3, top?.word.length ?? 3))));
     const title = p.words.map((w) => `${w.word} ${w.score.toFixed(3)}`).join('\n');
     return `<g><title>${escapeXml(title)}</title><rect x="${x.toFixed(2)}" y="${y.toFixed(2)}" width="${cw.toFixed(2)}" height="${ch.toFixed(2)}" fill="rgba(0,0,0,0.25)" stroke="${stroke}" stroke-width="${hit === undefined ? 0.5 : 1.5}"/>` +
       `<text x="${(x + cw / 2).toFixed(2)}" y="${(y + ch / 2).toFixed(2)}" font-size="${font.toFixed(1)}" text-anchor="middle" dominant-baseline="middle" fill="#fff" stroke="#000" stroke-width="${(font / 8).toFixed(2)}" paint-order="stroke" font-family="sans-serif">${escapeXml(top?.word ?? '')}</text></g>`;

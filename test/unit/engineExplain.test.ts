@@ -1,13 +1,14 @@
 // The engine end to end on fixture packs: nearest neighbours vs brute force, device choice and fallback,
 // request superseding by viewId, shared pack loading, labels, compare, wordsNear, metrics.
 import assert from 'node:assert/strict';
-import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import sharp from 'sharp';
 import { Engine } from '../../src/engine/engine';
 import { sampleProportional, seededRandom } from '../../src/engine/labels';
 import { encodeImage, project } from '../../src/engine/pipeline';
+import { CANONICAL_FILTERS } from '../../src/engine/vocabulary';
 import type { DeviceNotice } from '../../src/shared/engineProtocol';
 import { EngineErrorCode } from '../../src/shared/engineProtocol';
 import { ROOT, fixturePacks } from '../fixtures/fixturePacks';
@@ -160,5 +161,22 @@ describe('engine', { skip: fx.skip }, () => {
     writeFileSync(path.join(TMP, 'a.truth.json'), JSON.stringify({ labels: ['cat'] }));
     await assert.rejects(engine.metrics({ folder: TMP, pack: P('clip'), device: 'cpu' }), { message: /a\.truth\.json: 1 labels for a 4×4 grid \(16 patches\)/ });
     rmSync(path.join(TMP, 'a.truth.json'));
+  });
+});
+
+describe('demo pack (media/demo-pack)', () => {
+  const demo = path.join(ROOT, 'media', 'demo-pack');
+  const skip = existsSync(path.join(demo, 'manifest.json')) ? false : 'media/demo-pack is missing (built by python/sealens/build_pack.py)';
+  it('canonical candidates = the count the Python evaluator recorded; every sample explains on the CPU', { skip }, async () => {
+    const engine = new Engine();
+    try {
+      const pack = await engine.getPack(demo, 'cpu');
+      const recorded = (pack.manifest.evaluation as { candidates?: number } | undefined)?.candidates;
+      assert.equal((await pack.searchIndex({ ...CANONICAL_FILTERS })).size, recorded);
+      const m = await engine.metrics({ folder: path.join(ROOT, 'media', 'samples'), pack: demo, device: 'cpu', adapter: 'baseline' });
+      assert.ok(m.imagesWithTruth > 0 && m.patchWordAccuracy !== null && m.tacs !== null);
+    } finally {
+      await engine.dispose();
+    }
   });
 });

@@ -6,6 +6,7 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { Engine, IMAGE_EXTENSIONS, listImages } from '../../engine/engine';
 import { accuracy, readTruth } from '../../engine/metrics';
+import { CANONICAL_FILTERS } from '../../engine/vocabulary';
 import { EXIT, type CliCommand } from '../command';
 import { escapeXml } from '../overlaySvg';
 import { figureHtml, htmlPage } from '../render';
@@ -44,7 +45,8 @@ per adapter, top-1 patch-word accuracy against NAME.truth.json and the median ex
         const figs: string[] = [];
         for (const image of images) {
           try {
-            const map = await engine.explain({ image, pack, adapter: adapter.name, device: values.device as never });
+            // The evaluator's candidate definition, so the accuracy here matches the pack's recorded evaluation.
+            const map = await engine.explain({ image, pack, adapter: adapter.name, device: values.device as never, filters: { ...CANONICAL_FILTERS } });
             row.images++;
             row.warmMs.push(map.timings.total);
             const truth = await readTruth(image.replace(IMAGE_EXTENSIONS, '.truth.json'), map.grid);
