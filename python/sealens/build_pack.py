@@ -34,6 +34,9 @@ STOP = {"a", "an", "the", "of", "on", "in", "and", "is", "there", "picture", "ph
 KEEP_SPLIT = ["triangle", "hexagon", "purple", "brick"]   # multi-token in the LLM vocabulary (Eq. 10)
 PROMPT = "a photo of {}."
 LAMBDA = 1.0
+ADAPTER_STEPS = 2000   # adapters see 4 epochs of the 16,000 training scenes (batch 64)
+ADAPTER_BATCH = 64
+CLOSEUP_FRACTION = 0.5   # close-up pairs added to the mini-CLIP data, relative to the number of scenes
 
 
 @dataclass
@@ -47,9 +50,14 @@ class BuildConfig:
     n_samples: int = 12
     clip: ClipTrainConfig = field(default_factory=ClipTrainConfig)
     lm: LMTrainConfig = field(default_factory=LMTrainConfig)
-    adapter_steps: int = 500
-    adapter_batch: int = 32
+    adapter_steps: int = ADAPTER_STEPS
+    adapter_batch: int = ADAPTER_BATCH
     lam: float = LAMBDA
+    # λ values tried for the sea adapter; the one with the best VALIDATION patch-word accuracy whose validation
+    # caption loss stays within 5 % of the baseline's is shipped (test split untouched by the choice)
+    lams: tuple = (LAMBDA,)
+    oracle: bool = False          # diagnostic only: also train the sea adapter on ground-truth labels (not shipped)
+    workers: int = 1              # processes for rendering the world (output identical for any value)
     cache: Optional[str] = None   # folder for trained mini-CLIP / mini-LM weights (reused when the key matches)
 
     def cache_file(self, what: str) -> Optional[Path]:
@@ -63,12 +71,14 @@ class BuildConfig:
     def make(cls, quick: bool, seed: int, device: str) -> "BuildConfig":
         c = cls(seed=seed, quick=quick, device=device)
         c.clip.seed = c.lm.seed = seed
+        c.clip.closeups = int(c.n_train * CLOSEUP_FRACTION)
         if quick:
             c.n_train, c.n_val, c.n_test, c.n_samples = 384, 32, 48, 12
             c.clip.steps, c.clip.batch = 12, 32
             c.lm.steps, c.lm.batch = 30, 16
             c.lm.log_every = c.clip.log_every = 5
             c.adapter_steps, c.adapter_batch = 10, 8
+            c.clip.closeups = int(c.n_train * CLOSEUP_FRACTION)
         return c
 
 
@@ -125,6 +135,38 @@ def encode_images(vision, imgs, device, bs=256):
     return torch.cat(hs).numpy(), torch.cat(pe)
 
 
+def oracle_labels(truth, words, n: int):
+    """Ground-truth labels in the shape of sea.topn_labels (true words score 1, the rest 0) — for the
+    diagnostic run only."""
+    pos = {w: i for i, w in enumerate(words)}
+    N, P = len(truth), len(truth[0])
+    idx = torch.zeros(N, P, n, dtype=torch.long)
+    sc = torch.zeros(N, P, n)
+    for b in range(N):
+        for p in range(P):
+            for j, w in enumerate(truth[b][p][:n]):
+                idx[b, p, j], sc[b, p, j] = pos[w], 1.0
+            k = len(truth[b][p])
+            idx[b, p, k:] = torch.tensor([i for i in range(len(words)) if words[i] not in truth[b][p]][:n - k])
+    return idx, sc
+
+
+@torch.no_grad()
+def _metrics(ad, lm, feat, cap_ids, truth, names, cand, embed, device) -> dict:
+    from .train import caption_batch, caption_loss
+    vis = torch.cat([ad(torch.from_numpy(feat[i:i + 256].astype(np.float32)).to(device)).float().cpu()
+                     for i in range(0, len(feat), 256)])
+    m = evaluate.token_metrics(vis, names, cand, truth, cap_ids, embed.cpu())
+    losses = []
+    for i in range(0, len(cap_ids), 64):
+        ids_b = caption_batch(cap_ids[i:i + 64], EOS, PAD, device)
+        l, valid = caption_loss(lm, vis[i:i + 64].to(device), ids_b, BOS, PAD, reduction="none")
+        losses.append((float(l[valid].sum()), int(valid.sum())))
+    m["caption_loss"] = sum(a for a, _ in losses) / sum(b for _, b in losses)
+    m["example_decoded"] = evaluate.decode_examples(vis[:1], names, cand, 8)
+    return m
+
+
 def build(out: Path, samples_dir: Optional[Path], cfg: BuildConfig, progress=None) -> dict:
     t_start = time.time()
     emit = progress or (lambda d: print(json.dumps(d), flush=True))
@@ -140,15 +182,18 @@ def build(out: Path, samples_dir: Optional[Path], cfg: BuildConfig, progress=Non
 
     # ---------------------------------------------------------------- world
     emit({"phase": "world", "status": "rendering", "train": cfg.n_train, "val": cfg.n_val, "test": cfg.n_test})
-    tr_img, tr_cap, _ = world.render_batch(cfg.seed, "train", 0, cfg.n_train)   # train truth never read
-    va_img, va_cap, va_truth = world.render_batch(cfg.seed, "validation", 0, cfg.n_val)
-    te_img, te_cap, te_truth = world.render_batch(cfg.seed, "test", 0, cfg.n_test)
+    W = cfg.workers
+    # train truth is read only by the oracle diagnostic (never by anything shipped)
+    tr_img, tr_cap, tr_truth = world.render_batch(cfg.seed, "train", 0, cfg.n_train, workers=W)
+    cu_img, cu_cap, _ = world.render_batch(cfg.seed, "train", 0, cfg.clip.closeups, closeups=True, workers=W)
+    va_img, va_cap, va_truth = world.render_batch(cfg.seed, "validation", 0, cfg.n_val, workers=W)
+    te_img, te_cap, te_truth = world.render_batch(cfg.seed, "test", 0, cfg.n_test, workers=W)
     grid = world.GRID
     label_words = world.world_words()
     extra = distractors()
 
     # ---------------------------------------------------------------- tokenizers
-    caption_words = {w for c in tr_cap for w in WORD_RE.findall(c)}
+    caption_words = {w for c in tr_cap + cu_cap for w in WORD_RE.findall(c)}
     wtok = WordTokenizer.build(caption_words | set(extra) | set(label_words) | set(WORD_RE.findall(PROMPT)))
     rng = random.Random(cfg.seed)
     lm_text = lm_corpus(tr_cap, extra, rng, n_extra=max(2000, cfg.n_train // 2))
@@ -162,16 +207,23 @@ def build(out: Path, samples_dir: Optional[Path], cfg: BuildConfig, progress=Non
     cw = torch.tensor([0.0 if t in STOP else 1.0 for t, _ in sorted(wtok.vocab.items(), key=lambda kv: kv[1])])
     torch.manual_seed(cfg.seed)
     clip = MiniCLIP(ccfg, cw).to(device)
-    ids, mask = wtok.batch(tr_cap, ccfg.max_text_len)
+    clip_img = np.concatenate([tr_img, cu_img]) if len(cu_img) else tr_img
+    ids, mask = wtok.batch(tr_cap + cu_cap, ccfg.max_text_len)
     cf = cfg.cache_file("clip")
     if cf is not None and cf.is_file():
         clip.load_state_dict(torch.load(cf, map_location=device))
         clip.eval()
         emit({"phase": "clip", "status": "loaded from cache", "file": str(cf)})
     else:
-        train_clip(clip, tr_img, ids, mask, cfg.clip, device, emit)
+        train_clip(clip, clip_img, ids, mask, cfg.clip, device, emit)
         _save_cache(cf, clip)
+    del clip_img, cu_img
     with torch.no_grad():
+        # image-side feature surgery: centre patch_embeds on the mean patch token of unlabelled training scenes
+        clip.vision.patch_center.zero_()
+        _, pe0 = encode_images(clip.vision, tr_img[:4000], device)
+        clip.vision.patch_center.copy_(pe0.reshape(-1, pe0.shape[-1]).mean(0).to(device))
+        del pe0
         pids, pmask = wtok.batch([PROMPT.format(w) for w in label_words], ccfg.max_text_len)
         pt = (torch.from_numpy(pids).to(device), torch.from_numpy(pmask).to(device))
         clip.text.center.copy_(clip.text(*pt)[0].mean(0))   # feature-surgery centre, baked into the export
@@ -209,42 +261,59 @@ def build(out: Path, samples_dir: Optional[Path], cfg: BuildConfig, progress=Non
     del tr_pe
     label_emb = sea.subtoken_mean(embed.cpu(), [btok.word_pieces(w) for w in label_words]).to(device)
     cap_ids = [btok.encode(c) for c in tr_cap]
-    adapters, train_info = {}, {}
-    for name, lam in (("baseline", 0.0), ("sea", cfg.lam)):
+    names, cand = evaluate.candidates(btok, embed.cpu(), label_words)
+    va_feat, _ = encode_images(clip.vision, va_img, device)
+    va_cap_ids = [btok.encode(c) for c in va_cap]
+
+    def fit(name, lam, li, ls):
         torch.manual_seed(cfg.seed)
         ad = Adapter(ccfg.width, lcfg.width).to(device)
         acfg = AdapterTrainConfig(name=name, steps=cfg.adapter_steps, batch=cfg.adapter_batch, lam=lam, seed=cfg.seed)
-        train_info[name] = train_adapter(ad, lm, tr_feat, cap_ids, lab_idx, lab_sc, label_emb, grid, acfg, device,
-                                         BOS, EOS, PAD, emit)
-        adapters[name] = ad
+        info = train_adapter(ad, lm, tr_feat, cap_ids, li, ls, label_emb, grid, acfg, device, BOS, EOS, PAD, emit)
+        m = _metrics(ad, lm, va_feat, va_cap_ids, va_truth, names, cand, embed, device)
+        val = {"patch_word_accuracy": m["patch_word_accuracy"], "caption_loss": m["caption_loss"],
+               "logit_scale_final": info["logit_scale_final"], "lambda": lam}
+        emit({"phase": "validation", "adapter": name, **val})
+        return ad, info, val
+
+    adapters, train_info, val_table = {}, {}, {}
+    adapters["baseline"], train_info["baseline"], val_table["baseline"] = fit("baseline", 0.0, None, None)
+    lams = list(cfg.lams) if cfg.lams else [cfg.lam]
+    tried = {}
+    for lam in lams:
+        tried[lam] = fit(f"sea(λ={lam:g})", lam, lab_idx, lab_sc)
+        val_table[f"sea(λ={lam:g})"] = tried[lam][2]
+    # selection on the validation split only: best accuracy among λ whose caption loss is within 5 % of baseline
+    ok = [l for l in lams if tried[l][2]["caption_loss"] <= 1.05 * val_table["baseline"]["caption_loss"]]
+    chosen = max(ok, key=lambda l: tried[l][2]["patch_word_accuracy"]) if ok else \
+        min(lams, key=lambda l: tried[l][2]["caption_loss"])
+    adapters["sea"], train_info["sea"] = tried[chosen][0], tried[chosen][1]
+    cfg.lam = chosen
+    diagnostics = {"validation": val_table, "lambdaChosen": chosen}
+    if cfg.oracle:
+        # DIAGNOSTIC (not shipped): the same SEA stage fed ground-truth labels, to separate label noise from
+        # what the adapter stage itself can reach
+        o_idx, o_sc = oracle_labels(tr_truth, label_words, lab_idx.shape[-1])
+        _, _, oval = fit(f"sea-oracle(λ={chosen:g})", chosen, o_idx, o_sc)
+        diagnostics["oracleLabels"] = {**oval, "note": "ground-truth labels; diagnostic only, not in the pack"}
     del tr_feat
 
     # ---------------------------------------------------------------- evaluation (held-out test split)
     te_feat, te_pe = encode_images(clip.vision, te_img, device)
     t_idx, t_sc = sea.topn_labels(te_pe, word_emb, 10, 0.0, sign=sign)
     prec = evaluate.label_precision(t_idx, t_sc, label_words, te_truth)
-    names, cand = evaluate.candidates(btok, embed.cpu(), label_words)
     te_cap_ids = [btok.encode(c) for c in te_cap]
     results = {}
-    with torch.no_grad():
-        for name, ad in adapters.items():
-            vis = ad(torch.from_numpy(te_feat.astype(np.float32)).to(device)).float().cpu()
-            m = evaluate.token_metrics(vis, names, cand, te_truth, te_cap_ids, embed.cpu())
-            losses = []
-            for i in range(0, len(te_cap_ids), 64):
-                ids_b = evaluate_batch = None
-                from .train import caption_batch, caption_loss
-                ids_b = caption_batch(te_cap_ids[i:i + 64], EOS, PAD, device)
-                l, valid = caption_loss(lm, vis[i:i + 64].to(device), ids_b, BOS, PAD, reduction="none")
-                losses.append((float(l[valid].sum()), int(valid.sum())))
-            m["caption_loss"] = sum(a for a, _ in losses) / sum(b for _, b in losses)
-            m["example_decoded"] = evaluate.decode_examples(vis[:1], names, cand, 8)
-            m["logit_scale_final"] = train_info[name]["logit_scale_final"] if name == "sea" else None
-            results[name] = m
+    for name, ad in adapters.items():
+        m = _metrics(ad, lm, te_feat, te_cap_ids, te_truth, names, cand, embed, device)
+        m["logit_scale_final"] = train_info[name]["logit_scale_final"] if name == "sea" else None
+        results[name] = m
     evaluation = {
         "split": "test", "images": len(te_img), "patches": len(te_img) * grid * grid,
         "candidates": len(names), "labelPrecision": prec, "sign": {"chosen": sign, "validation": sign_eval},
-        "lambda": cfg.lam, "adapters": results, "quick": cfg.quick, "seed": cfg.seed, "device": str(device),
+        "lambda": cfg.lam, "adapters": results, "diagnostics": diagnostics,
+        "adapterSchedule": {"steps": cfg.adapter_steps, "batchImages": cfg.adapter_batch, "lr": 1e-3},
+        "clipCloseups": cfg.clip.closeups, "quick": cfg.quick, "seed": cfg.seed, "device": str(device),
         "buildSeconds": None,
     }
     emit({"phase": "evaluation", **{k: v for k, v in evaluation.items() if k != "adapters"}})
@@ -279,11 +348,22 @@ def main(argv=None):
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--device", default="auto", choices=["auto", "cpu", "cuda"])
     ap.add_argument("--cache", default=None, help="reuse/save trained mini-CLIP and mini-LM weights in this folder")
+    ap.add_argument("--lambdas", default=None,
+                    help="comma-separated λ values to try for the sea adapter (chosen on validation), e.g. 1,2,4")
+    ap.add_argument("--oracle-diagnostic", action="store_true",
+                    help="also train the sea stage on ground-truth labels (validation numbers only; not shipped)")
+    ap.add_argument("--workers", type=int, default=os.cpu_count() or 1, help="processes for rendering the world")
     a = ap.parse_args(argv)
     out = Path(a.out)
     samples = None if a.samples == "none" else Path(a.samples) if a.samples else out.resolve().parent / "samples"
     bc = BuildConfig.make(a.quick, a.seed, a.device)
     bc.cache = a.cache
+    bc.oracle, bc.workers = a.oracle_diagnostic, max(1, a.workers)
+    if a.lambdas:
+        try:
+            bc.lams = tuple(float(x) for x in a.lambdas.split(","))
+        except ValueError:
+            raise SystemExit(f"--lambdas must be comma-separated numbers, e.g. 1,2,4 (got {a.lambdas!r})")
     ev = build(out, samples, bc)
     print("\nadapter    acc    top5   capLoss  gap     TACS")
     for n, m in ev["adapters"].items():

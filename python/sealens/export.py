@@ -2,6 +2,7 @@
 HF CLIPImageProcessor config, manifest.json (docs/model-pack.md, formatVersion 1)."""
 from __future__ import annotations
 
+import inspect
 import io
 import json
 import os
@@ -44,8 +45,11 @@ def _onnx(model, args, path, inputs, outputs, axes):
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         buf = io.BytesIO()
+        kw = {}
+        if "dynamo" in inspect.signature(torch.onnx.export).parameters:
+            kw["dynamo"] = False   # torch >= 2.9 defaults to the dynamo exporter; keep the TorchScript graph
         torch.onnx.export(model, args, buf, input_names=inputs, output_names=outputs, dynamic_axes=axes,
-                          opset_version=OPSET, do_constant_folding=True)
+                          opset_version=OPSET, do_constant_folding=True, **kw)
     import onnx
     m = onnx.load_model_from_string(buf.getvalue())
     onnx.checker.check_model(m)

@@ -49,6 +49,7 @@ class ClipTrainConfig:
     weight_decay: float = 0.05
     seed: int = 0
     log_every: int = 20
+    closeups: int = 0   # close-up image–caption pairs added to the scenes (set by the build; part of the cache key)
 
 
 def filip_logits(patch: torch.Tensor, tokens: torch.Tensor, tok_w: torch.Tensor):

@@ -138,6 +138,8 @@ def shape_mask(shape: str, cx: float, cy: float, diameter: float, size: int = IM
 
 # ----------------------------------------------------------------------------- scenes
 def _caption(rng, objs: List[SceneObject], material: str) -> str:
+    if not objs:   # background-only close-up
+        return f"{material}." if rng.random() < 0.5 else f"a picture of {material}."
     phrases = []
     for o in objs:
         style = rng.random()
@@ -178,10 +180,23 @@ def patch_truth(label_map: np.ndarray, objs: List[SceneObject], material: str, p
 
 def render_scene(seed: int, split: str, index: int) -> Scene:
     rng = np.random.default_rng([int(seed), SPLITS[split], int(index)])
+    return _render(rng, None)
+
+
+def render_closeup(seed: int, split: str, index: int) -> Scene:
+    """A close-up view of the same world, like the close-ups in web image–caption data: 60 % show only the
+    background material (caption "grass." / "a picture of grass."), 40 % one object on it (caption as for a
+    scene). Same scale and textures as the scenes; its own seed stream (never equal to a scene)."""
+    rng = np.random.default_rng([int(seed), SPLITS[split], int(index), 7])
+    return _render(rng, 0 if rng.random() < 0.6 else 1)
+
+
+def _render(rng: np.random.Generator, n_obj) -> Scene:
     material = MATERIALS[rng.integers(len(MATERIALS))]
     img = texture(material, rng)
     label_map = np.full((IMAGE_SIZE, IMAGE_SIZE), -1, np.int16)
-    n_obj = int(rng.choice([1, 2, 3], p=[0.3, 0.4, 0.3]))
+    if n_obj is None:
+        n_obj = int(rng.choice([1, 2, 3], p=[0.3, 0.4, 0.3]))
     objs: List[SceneObject] = []
     colour_names = list(COLOURS)
     for _ in range(n_obj):
@@ -218,12 +233,20 @@ def render_scene(seed: int, split: str, index: int) -> Scene:
     return scene
 
 
-def render_batch(seed: int, split: str, start: int, count: int):
-    """Images uint8 [N, H, W, 3], captions, patch truth."""
-    imgs, caps, truth = [], [], []
-    for i in range(start, start + count):
-        s = render_scene(seed, split, i)
-        imgs.append(s.image)
-        caps.append(s.caption)
-        truth.append(s.patch_words)
-    return np.stack(imgs), caps, truth
+def _render_one(args):
+    fn, seed, split, i = args
+    s = (render_closeup if fn == "closeup" else render_scene)(seed, split, i)
+    return s.image, s.caption, s.patch_words
+
+
+def render_batch(seed: int, split: str, start: int, count: int, closeups: bool = False, workers: int = 1):
+    """Images uint8 [N, H, W, 3], captions, patch truth. Every item is a pure function of its index, so
+    rendering in `workers` processes gives the same arrays as rendering in one."""
+    jobs = [("closeup" if closeups else "scene", seed, split, i) for i in range(start, start + count)]
+    if workers > 1 and count >= 256:
+        import multiprocessing as mp
+        with mp.get_context("fork").Pool(workers) as pool:
+            res = pool.map(_render_one, jobs, chunksize=64)
+    else:
+        res = [_render_one(j) for j in jobs]
+    return np.stack([r[0] for r in res]), [r[1] for r in res], [r[2] for r in res]

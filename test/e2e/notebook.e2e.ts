@@ -36,7 +36,8 @@ export async function runNotebookScenario({ page, root, timeoutMs = 180_000 }: N
     const words = outputs.locator('[data-sealens-view="tokenmap"] text.sl-word');
     const metricsRows = outputs.locator('[data-sealens-metrics] tr');
     await words.first().waitFor({ timeout: timeoutMs });
-    await metricsRows.first().waitFor({ timeout: timeoutMs });
+    // VS Code hides outputs scrolled out of the notebook's viewport: the table must exist, not be on screen.
+    await metricsRows.first().waitFor({ state: 'attached', timeout: timeoutMs });
     const text = await page.locator('.notebook-editor').first().innerText();
     if (/SEA Lens: (cell not run|\w+ failed)/.test(text)) throw new Error(`the starter notebook produced an error output: ${text.match(/SEA Lens: [^\n]*/)?.[0]}`);
     return { words: await words.count(), metricsRows: await metricsRows.count() };
