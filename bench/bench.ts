@@ -144,7 +144,7 @@ async function main() {
     rows.push(...(await benchPack('real-size ViT-B/16 + 151,936 vocab', buildRealsizePack(), sample, Math.min(reps, 5))));
   }
   const f = (x?: number) => (x === undefined ? '—' : x < 10 ? x.toFixed(2) : x.toFixed(1));
-  console.log(`\nSEA Lens bench — ${os.cpus().length} CPU cores (${os.cpus()[0]?.model ?? '?'}), Node ${process.version}; times in ms (median)\n`);
+  console.log(`\nSEA Lens bench — ${os.cpus().length} CPU cores (${os.cpus()[0]?.model ?? '?'}), Node ${process.version}, load average ${os.loadavg().map((l) => l.toFixed(2)).join(' ')}; times in ms (median)\n`);
   console.log('pack                                 device  cold     warm    model   torch warm  torch/ours  top-1 same  search onnx  search js  candidates');
   const notes: string[] = [];
   for (const r of rows) {
@@ -159,7 +159,7 @@ async function main() {
   console.log('\nwarm = whole explain (decode + preprocess + encoder + adapter + search); model = encoder + adapter + search; torch/ours = torch warm / model, same pixels and candidates, same thread count; top-1 same = patches whose nearest word is the same in both (the ratio is shown only at ≥ 99 %).');
   for (const note of notes) console.log(`note — ${note}`);
   const json = opt('--json');
-  if (json) writeFileSync(json, JSON.stringify({ date: new Date().toISOString(), cpus: os.cpus().length, rows }, null, 1));
+  if (json) writeFileSync(json, JSON.stringify({ date: new Date().toISOString(), cpus: os.cpus().length, loadavg: os.loadavg(), rows }, null, 1));
 }
 
 main().catch((e) => {
