@@ -7,6 +7,8 @@ import { escapeXml, overlaySvg } from './overlaySvg';
 
 /** Upscales tiny images so the words stay legible; the overlay is drawn at the output size. */
 const MIN_SIDE = 448;
+/** Width (CSS px) of a figure in the HTML report; the overlay's labels are fitted for it. */
+const FIGURE_WIDTH = 448;
 
 export async function renderPng(imageFile: string, map: TokenMap, truth?: string[][]): Promise<Buffer> {
   const { data, info } = await sharp(imageFile, { pages: 1 }).rotate().flatten({ background: '#ffffff' }).toColourspace('srgb').png().toBuffer({ resolveWithObject: true });
@@ -28,12 +30,12 @@ export async function figureHtml(imageFile: string, map: TokenMap, caption: stri
   const png = await sharp(await readFile(imageFile), { pages: 1 }).rotate().flatten({ background: '#ffffff' }).png().toBuffer({ resolveWithObject: true });
   const { width, height } = png.info;
   const uri = `data:image/png;base64,${png.data.toString('base64')}`;
-  return `<figure><div class="stack"><img src="${uri}" width="${width}" height="${height}" alt="${escapeXml(path.basename(imageFile))}">${overlaySvg(map, width, height, truth)}</div><figcaption>${caption}</figcaption></figure>`;
+  return `<figure><div class="stack"><img src="${uri}" width="${width}" height="${height}" alt="${escapeXml(path.basename(imageFile))}">${overlaySvg(map, width, height, truth, FIGURE_WIDTH / width)}</div><figcaption>${caption}</figcaption></figure>`;
 }
 
 export function htmlPage(title: string, body: string): string {
   return `<!doctype html><html lang="en"><head><meta charset="utf-8"><meta http-equiv="Content-Security-Policy" content="default-src 'none'; img-src data:; style-src 'unsafe-inline'"><title>${escapeXml(title)}</title><style>
 body{font-family:system-ui,sans-serif;margin:1.5rem;background:#fff;color:#111}table{border-collapse:collapse;margin:1rem 0}td,th{border:1px solid #ccc;padding:.25rem .6rem;text-align:right}th:first-child,td:first-child{text-align:left}
-figure{display:inline-block;margin:.5rem;vertical-align:top}.stack{position:relative;width:min(448px,90vw)}.stack img,.stack svg{width:100%;height:auto;display:block}.stack svg{position:absolute;inset:0}.stack img{image-rendering:pixelated}
-figcaption{font-size:.8rem;max-width:448px}</style></head><body>${body}</body></html>`;
+figure{display:inline-block;margin:.5rem;vertical-align:top}.stack{position:relative;width:min(${FIGURE_WIDTH}px,90vw)}.stack img,.stack svg{width:100%;height:auto;display:block}.stack svg{position:absolute;inset:0}.stack img{image-rendering:pixelated}
+figcaption{font-size:.8rem;max-width:${FIGURE_WIDTH}px}</style></head><body>${body}</body></html>`;
 }

@@ -19,18 +19,39 @@ export function parseDeviceChoice(value: unknown): DeviceChoice {
   throw badInput(`unknown device ${JSON.stringify(value)}; valid choices: ${DEVICE_CHOICES.join(', ')}`);
 }
 
-export function sessionOptions(device: Device): ort.InferenceSession.SessionOptions {
+/**
+ * Below this many multiply–adds per call a graph runs on one CPU thread. On the demo pack (encoder ≈ 50 M
+ * multiply–adds) handing each small MatMul to a second thread and waiting for it cost more than it saved:
+ * the encoder took 1.7 ms on one thread vs 2.2–6.2 ms on two (2-core machine, spinning off). Real-size
+ * graphs (ViT-B/16 ≈ 17 G, a 151,936-word search ≈ 9 G) keep the thread pool. See docs/engine.md.
+ */
+export const SINGLE_THREAD_MACS = 1e8;
+
+/**
+ * `macs`: an estimate of the graph's multiply–adds per call (see `estimateMacs`), which picks the CPU thread
+ * count; unknown → the pool (onnxruntime's default of one thread per physical core).
+ */
+export function sessionOptions(device: Device, macs?: number): ort.InferenceSession.SessionOptions {
   const threads = Number(process.env.SEA_LENS_CPU_THREADS);
+  const intra = Number.isInteger(threads) && threads > 0 ? threads : device === 'cpu' && macs !== undefined && macs < SINGLE_THREAD_MACS ? 1 : undefined;
   return {
     executionProviders: [EXECUTION_PROVIDERS[device]],
     // Warnings go to the engine process's stderr; errors still reach us as exceptions.
     logSeverityLevel: 3,
     graphOptimizationLevel: 'all',
-    ...(Number.isInteger(threads) && threads > 0 ? { intraOpNumThreads: threads } : {}),
+    // One request at a time runs through a session: parallel branches (inter-op) have nothing to overlap.
+    executionMode: 'sequential',
+    interOpNumThreads: 1,
+    ...(intra ? { intraOpNumThreads: intra } : {}),
     // The engine shares the CPU with VS Code and the user's own work: threads that spin while waiting
     // for work measured 20–40 % slower on a busy 2-core machine and only burn cycles on an idle one.
     extra: { session: { intra_op: { allow_spinning: '0' } } },
   };
+}
+
+/** Multiply–adds of a dense network with `weights` parameters applied to `tokens` rows: ≈ weights × tokens. */
+export function estimateMacs(weights: number, tokens: number): number {
+  return weights * tokens;
 }
 
 export interface DeviceResult<T> {

@@ -4,7 +4,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
   fitLabel, gridRegion, patchRects, nextPatchIndex, heatValues, luminance, parseCssColor, haloFor, patchesWithTopWord, patchLabel, DEFAULT_FIT,
-} from '../../webview/overlay/overlayLayout';
+} from '../../src/shared/overlayLayout';
 import type { TokenMap } from '../../src/shared/tokenMap';
 
 const tm = (words: string[][], rows: number, cols: number): TokenMap => ({

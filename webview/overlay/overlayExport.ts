@@ -4,7 +4,7 @@
 
 import { interpolateViridis } from 'd3';
 import type { TokenMap } from '../../src/shared/tokenMap';
-import { fitLabel, gridRegion, haloFor, patchRects, type FitOptions, type HeatValues } from './overlayLayout';
+import { fitLabel, gridRegion, haloFor, patchRects, type FitOptions, type HeatValues } from '../../src/shared/overlayLayout';
 
 const MAX_EXPORT_SIDE = 2048;
 

@@ -8,7 +8,7 @@ import type { TokenMap, PatchScalarMap } from '../../src/shared/tokenMap';
 import {
   DEFAULT_FIT, fitLabel, gridRegion, haloFor, heatValues, nextPatchIndex, patchLabel, patchRects,
   type FitOptions, type HeatValues, type NavKey, type Rect,
-} from './overlayLayout';
+} from '../../src/shared/overlayLayout';
 import { adoptOverlayStyles } from './overlayStyles';
 import { drawOverlayPng } from './overlayExport';
 

@@ -2,7 +2,7 @@
 // big its label may be, how the keyboard moves between patches, how scores map to heat. No DOM here, so
 // the unit tests run in Node and the PNG export draws exactly what the SVG shows.
 
-import type { TokenMap, PatchScalarMap } from '../../src/shared/tokenMap';
+import type { TokenMap, PatchScalarMap } from './tokenMap';
 
 export interface Rect {
   x: number;
