@@ -34,7 +34,7 @@ STOP = {"a", "an", "the", "of", "on", "in", "and", "is", "there", "picture", "ph
 KEEP_SPLIT = ["triangle", "hexagon", "purple", "brick"]   # multi-token in the LLM vocabulary (Eq. 10)
 PROMPT = "a photo of {}."
 LAMBDA = 1.0
-ADAPTER_STEPS = 2000   # adapters see 4 epochs of the 16,000 training scenes (batch 64)
+ADAPTER_STEPS = 2000   # adapters see 8 epochs of the 16,000 training scenes (batch 64)
 ADAPTER_BATCH = 64
 CLOSEUP_FRACTION = 0.5   # close-up pairs added to the mini-CLIP data, relative to the number of scenes
 
@@ -281,8 +281,9 @@ def build(out: Path, samples_dir: Optional[Path], cfg: BuildConfig, progress=Non
     lams = list(cfg.lams) if cfg.lams else [cfg.lam]
     tried = {}
     for lam in lams:
-        tried[lam] = fit(f"sea(λ={lam:g})", lam, lab_idx, lab_sc)
-        val_table[f"sea(λ={lam:g})"] = tried[lam][2]
+        tag = "sea" if len(lams) == 1 else f"sea(λ={lam:g})"
+        tried[lam] = fit(tag, lam, lab_idx, lab_sc)
+        val_table[tag] = tried[lam][2]
     # selection on the validation split only: best accuracy among λ whose caption loss is within 5 % of baseline
     ok = [l for l in lams if tried[l][2]["caption_loss"] <= 1.05 * val_table["baseline"]["caption_loss"]]
     chosen = max(ok, key=lambda l: tried[l][2]["patch_word_accuracy"]) if ok else \

@@ -98,3 +98,19 @@ def test_sea_pairs_batch():
     assert len(set(wi.tolist())) == wi.numel()                    # de-duplicated
     for b, p, w in zip(bi, pi, wi):
         assert int(w) in idx[b, p].tolist()
+
+
+def test_oracle_labels_for_the_diagnostic_run_score_only_true_words():
+    from sealens.build_pack import oracle_labels
+    words = ["red", "blue", "star", "grass", "sand"]
+    truth = [[["red", "star"], ["grass"]]]
+    idx, sc = oracle_labels(truth, words, 4)
+    assert idx.shape == (1, 2, 4) and sc.shape == (1, 2, 4)
+    for p in range(2):
+        picked = {words[int(i)] for i, s in zip(idx[0, p], sc[0, p]) if s > 0}
+        assert picked == set(truth[0][p])
+        assert len(set(idx[0, p].tolist())) == 4          # no word repeated in a top-n row
+    # the sampler only ever draws a true word from them
+    g = torch.Generator().manual_seed(0)
+    draws = {words[int(sea.sample_labels(idx[0], sc[0], g)[0])] for _ in range(50)}
+    assert draws == {"red", "star"}

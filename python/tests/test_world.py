@@ -60,3 +60,29 @@ def test_overlaps_happen_and_objects_stay_visible():
             if vis < full.sum() * 0.95:
                 overl += 1
     assert overl > 0
+
+
+def test_closeups_show_background_or_one_object_and_caption_it():
+    kinds = set()
+    for i in range(40):
+        s = world.render_closeup(0, "train", i)
+        assert s.image.shape == (world.IMAGE_SIZE, world.IMAGE_SIZE, 3) and len(s.objects) <= 1
+        assert s.material in s.caption
+        if not s.objects:
+            kinds.add("background")
+            assert s.caption in (f"{s.material}.", f"a picture of {s.material}.")
+            assert all(w == [s.material] for w in s.patch_words)
+        else:
+            kinds.add("object")
+            o = s.objects[0]
+            assert o.colour in s.caption and o.shape in s.caption
+    assert kinds == {"background", "object"}
+    # its own seed stream: never a copy of the scene with the same index, and deterministic
+    assert not np.array_equal(world.render_closeup(0, "train", 3).image, world.render_scene(0, "train", 3).image)
+    assert np.array_equal(world.render_closeup(0, "train", 3).image, world.render_closeup(0, "train", 3).image)
+
+
+def test_render_batch_is_the_same_with_worker_processes():
+    a = world.render_batch(0, "validation", 0, 260, workers=2)
+    b = world.render_batch(0, "validation", 0, 260, workers=1)
+    assert np.array_equal(a[0], b[0]) and a[1] == b[1] and a[2] == b[2]

@@ -3,12 +3,13 @@
 // = embedding width H) with the numbers named. Search indexes (candidate table + ONNX top-k graph) are
 // built lazily per filter set and cached on the pack.
 import * as ort from 'onnxruntime-node';
+import { readdirSync, statSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { PackInfo, VocabularyFilters } from '../shared/engineProtocol';
 import type { Device, DeviceChoice } from '../shared/tokenMap';
 import { readMlpWeights } from './adapterWeights';
-import { sessionOptions, withDevice } from './devices';
+import { estimateMacs, sessionOptions, withDevice } from './devices';
 import { packError } from './engineError';
 import { ADAPTER_INPUT, ADAPTER_OUTPUT, adapterModel } from './headGraphs';
 import { readManifest, type PackManifest } from './packManifest';
@@ -69,11 +70,30 @@ function metaOf(list: readonly ort.InferenceSession.ValueMetadata[], name: strin
   return m && m.isTensor ? m.shape : undefined;
 }
 
-async function openSession(model: string | Uint8Array, device: Device, label: string): Promise<ort.InferenceSession> {
+/**
+ * Bytes of an ONNX model's weights, for the thread choice: the file plus the files beside it that may hold
+ * its external data (any name is allowed, so every file that is not JSON, text or another .onnx counts).
+ * Overcounting only keeps the multithreaded default; a file that cannot be read counts as large.
+ */
+function onnxWeightBytes(file: string): number {
+  try {
+    let bytes = statSync(file).size;
+    const dir = path.dirname(file);
+    for (const e of readdirSync(dir, { withFileTypes: true })) {
+      if (e.isFile() && !/\.(json|txt|onnx|md)$/i.test(e.name)) bytes += statSync(path.join(dir, e.name)).size;
+    }
+    return bytes;
+  } catch {
+    return Number.POSITIVE_INFINITY;
+  }
+}
+
+/** `macs`: estimated multiply–adds per call, which picks the CPU thread count (devices.ts). */
+async function openSession(model: string | Uint8Array, device: Device, label: string, macs?: number): Promise<ort.InferenceSession> {
   try {
     return typeof model === 'string'
-      ? await ort.InferenceSession.create(model, sessionOptions(device))
-      : await ort.InferenceSession.create(model, sessionOptions(device));
+      ? await ort.InferenceSession.create(model, sessionOptions(device, macs))
+      : await ort.InferenceSession.create(model, sessionOptions(device, macs));
   } catch (e) {
     if (device !== 'cpu') throw e;
     throw packError(`${label}: onnxruntime cannot load it (${(e as Error).message.split('\n')[0]})`);
@@ -121,7 +141,9 @@ export async function loadPack(packDir: string, choice: DeviceChoice): Promise<L
 
   // The encoder decides the device: `auto` tries GPU providers with it and falls back to the CPU.
   const encPath = resolve(m.onnx);
-  const { device, value: encSession, reason } = await withDevice(choice, (d) => openSession(encPath, d, m.onnx));
+  const P = grid.rows * grid.cols;
+  const encMacs = estimateMacs(onnxWeightBytes(encPath) / 4, P + (m.prefixTokens ?? 1));
+  const { device, value: encSession, reason } = await withDevice(choice, (d) => openSession(encPath, d, m.onnx, encMacs));
   const sessions: ort.InferenceSession[] = [encSession];
   try {
     const read = encoderRead(encSession, m);
@@ -146,7 +168,7 @@ export async function loadPack(packDir: string, choice: DeviceChoice): Promise<L
 
     const adapters = new Map<string, LoadedAdapter>();
     for (const [i, a] of manifest.adapters.entries()) {
-      adapters.set(a.name, await loadAdapter(a, i, resolve, device, dim, embeddings.width, sessions));
+      adapters.set(a.name, await loadAdapter(a, i, resolve, device, dim, embeddings.width, sessions, P));
     }
     const tokenizer = await loadTokenizer(resolve(manifest.llm.tokenizer), manifest.llm.tokenizerConfig ? resolve(manifest.llm.tokenizerConfig) : undefined);
     // Real packs pad the table beyond the vocabulary (Qwen: 151,936 rows, 151,669 tokens); the reverse means a mismatch.
@@ -172,7 +194,7 @@ export async function loadPack(packDir: string, choice: DeviceChoice): Promise<L
         const key = JSON.stringify(filters, Object.keys(filters).sort());
         let p = indexes.get(key);
         if (!p) {
-          p = SearchIndex.create(buildCandidates(tokenizer, embeddings.rows, filters, packWords), embeddings, device);
+          p = SearchIndex.create(buildCandidates(tokenizer, embeddings.rows, filters, packWords), embeddings, device, P);
           p.catch(() => indexes.delete(key));
           indexes.set(key, p);
           // A handful of filter sets is plenty; drop the oldest beyond that (each holds a table copy).
@@ -205,7 +227,7 @@ export async function loadPack(packDir: string, choice: DeviceChoice): Promise<L
 
 async function loadAdapter(
   a: PackManifest['adapters'][number], i: number, resolve: (p: string) => string, device: Device,
-  encoderDim: number, width: number, sessions: ort.InferenceSession[],
+  encoderDim: number, width: number, sessions: ort.InferenceSession[], tokens: number,
 ): Promise<LoadedAdapter> {
   const label = `adapter "${a.name}"`;
   if (a.safetensors) {
@@ -213,11 +235,12 @@ async function loadAdapter(
     if (w.inDim !== encoderDim || w.outDim !== width) {
       throw packError(`${label} (${path.basename(a.safetensors)}): dimensions do not chain — it maps ${w.inDim}→${w.hidden}→${w.outDim}, but the encoder gives D = ${encoderDim} and the embedding table has width H = ${width} (/adapters/${i})`);
     }
-    const session = await openSession(adapterModel(w), device, label);
+    const session = await openSession(adapterModel(w), device, label, estimateMacs(w.inDim * w.hidden + w.hidden * w.outDim, tokens));
     sessions.push(session);
     return { name: a.name, description: a.description, session, batched: false, input: ADAPTER_INPUT, output: ADAPTER_OUTPUT };
   }
-  const session = await openSession(resolve(a.onnx as string), device, `${label} (${a.onnx})`);
+  const onnxPath = resolve(a.onnx as string);
+  const session = await openSession(onnxPath, device, `${label} (${a.onnx})`, estimateMacs(onnxWeightBytes(onnxPath) / 4, tokens));
   sessions.push(session);
   const inD = lastDim(metaOf(session.inputMetadata, session.inputNames[0]));
   const outD = lastDim(metaOf(session.outputMetadata, session.outputNames[0]));

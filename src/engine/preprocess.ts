@@ -3,7 +3,7 @@
 // any colour space/bit depth → 8-bit sRGB, resize (shortest_edge keeping aspect, or exact height×width),
 // centre crop, rescale, normalise. Resizing is done by libvips (sharp); the crop and the arithmetic in JS
 // so they match the reference bit for bit.
-import { readFile } from 'node:fs/promises';
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import sharp, { type Metadata, type OutputInfo } from 'sharp';
 import { imageError, packError } from './engineError';
@@ -82,7 +82,10 @@ export async function preprocessImage(file: string, cfg: PreprocessorConfig, max
   const name = path.basename(file);
   let bytes: Buffer;
   try {
-    bytes = await readFile(file);
+    // One synchronous read: fs.promises.readFile takes several thread-pool round trips (≈0.27 ms for a
+    // 30 kB PNG vs 0.04 ms), a seventh of a warm explain on the demo pack. The engine serves one request at
+    // a time in its own process, so the short block harms no one.
+    bytes = readFileSync(file);
   } catch (e) {
     throw imageError(`${name}: cannot read the image (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
   }
@@ -106,8 +109,13 @@ export async function preprocessImage(file: string, cfg: PreprocessorConfig, max
   const rs = resizedSize(cfg, src.width, src.height);
   let raw: { data: Buffer; info: OutputInfo };
   try {
-    let p = open().rotate().flatten({ background: '#ffffff' }).toColourspace('srgb');
-    if (cfg.resize) p = p.resize(rs.width, rs.height, { fit: 'fill', kernel: cfg.resample });
+    // Each step only when the image needs it: an 8-bit sRGB image without alpha or EXIF rotation, already at
+    // the target size, decodes straight to raw bytes (the same bytes; the steps are identities there).
+    let p = open();
+    if ((meta.orientation ?? 1) > 1) p = p.rotate();
+    if (meta.hasAlpha !== false) p = p.flatten({ background: '#ffffff' });
+    if (meta.space !== 'srgb' || meta.channels !== 3 || meta.hasProfile !== false) p = p.toColourspace('srgb');
+    if (cfg.resize && (rs.width !== src.width || rs.height !== src.height)) p = p.resize(rs.width, rs.height, { fit: 'fill', kernel: cfg.resample });
     raw = await p.removeAlpha().raw({ depth: 'uchar' }).toBuffer({ resolveWithObject: true });
   } catch (e) {
     throw imageError(`${name}: decoding failed (${(e as Error).message}) — the file may be truncated or corrupt`);
@@ -141,16 +149,27 @@ export function normalizeCrop(rgb: Uint8Array, w: number, h: number, cw: number,
   const pixels = new Float32Array(3 * ch * cw);
   const rescale = cfg.rescale ?? 1;
   const plane = ch * cw;
+  // Inside the image: x range [x0, x1) needs no bounds check; outside stays 0 → (0 − m)/s, as HF pads.
+  const x0 = Math.max(0, -left);
+  const x1 = Math.min(cw, w - left);
+  const lut = new Float32Array(256);
   for (let c = 0; c < 3; c++) {
     const m = cfg.mean ? cfg.mean[c] : 0;
     const s = cfg.std ? cfg.std[c] : 1;
+    // A byte has 256 values: computing each once (same arithmetic as per pixel) makes the loop a lookup.
+    for (let v = 0; v < 256; v++) lut[v] = (v * rescale - m) / s;
+    const pad = (0 - m) / s;
     for (let y = 0; y < ch; y++) {
       const sy = y + top;
-      for (let x = 0; x < cw; x++) {
-        const sx = x + left;
-        const v = sy >= 0 && sy < h && sx >= 0 && sx < w ? rgb[(sy * w + sx) * 3 + c] * rescale : 0;
-        pixels[c * plane + y * cw + x] = (v - m) / s;
+      const row = c * plane + y * cw;
+      if (sy < 0 || sy >= h) {
+        pixels.fill(pad, row, row + cw);
+        continue;
       }
+      if (x0 > 0) pixels.fill(pad, row, row + x0);
+      if (x1 < cw) pixels.fill(pad, row + Math.max(x1, 0), row + cw);
+      let src = (sy * w + x0 + left) * 3 + c;
+      for (let x = x0; x < x1; x++, src += 3) pixels[row + x] = lut[rgb[src]];
     }
   }
   return { pixels, top, left };

@@ -4,7 +4,7 @@
 // `npm run bench` prints both.
 import * as ort from 'onnxruntime-node';
 import type { Device } from '../shared/tokenMap';
-import { sessionOptions } from './devices';
+import { estimateMacs, sessionOptions } from './devices';
 import { SEARCH_INPUT, SEARCH_K, searchModel } from './headGraphs';
 import type { Candidate } from './vocabulary';
 
@@ -27,9 +27,11 @@ export class SearchIndex {
     private readonly session: ort.InferenceSession,
   ) {}
 
-  static async create(candidates: Candidate[], emb: { data: Float32Array; rows: number; width: number }, device: Device): Promise<SearchIndex> {
+  /** `tokens`: how many rows one search usually gets (the patch count), for the thread choice. */
+  static async create(candidates: Candidate[], emb: { data: Float32Array; rows: number; width: number }, device: Device, tokens?: number): Promise<SearchIndex> {
     const { table, norms } = candidateTable(candidates, emb);
-    const session = await ort.InferenceSession.create(searchModel(table, candidates.length, emb.width), sessionOptions(device));
+    const macs = tokens === undefined ? undefined : estimateMacs(candidates.length * emb.width, tokens);
+    const session = await ort.InferenceSession.create(searchModel(table, candidates.length, emb.width), sessionOptions(device, macs));
     return new SearchIndex(candidates, table, norms, emb.width, session);
   }
 
