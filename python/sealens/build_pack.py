@@ -22,7 +22,7 @@ from typing import List, Optional
 import numpy as np
 import torch
 
-from . import evaluate, export, sea, world
+from . import evaluate, export, safetensors_io, sea, world
 from .models import Adapter, ClipConfig, LMConfig, MiniCLIP, MiniLM
 from .tokenizers import BOS, EOS, PAD, BPETokenizer, WordTokenizer, WORD_RE
 from .train import (AdapterTrainConfig, ClipTrainConfig, LMTrainConfig, to_pixels, train_adapter, train_clip,
@@ -65,7 +65,7 @@ class BuildConfig:
             return None
         import hashlib
         key = json.dumps([what, self.seed, self.quick, self.n_train, asdict(self.clip), asdict(self.lm)], sort_keys=True)
-        return Path(self.cache) / f"{what}-{hashlib.sha256(key.encode()).hexdigest()[:16]}.pt"
+        return Path(self.cache) / f"{what}-{hashlib.sha256(key.encode()).hexdigest()[:16]}.safetensors"
 
     @classmethod
     def make(cls, quick: bool, seed: int, device: str) -> "BuildConfig":
@@ -111,8 +111,14 @@ def _save_cache(path: Optional[Path], model) -> None:
         return
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_suffix(".tmp")
-    torch.save({k: v.detach().cpu() for k, v in model.state_dict().items()}, tmp)
+    # safetensors, never pickle: a cache folder is a file a user may be handed, and loading a pickle runs code.
+    safetensors_io.save_file({k: v.detach().cpu().contiguous().numpy() for k, v in model.state_dict().items()}, str(tmp))
     os.replace(tmp, path)
+
+
+def _load_cache(path: Path, model, device) -> None:
+    state = {k: torch.from_numpy(v.copy()).to(device) for k, v in safetensors_io.load_file(str(path)).items()}
+    model.load_state_dict(state)
 
 
 def resolve_device(name: str) -> torch.device:
@@ -211,7 +217,7 @@ def build(out: Path, samples_dir: Optional[Path], cfg: BuildConfig, progress=Non
     ids, mask = wtok.batch(tr_cap + cu_cap, ccfg.max_text_len)
     cf = cfg.cache_file("clip")
     if cf is not None and cf.is_file():
-        clip.load_state_dict(torch.load(cf, map_location=device))
+        _load_cache(cf, clip, device)
         clip.eval()
         emit({"phase": "clip", "status": "loaded from cache", "file": str(cf)})
     else:
@@ -245,7 +251,7 @@ def build(out: Path, samples_dir: Optional[Path], cfg: BuildConfig, progress=Non
     seqs = [[BOS] + btok.encode(t) + [EOS] for t in lm_text]
     lf = cfg.cache_file("lm")
     if lf is not None and lf.is_file():
-        lm.load_state_dict(torch.load(lf, map_location=device))
+        _load_cache(lf, lm, device)
         lm.eval()
         for p_ in lm.parameters():
             p_.requires_grad_(False)
