@@ -105,7 +105,7 @@ function main() {
   process.on('SIGTERM', onSignal);
   try {
     mkdirSync(path.dirname(out), { recursive: true });
-    run(path.join(nm, '.bin', 'vsce'), ['package', '--target', target, '--out', out, '--allow-missing-repository', '--skip-license']);
+    run(path.join(nm, '.bin', 'vsce'), ['package', '--target', target, '--out', out, '--allow-missing-repository', '--skip-license', '--no-rewrite-relative-links']);
   } finally {
     restore();
   }
