@@ -22,6 +22,8 @@ const suites = [
   { name: 'unit', cmd: process.execPath, args: ['--import', 'tsx', '--test', '--test-concurrency=1', ...unitFiles] },
   { name: 'python', cmd: '/usr/bin/python3', args: ['-m', 'pytest', 'python/tests', '-q'] },
   { name: 'e2e', cmd: process.execPath, args: ['--import', 'tsx', 'test/e2e/run-code-server.ts'] },
+  // VS Code desktop through @vscode/test-electron: needs a download, so it skips (saying why) offline.
+  { name: 'e2e-electron', cmd: process.execPath, args: ['--import', 'tsx', '--test', 'test/e2e/electron.test.ts'] },
 ];
 
 ensureSystemPackages();
