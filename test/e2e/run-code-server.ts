@@ -227,7 +227,7 @@ async function main(): Promise<number> {
   let failed = 0;
   try {
     if (!existsSync(CHROMIUM)) throw new Error(`no Chromium at ${CHROMIUM}; install Debian's chromium package or set CHROMIUM`);
-    const entry = process.env.CODE_SERVER_ENTRY ?? run(process.execPath, [path.join(root, 'test', 'e2e', 'setup-code-server.mjs')], 20 * 60_000).trim();
+    const entry = process.env.CODE_SERVER_ENTRY ?? run(process.execPath, [path.join(root, 'test', 'e2e', 'setup-code-server.mjs')], 20 * 60_000).trim().split('\n').pop()!;
     log(`code-server: ${entry}`);
     const vsix = path.join(artifacts, 'sea-lens.vsix');
     log('building and packaging the extension');

@@ -26,7 +26,8 @@ function log(msg) {
 
 function run(cmd, args, opts = {}) {
   log(`$ ${cmd} ${args.join(' ')}`);
-  const r = spawnSync(cmd, args, { stdio: ['ignore', 'inherit', 'inherit'], timeout: 15 * 60_000, ...opts });
+  // The child's stdout goes to our stderr: our stdout carries only the entry path, read by the harness.
+  const r = spawnSync(cmd, args, { stdio: ['ignore', 2, 'inherit'], timeout: 15 * 60_000, ...opts });
   if (r.status !== 0) throw new Error(`${cmd} ${args.join(' ')} failed (exit ${r.status ?? r.signal}); see the output above`);
 }
 
