@@ -36,8 +36,16 @@ export async function runNotebookScenario({ page, root, timeoutMs = 180_000 }: N
     const words = outputs.locator('[data-sealens-view="tokenmap"] text.sl-word');
     const metricsRows = outputs.locator('[data-sealens-metrics] tr');
     await words.first().waitFor({ timeout: timeoutMs });
-    // VS Code hides outputs scrolled out of the notebook's viewport: the table must exist, not be on screen.
-    await metricsRows.first().waitFor({ state: 'attached', timeout: timeoutMs });
+    // VS Code renders a cell's outputs only when the cell comes near the viewport, and the metrics cell is
+    // the starter's last: select the first cell (a click on its rendered markdown) and jump to the last one
+    // with the notebook's "focus bottom" key until the table exists (it need not be on screen).
+    const deadline = Date.now() + timeoutMs;
+    while ((await metricsRows.count()) === 0) {
+      if (Date.now() > deadline) throw new Error(`no metrics table ${timeoutMs} ms after moving to the end of the notebook`);
+      await page.locator('.notebook-editor .markdown-cell-row').first().click({ position: { x: 5, y: 5 } }).catch(() => undefined);
+      await page.keyboard.press('Control+End');
+      await page.waitForTimeout(1500);
+    }
     const text = await page.locator('.notebook-editor').first().innerText();
     if (/SEA Lens: (cell not run|\w+ failed)/.test(text)) throw new Error(`the starter notebook produced an error output: ${text.match(/SEA Lens: [^\n]*/)?.[0]}`);
     return { words: await words.count(), metricsRows: await metricsRows.count() };
