@@ -25,8 +25,8 @@ import torch
 from . import evaluate, export, safetensors_io, sea, world
 from .models import Adapter, ClipConfig, LMConfig, MiniCLIP, MiniLM
 from .tokenizers import BOS, EOS, PAD, BPETokenizer, WordTokenizer, WORD_RE
-from .train import (AdapterTrainConfig, ClipTrainConfig, LMTrainConfig, to_pixels, train_adapter, train_clip,
-                    train_lm)
+from .train import (AdapterTrainConfig, ClipTrainConfig, LMTrainConfig, caption_tags, to_pixels, train_adapter,
+                    train_clip, train_lm)
 
 DATA = Path(__file__).parent / "data"
 STOP = {"a", "an", "the", "of", "on", "in", "and", "is", "there", "picture", "photo", "front", "against",
@@ -37,6 +37,20 @@ LAMBDA = 1.0
 ADAPTER_STEPS = 2000   # adapters see 8 epochs of the 16,000 training scenes (batch 64)
 ADAPTER_BATCH = 64
 CLOSEUP_FRACTION = 0.5   # close-up pairs added to the mini-CLIP data, relative to the number of scenes
+# mini-CLIP loss mixes (weights of train.ClipTrainConfig); `--clip-loss` picks one, `--probe` compares them
+CLIP_LOSSES = {
+    # CLIP on the pooled embedding + FILIP + patch-level MIL-NCE (the first two builds)
+    "milnce": dict(global_weight=1.0, filip_weight=1.0, milnce_weight=1.0, tag_weight=0.0),
+    # the same + patch-level word tags from the captions (train.dense_tag_loss)
+    "tags": dict(global_weight=1.0, filip_weight=1.0, milnce_weight=1.0, tag_weight=1.0),
+    # word tags carry the patch level; the pooled CLIP loss, which rewards copying an object's words into every
+    # patch (a small object barely moves a mean), is down-weighted and MIL-NCE dropped
+    "tags-local": dict(global_weight=0.25, filip_weight=1.0, milnce_weight=0.0, tag_weight=1.0),
+    "tags-heavy": dict(global_weight=0.25, filip_weight=1.0, milnce_weight=0.0, tag_weight=3.0),
+    "tags-max": dict(global_weight=0.1, filip_weight=1.0, milnce_weight=0.0, tag_weight=5.0),
+    "tags-only": dict(global_weight=0.1, filip_weight=0.0, milnce_weight=0.0, tag_weight=1.0),
+}
+CLIP_LOSS = "tags-max"
 
 
 @dataclass
@@ -59,6 +73,8 @@ class BuildConfig:
     oracle: bool = False          # diagnostic only: also train the sea adapter on ground-truth labels (not shipped)
     workers: int = 1              # processes for rendering the world (output identical for any value)
     cache: Optional[str] = None   # folder for trained mini-CLIP / mini-LM weights (reused when the key matches)
+    clip_loss: str = CLIP_LOSS    # key of CLIP_LOSSES (its weights are in cfg.clip, hence in the cache key)
+    probe: bool = False           # stop after the mini-CLIP: validation label precision only (no pack written)
 
     def cache_file(self, what: str) -> Optional[Path]:
         if not self.cache:
@@ -68,8 +84,12 @@ class BuildConfig:
         return Path(self.cache) / f"{what}-{hashlib.sha256(key.encode()).hexdigest()[:16]}.safetensors"
 
     @classmethod
-    def make(cls, quick: bool, seed: int, device: str) -> "BuildConfig":
-        c = cls(seed=seed, quick=quick, device=device)
+    def make(cls, quick: bool, seed: int, device: str, clip_loss: str = CLIP_LOSS) -> "BuildConfig":
+        if clip_loss not in CLIP_LOSSES:
+            raise SystemExit(f"--clip-loss must be one of {', '.join(CLIP_LOSSES)} (got {clip_loss!r})")
+        c = cls(seed=seed, quick=quick, device=device, clip_loss=clip_loss)
+        for k, v in CLIP_LOSSES[clip_loss].items():
+            setattr(c.clip, k, v)
         c.clip.seed = c.lm.seed = seed
         c.clip.closeups = int(c.n_train * CLOSEUP_FRACTION)
         if quick:
@@ -173,6 +193,17 @@ def _metrics(ad, lm, feat, cap_ids, truth, names, cand, embed, device) -> dict:
     return m
 
 
+@torch.no_grad()
+def probe_centring(clip, va_pe, word_emb, label_words, va_truth, sign) -> dict:
+    """Validation label precision with and without the two feature-surgery centres (diagnostic)."""
+    pc, tc = clip.vision.patch_center.float().cpu(), clip.text.center.float().cpu()
+    out = {}
+    for name, p_add, t_add in (("none", pc, tc), ("text", pc, 0), ("text+patch", 0, 0)):
+        i, sc = sea.topn_labels(va_pe + p_add, word_emb + t_add, 10, 0.0, sign=sign)
+        out[name] = evaluate.label_precision(i, sc, label_words, va_truth)
+    return out
+
+
 def build(out: Path, samples_dir: Optional[Path], cfg: BuildConfig, progress=None) -> dict:
     t_start = time.time()
     emit = progress or (lambda d: print(json.dumps(d), flush=True))
@@ -215,13 +246,16 @@ def build(out: Path, samples_dir: Optional[Path], cfg: BuildConfig, progress=Non
     clip = MiniCLIP(ccfg, cw).to(device)
     clip_img = np.concatenate([tr_img, cu_img]) if len(cu_img) else tr_img
     ids, mask = wtok.batch(tr_cap + cu_cap, ccfg.max_text_len)
+    pids, pmask = wtok.batch([PROMPT.format(w) for w in label_words], ccfg.max_text_len)
+    pt = (torch.from_numpy(pids).to(device), torch.from_numpy(pmask).to(device))
+    tags = caption_tags(tr_cap + cu_cap, label_words)   # from the captions only
     cf = cfg.cache_file("clip")
     if cf is not None and cf.is_file():
         _load_cache(cf, clip, device)
         clip.eval()
         emit({"phase": "clip", "status": "loaded from cache", "file": str(cf)})
     else:
-        train_clip(clip, clip_img, ids, mask, cfg.clip, device, emit)
+        train_clip(clip, clip_img, ids, mask, cfg.clip, device, emit, tags=tags, word_prompts=pt)
         _save_cache(cf, clip)
     del clip_img, cu_img
     with torch.no_grad():
@@ -230,8 +264,6 @@ def build(out: Path, samples_dir: Optional[Path], cfg: BuildConfig, progress=Non
         _, pe0 = encode_images(clip.vision, tr_img[:4000], device)
         clip.vision.patch_center.copy_(pe0.reshape(-1, pe0.shape[-1]).mean(0).to(device))
         del pe0
-        pids, pmask = wtok.batch([PROMPT.format(w) for w in label_words], ccfg.max_text_len)
-        pt = (torch.from_numpy(pids).to(device), torch.from_numpy(pmask).to(device))
         clip.text.center.copy_(clip.text(*pt)[0].mean(0))   # feature-surgery centre, baked into the export
         word_emb = clip.text(*pt)[0].float().cpu()
 
@@ -243,6 +275,21 @@ def build(out: Path, samples_dir: Optional[Path], cfg: BuildConfig, progress=Non
         sign_eval[str(s)] = evaluate.label_precision(i, sc, label_words, va_truth)
     sign = 1 if sign_eval["1"]["top1"] >= sign_eval["-1"]["top1"] else -1
     emit({"phase": "sign", "chosen": sign, "validation": sign_eval})
+    # feature-surgery centring, measured like the sign: keep the centres whose labels are most precise on validation
+    centring_eval = probe_centring(clip, va_pe, word_emb, label_words, va_truth, sign)
+    centring = max(centring_eval, key=lambda k: centring_eval[k]["expected"])
+    with torch.no_grad():
+        if centring != "text+patch":
+            clip.vision.patch_center.zero_()
+        if centring == "none":
+            clip.text.center.zero_()
+        word_emb = clip.text(*pt)[0].float().cpu()
+    emit({"phase": "centring", "chosen": centring, "validation": centring_eval})
+    if cfg.probe:
+        report = {"clipLoss": cfg.clip_loss, "weights": CLIP_LOSSES[cfg.clip_loss], "sign": sign,
+                  "centring": centring, "validation": centring_eval, "seconds": round(time.time() - t_start, 1)}
+        emit({"phase": "probe", **report})
+        return report
 
     # ---------------------------------------------------------------- mini-LM
     lcfg = LMConfig(vocab=len(btok))
@@ -278,6 +325,7 @@ def build(out: Path, samples_dir: Optional[Path], cfg: BuildConfig, progress=Non
         info = train_adapter(ad, lm, tr_feat, cap_ids, li, ls, label_emb, grid, acfg, device, BOS, EOS, PAD, emit)
         m = _metrics(ad, lm, va_feat, va_cap_ids, va_truth, names, cand, embed, device)
         val = {"patch_word_accuracy": m["patch_word_accuracy"], "caption_loss": m["caption_loss"],
+               "patch_word_accuracy_object": m["patch_word_accuracy_object"],
                "logit_scale_final": info["logit_scale_final"], "lambda": lam}
         emit({"phase": "validation", "adapter": name, **val})
         return ad, info, val
@@ -318,6 +366,7 @@ def build(out: Path, samples_dir: Optional[Path], cfg: BuildConfig, progress=Non
     evaluation = {
         "split": "test", "images": len(te_img), "patches": len(te_img) * grid * grid,
         "candidates": len(names), "labelPrecision": prec, "sign": {"chosen": sign, "validation": sign_eval},
+        "centring": {"chosen": centring, "validation": centring_eval}, "clipLoss": cfg.clip_loss,
         "lambda": cfg.lam, "adapters": results, "diagnostics": diagnostics,
         "adapterSchedule": {"steps": cfg.adapter_steps, "batchImages": cfg.adapter_batch, "lr": 1e-3},
         "clipCloseups": cfg.clip.closeups, "quick": cfg.quick, "seed": cfg.seed, "device": str(device),
@@ -359,12 +408,16 @@ def main(argv=None):
                     help="comma-separated λ values to try for the sea adapter (chosen on validation), e.g. 1,2,4")
     ap.add_argument("--oracle-diagnostic", action="store_true",
                     help="also train the sea stage on ground-truth labels (validation numbers only; not shipped)")
+    ap.add_argument("--clip-loss", default=CLIP_LOSS, choices=list(CLIP_LOSSES),
+                    help="mini-CLIP loss mix (see CLIP_LOSSES)")
+    ap.add_argument("--probe", action="store_true",
+                    help="train (or load) the mini-CLIP only and print its validation label precision; writes no pack")
     ap.add_argument("--workers", type=int, default=os.cpu_count() or 1, help="processes for rendering the world")
     a = ap.parse_args(argv)
     out = Path(a.out)
     samples = None if a.samples == "none" else Path(a.samples) if a.samples else out.resolve().parent / "samples"
-    bc = BuildConfig.make(a.quick, a.seed, a.device)
-    bc.cache = a.cache
+    bc = BuildConfig.make(a.quick, a.seed, a.device, a.clip_loss)
+    bc.cache, bc.probe = a.cache, a.probe
     bc.oracle, bc.workers = a.oracle_diagnostic, max(1, a.workers)
     if a.lambdas:
         try:
@@ -372,9 +425,12 @@ def main(argv=None):
         except ValueError:
             raise SystemExit(f"--lambdas must be comma-separated numbers, e.g. 1,2,4 (got {a.lambdas!r})")
     ev = build(out, samples, bc)
-    print("\nadapter    acc    top5   capLoss  gap     TACS")
+    if bc.probe:
+        return
+    print("\nadapter    acc    (bg    obj)   top5   capLoss  gap     TACS")
     for n, m in ev["adapters"].items():
-        print(f"{n:9s} {m['patch_word_accuracy']:.3f}  {m['top5_accuracy']:.3f}  {m['caption_loss']:.3f}   "
+        print(f"{n:9s} {m['patch_word_accuracy']:.3f}  ({m['patch_word_accuracy_background']:.3f} "
+              f"{m['patch_word_accuracy_object']:.3f})  {m['top5_accuracy']:.3f}  {m['caption_loss']:.3f}   "
               f"{m['modality_gap']:.3f}  {m['tacs']:.3f}")
     print(f"label precision (CLIP, sign {ev['sign']['chosen']}): {json.dumps(ev['labelPrecision'])}")
 

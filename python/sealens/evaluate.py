@@ -32,8 +32,10 @@ def candidates(tok: BPETokenizer, embed: torch.Tensor, word_list: Sequence[str])
 
 
 def label_precision(idx: torch.Tensor, scores: torch.Tensor, words: Sequence[str], truth: List[List[List[str]]]):
-    """Expected precision of the sampled SEA label (P(sampled word ∈ truth)), top-1 precision, coverage."""
-    exp_p, top1, covered, total = 0.0, 0, 0, 0
+    """Expected precision of the sampled SEA label (P(sampled word ∈ truth)), top-1 precision, coverage, plus
+    the top-1 precision on background / object patches and the mean number of positive scores kept."""
+    exp_p, top1, covered, total, n_pos = 0.0, 0, 0, 0, 0
+    kind = {"background": [0, 0], "object": [0, 0]}
     for b in range(idx.shape[0]):
         for p in range(idx.shape[1]):
             total += 1
@@ -41,10 +43,17 @@ def label_precision(idx: torch.Tensor, scores: torch.Tensor, words: Sequence[str
             if float(s.sum()) <= 0:
                 continue
             covered += 1
+            n_pos += int((s > 0).sum())
             ok = torch.tensor([words[int(i)] in truth[b][p] for i in idx[b, p]], dtype=torch.float32)
             exp_p += float((s * ok).sum() / s.sum())
             top1 += int(ok[0])
-    return {"expected": exp_p / max(1, covered), "top1": top1 / max(1, covered), "coverage": covered / max(1, total)}
+            k = kind["background" if len(truth[b][p]) == 1 else "object"]
+            k[0] += int(ok[0])
+            k[1] += 1
+    c = max(1, covered)
+    return {"expected": exp_p / c, "top1": top1 / c, "coverage": covered / max(1, total),
+            "top1Background": kind["background"][0] / max(1, kind["background"][1]),
+            "top1Object": kind["object"][0] / max(1, kind["object"][1]), "meanPositive": n_pos / c}
 
 
 @torch.no_grad()
@@ -57,12 +66,16 @@ def token_metrics(vis: torch.Tensor, names: Sequence[str], cand: torch.Tensor, t
     cos = F.normalize(v, dim=-1) @ cn.t()
     top5 = cos.topk(5, dim=-1).indices.view(N, P, 5)
     acc = acc5 = 0
+    kind = {"background": [0, 0], "object": [0, 0]}   # a background patch has one true word, an object patch two
     for b in range(N):
         for p in range(P):
             tw = truth[b][p]
             pred = [names[int(i)] for i in top5[b, p]]
             acc += pred[0] in tw
             acc5 += any(x in tw for x in pred)
+            k = kind["background" if len(tw) == 1 else "object"]
+            k[0] += pred[0] in tw
+            k[1] += 1
     gap = torch.cdist(v, cand).min(-1).values.mean()          # Eq. 5
     tacs = []
     for b in range(N):
@@ -70,6 +83,9 @@ def token_metrics(vis: torch.Tensor, names: Sequence[str], cand: torch.Tensor, t
         best = (F.normalize(vis[b], dim=-1) @ ce.t()).max(-1).values
         tacs.append(best.topk(min(k_tacs, P)).values.mean())
     return {"patch_word_accuracy": acc / (N * P), "top5_accuracy": acc5 / (N * P),
+            "patch_word_accuracy_background": kind["background"][0] / max(1, kind["background"][1]),
+            "patch_word_accuracy_object": kind["object"][0] / max(1, kind["object"][1]),
+            "object_patch_share": kind["object"][1] / max(1, N * P),
             "modality_gap": float(gap), "tacs": float(torch.stack(tacs).mean())}
 
 

@@ -158,12 +158,16 @@ class MiniLM(nn.Module):
         mask = torch.full((c.max_len, c.max_len), -1e4).triu(1)
         self.register_buffer("causal", mask[None, None], persistent=False)
 
-    def forward(self, inputs_embeds):
+    def forward(self, inputs_embeds, first: int = 0):
+        """Logits [B, S - first, V] for positions first..S-1 (the caption loss needs no logits for the visual
+        prefix, and the output head is a third of the work)."""
         S = inputs_embeds.shape[1]
         x = inputs_embeds + self.pos[:, :S]
         bias = self.causal[:, :, :S, :S]
         for b in self.blocks:
             x = b(x, bias)
+        if first:   # (no slice at all for first = 0: the ONNX export traces that path and must stay one-input)
+            x = x[:, first:]
         return F.linear(self.ln(x), self.embed_tokens.weight)
 
 

@@ -50,6 +50,13 @@ class ClipTrainConfig:
     seed: int = 0
     log_every: int = 20
     closeups: int = 0   # close-up image–caption pairs added to the scenes (set by the build; part of the cache key)
+    # loss weights: global CLIP loss on the patch-pooled embedding, FILIP token-wise loss, patch-level MIL-NCE,
+    # and the patch-level word-tag loss (dense_tag_loss; 0 = off)
+    global_weight: float = 1.0
+    filip_weight: float = 1.0
+    milnce_weight: float = 1.0
+    tag_weight: float = 0.0
+    tag_scale: float = 10.0   # fixed logit scale of dense_tag_loss (cosine 0 stays the decision boundary)
 
 
 def filip_logits(patch: torch.Tensor, tokens: torch.Tensor, tok_w: torch.Tensor):
@@ -75,8 +82,40 @@ def dense_milnce(sim_masked: torch.Tensor, scale: torch.Tensor) -> torch.Tensor:
     return (allv - own).mean()
 
 
+def dense_tag_loss(patch: torch.Tensor, words: torch.Tensor, tags: torch.Tensor, scale: float) -> torch.Tensor:
+    """Patch-level word tags from the captions alone (weakly supervised, multiple-instance): for each word of
+    the labeling list, `tags[i, w]` = 1 when the word occurs in image i's caption. A word absent from the
+    caption may describe NO patch of the image, so every patch is pushed to cosine < 0 for it; a word present
+    must describe SOME patch, so the smooth maximum over patches is pushed above 0. The logistic loss has no
+    bias term, so cosine 0 is the decision boundary, the same as the threshold of the labelling step (method
+    §3.1 step 3): after training, a patch scores > 0 only on words it shows. patch [B,P,E], words [W,E],
+    tags [B,W] in {0, 1}."""
+    logit = scale * torch.einsum("bpe,we->bpw", F.normalize(patch, dim=-1), F.normalize(words, dim=-1))
+    neg = (1.0 - tags)[:, None, :].expand_as(logit)
+    l_neg = (F.softplus(logit) * neg).sum() / neg.sum().clamp_min(1.0)
+    pooled = torch.logsumexp(logit, dim=1) - math.log(logit.shape[1])    # smooth max over the patches
+    l_pos = (F.softplus(-pooled) * tags).sum() / tags.sum().clamp_min(1.0)
+    return l_neg + l_pos
+
+
+def caption_tags(captions: Sequence[str], words: Sequence[str]) -> np.ndarray:
+    """[N, W] float32: 1 where word w occurs in caption n (whole-word match)."""
+    import re
+    pos = {w: j for j, w in enumerate(words)}
+    out = np.zeros((len(captions), len(words)), np.float32)
+    for n, c in enumerate(captions):
+        for t in re.findall(r"[a-z]+", c.lower()):
+            if t in pos:
+                out[n, pos[t]] = 1.0
+    return out
+
+
 def train_clip(model: MiniCLIP, imgs: np.ndarray, ids: np.ndarray, mask: np.ndarray, cfg: ClipTrainConfig,
-               device, progress: Optional[Progress] = None):
+               device, progress: Optional[Progress] = None, tags: Optional[np.ndarray] = None,
+               word_prompts: Optional[tuple] = None):
+    """tags [N, W] / word_prompts (ids, mask) of the W labeling words: needed when cfg.tag_weight > 0."""
+    if cfg.tag_weight > 0 and (tags is None or word_prompts is None):
+        raise ValueError("train_clip: tag_weight > 0 needs tags and word_prompts")
     g = torch.Generator().manual_seed(cfg.seed)
     opt = torch.optim.AdamW(model.parameters(), lr=cfg.lr, weight_decay=cfg.weight_decay)
     model.train()
@@ -95,9 +134,14 @@ def train_clip(model: MiniCLIP, imgs: np.ndarray, ids: np.ndarray, mask: np.ndar
         tgt = torch.arange(cfg.batch, device=device)
         gl = scale * F.normalize(img_emb, dim=-1) @ F.normalize(txt, dim=-1).t()
         i2t, t2i, simm = filip_logits(patch, tokens, w)
-        loss = 0.5 * (F.cross_entropy(gl, tgt) + F.cross_entropy(gl.t(), tgt)) \
-            + 0.5 * (F.cross_entropy(scale * i2t, tgt) + F.cross_entropy(scale * t2i.t(), tgt)) \
-            + dense_milnce(simm, scale)
+        loss = cfg.global_weight * 0.5 * (F.cross_entropy(gl, tgt) + F.cross_entropy(gl.t(), tgt)) \
+            + cfg.filip_weight * 0.5 * (F.cross_entropy(scale * i2t, tgt) + F.cross_entropy(scale * t2i.t(), tgt))
+        if cfg.milnce_weight > 0:
+            loss = loss + cfg.milnce_weight * dense_milnce(simm, scale)
+        if cfg.tag_weight > 0:
+            wt = model.text(word_prompts[0], word_prompts[1])[0]
+            tg = torch.from_numpy(tags[sel]).to(device)
+            loss = loss + cfg.tag_weight * dense_tag_loss(patch, wt, tg, cfg.tag_scale)
         opt.zero_grad(set_to_none=True)
         loss.backward()
         opt.step()
@@ -178,7 +222,7 @@ def caption_loss(lm: MiniLM, vis: torch.Tensor, ids: torch.Tensor, bos: int, pad
     emb = lm.embed_tokens
     bos_e = emb(torch.full((B, 1), bos, dtype=torch.long, device=vis.device))
     x = torch.cat([bos_e, vis, emb(ids)], dim=1)
-    logits = lm(x)[:, P:-1]                       # positions predicting caption tokens
+    logits = lm(x, first=P)[:, :-1]               # positions predicting caption tokens
     tgt = ids.clone()
     tgt[tgt == pad] = -100
     l = F.cross_entropy(logits.reshape(-1, logits.shape[-1]), tgt.reshape(-1), ignore_index=-100, reduction="none")

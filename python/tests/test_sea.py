@@ -114,3 +114,54 @@ def test_oracle_labels_for_the_diagnostic_run_score_only_true_words():
     g = torch.Generator().manual_seed(0)
     draws = {words[int(sea.sample_labels(idx[0], sc[0], g)[0])] for _ in range(50)}
     assert draws == {"red", "star"}
+
+
+def test_caption_tags_are_whole_words_of_the_caption():
+    from sealens.train import caption_tags
+    t = caption_tags(["a red circle on the grass.", "redder sand, Blue star."], ["red", "blue", "grass", "sand", "star"])
+    assert t.tolist() == [[1, 0, 1, 0, 0], [0, 1, 0, 1, 1]]   # "redder" is not "red"; case-insensitive
+
+
+def test_dense_tag_loss_hand_computed():
+    from sealens.train import dense_tag_loss
+    # 1 image, 2 patches, 2 words along the axes; word 0 is in the caption, word 1 is not
+    patch = torch.tensor([[[1.0, 0.0], [0.0, 1.0]]])
+    words = torch.eye(2)
+    tags = torch.tensor([[1.0, 0.0]])
+    s = 10.0
+    # logits: patch0 -> (10, 0), patch1 -> (0, 10)
+    sp = lambda x: math.log1p(math.exp(x))
+    neg = (sp(0.0) + sp(10.0)) / 2                       # word 1 at both patches
+    pooled = math.log(math.exp(10.0) + math.exp(0.0)) - math.log(2)
+    want = neg + sp(-pooled)
+    got = float(dense_tag_loss(patch, words, tags, s))
+    assert got == pytest.approx(want, rel=1e-6)
+
+
+def test_dense_tag_loss_decision_boundary_is_cosine_zero():
+    from sealens.train import dense_tag_loss
+    # gradient descent on the patch alone: the absent word ends below cosine 0, the present one above it
+    torch.manual_seed(0)
+    patch = torch.randn(1, 3, 8, requires_grad=True)
+    words = torch.randn(4, 8)
+    tags = torch.tensor([[1.0, 0.0, 0.0, 1.0]])
+    opt = torch.optim.SGD([patch], lr=0.5)
+    for _ in range(300):
+        opt.zero_grad()
+        dense_tag_loss(patch, words, tags, 10.0).backward()
+        opt.step()
+    cos = torch.nn.functional.normalize(patch, dim=-1)[0] @ torch.nn.functional.normalize(words, dim=-1).t()
+    assert (cos[:, [1, 2]] < 0).all()                    # absent words: no patch scores above 0
+    assert (cos[:, [0, 3]].max(0).values > 0).all()      # present words: some patch scores above 0
+
+
+def test_label_precision_splits_background_and_object_patches():
+    from sealens.evaluate import label_precision
+    words = ["red", "star", "grass"]
+    idx = torch.tensor([[[2, 0, 1], [0, 2, 1]]])
+    sc = torch.tensor([[[0.6, 0.2, 0.0], [0.5, 0.5, 0.0]]])
+    truth = [[["grass"], ["red", "star"]]]
+    r = label_precision(idx, sc, words, truth)
+    assert r["top1Background"] == 1.0 and r["top1Object"] == 1.0
+    assert r["expected"] == pytest.approx((0.6 / 0.8 + 0.5 / 1.0) / 2)
+    assert r["meanPositive"] == 2.0

@@ -107,15 +107,16 @@ class HFVision(nn.Module):
 
 
 class HFLM(nn.Module):
-    """Duck-types train.caption_loss's `lm`: `.embed_tokens` and `lm(inputs_embeds) -> logits`."""
+    """Duck-types train.caption_loss's `lm`: `.embed_tokens` and `lm(inputs_embeds, first) -> logits` of
+    positions first.. ."""
 
     def __init__(self, model):
         super().__init__()
         self.model = model
         self.embed_tokens = model.get_input_embeddings()
 
-    def forward(self, inputs_embeds):
-        return self.model(inputs_embeds=inputs_embeds, use_cache=False).logits
+    def forward(self, inputs_embeds, first: int = 0):
+        return self.model(inputs_embeds=inputs_embeds, use_cache=False).logits[:, first:]
 
 
 class HFTokenizer:

@@ -22,15 +22,16 @@ class SourceError(ValueError):
 
 
 class DecoderLM(nn.Module):
-    """Duck-types train.caption_loss's `lm`: `.embed_tokens` and `lm(inputs_embeds) -> logits`."""
+    """Duck-types train.caption_loss's `lm`: `.embed_tokens` and `lm(inputs_embeds, first) -> logits` of
+    positions first.. ."""
 
     def __init__(self, decoder: OnnxModule, embed: torch.Tensor, input_name: str, output_name: str):
         super().__init__()
         self.decoder, self.input_name, self.output_name = decoder, input_name, output_name
         self.embed_tokens = nn.Embedding.from_pretrained(embed, freeze=True)
 
-    def forward(self, inputs_embeds):
-        return self.decoder(**{self.input_name: inputs_embeds})[self.output_name]
+    def forward(self, inputs_embeds, first: int = 0):
+        return self.decoder(**{self.input_name: inputs_embeds})[self.output_name][:, first:]
 
 
 @dataclass
