@@ -48,6 +48,9 @@ CLIP_LOSSES = {
     "tags-local": dict(global_weight=0.25, filip_weight=1.0, milnce_weight=0.0, tag_weight=1.0),
     "tags-heavy": dict(global_weight=0.25, filip_weight=1.0, milnce_weight=0.0, tag_weight=3.0),
     "tags-max": dict(global_weight=0.1, filip_weight=1.0, milnce_weight=0.0, tag_weight=5.0),
+    # tags-max with a second positive term that holds the 3 best patches of a present word above 0 (keeps small
+    # objects labelled; see docs/demo-pack.md "Object patches")
+    "tags-max-top3": dict(global_weight=0.1, filip_weight=1.0, milnce_weight=0.0, tag_weight=5.0, tag_pool="lme+top3"),
     "tags-only": dict(global_weight=0.1, filip_weight=0.0, milnce_weight=0.0, tag_weight=1.0),
 }
 CLIP_LOSS = "tags-max"

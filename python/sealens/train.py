@@ -57,6 +57,7 @@ class ClipTrainConfig:
     milnce_weight: float = 1.0
     tag_weight: float = 0.0
     tag_scale: float = 10.0   # fixed logit scale of dense_tag_loss (cosine 0 stays the decision boundary)
+    tag_pool: str = "lme"     # pooling of a present word over the patches: lme, max, topK, lme+topK
 
 
 def filip_logits(patch: torch.Tensor, tokens: torch.Tensor, tok_w: torch.Tensor):
@@ -82,19 +83,32 @@ def dense_milnce(sim_masked: torch.Tensor, scale: torch.Tensor) -> torch.Tensor:
     return (allv - own).mean()
 
 
-def dense_tag_loss(patch: torch.Tensor, words: torch.Tensor, tags: torch.Tensor, scale: float) -> torch.Tensor:
+def dense_tag_loss(patch: torch.Tensor, words: torch.Tensor, tags: torch.Tensor, scale: float,
+                   pool: str = "lme") -> torch.Tensor:
     """Patch-level word tags from the captions alone (weakly supervised, multiple-instance): for each word of
     the labeling list, `tags[i, w]` = 1 when the word occurs in image i's caption. A word absent from the
     caption may describe NO patch of the image, so every patch is pushed to cosine < 0 for it; a word present
     must describe SOME patch, so the smooth maximum over patches is pushed above 0. The logistic loss has no
     bias term, so cosine 0 is the decision boundary, the same as the threshold of the labelling step (method
     §3.1 step 3): after training, a patch scores > 0 only on words it shows. patch [B,P,E], words [W,E],
-    tags [B,W] in {0, 1}."""
+    tags [B,W] in {0, 1}. `pool` says how "some patch" is measured: `lme` (log-mean-exp), `max`, `topK`
+    (the K best patches each above 0), or `lme+topK` (both terms; docs/demo-pack.md compares them)."""
     logit = scale * torch.einsum("bpe,we->bpw", F.normalize(patch, dim=-1), F.normalize(words, dim=-1))
     neg = (1.0 - tags)[:, None, :].expand_as(logit)
     l_neg = (F.softplus(logit) * neg).sum() / neg.sum().clamp_min(1.0)
-    pooled = torch.logsumexp(logit, dim=1) - math.log(logit.shape[1])    # smooth max over the patches
-    l_pos = (F.softplus(-pooled) * tags).sum() / tags.sum().clamp_min(1.0)
+    per_word = torch.zeros_like(tags)
+    for part in pool.split("+"):
+        if part == "lme":
+            pooled = torch.logsumexp(logit, dim=1) - math.log(logit.shape[1])    # smooth max over the patches
+            per_word = per_word + F.softplus(-pooled)
+        elif part == "max":
+            per_word = per_word + F.softplus(-logit.max(dim=1).values)
+        elif part.startswith("top") and part[3:].isdigit() and int(part[3:]) >= 1:
+            k = min(int(part[3:]), logit.shape[1])
+            per_word = per_word + F.softplus(-logit.topk(k, dim=1).values).mean(1)
+        else:
+            raise ValueError(f"dense_tag_loss: unknown pooling {part!r} in {pool!r} (lme, max, topK, lme+topK)")
+    l_pos = (per_word * tags).sum() / tags.sum().clamp_min(1.0)
     return l_neg + l_pos
 
 
@@ -141,7 +155,7 @@ def train_clip(model: MiniCLIP, imgs: np.ndarray, ids: np.ndarray, mask: np.ndar
         if cfg.tag_weight > 0:
             wt = model.text(word_prompts[0], word_prompts[1])[0]
             tg = torch.from_numpy(tags[sel]).to(device)
-            loss = loss + cfg.tag_weight * dense_tag_loss(patch, wt, tg, cfg.tag_scale)
+            loss = loss + cfg.tag_weight * dense_tag_loss(patch, wt, tg, cfg.tag_scale, cfg.tag_pool)
         opt.zero_grad(set_to_none=True)
         loss.backward()
         opt.step()

@@ -165,3 +165,19 @@ def test_label_precision_splits_background_and_object_patches():
     assert r["top1Background"] == 1.0 and r["top1Object"] == 1.0
     assert r["expected"] == pytest.approx((0.6 / 0.8 + 0.5 / 1.0) / 2)
     assert r["meanPositive"] == 2.0
+
+
+def test_dense_tag_loss_pooling_variants():
+    from sealens.train import dense_tag_loss
+    patch = torch.tensor([[[1.0, 0.0], [0.0, 1.0], [-1.0, 0.0]]])      # logits for word 0: 10, 0, -10
+    words = torch.eye(2)
+    tags = torch.tensor([[1.0, 0.0]])
+    sp = lambda x: math.log1p(math.exp(x))
+    neg = (sp(0.0) + sp(10.0) + sp(0.0)) / 3                          # word 1 at the three patches
+    lme = sp(-(math.log(math.exp(10) + 1 + math.exp(-10)) - math.log(3)))
+    top2 = (sp(-10.0) + sp(0.0)) / 2
+    assert float(dense_tag_loss(patch, words, tags, 10.0, "max")) == pytest.approx(neg + sp(-10.0), rel=1e-6)
+    assert float(dense_tag_loss(patch, words, tags, 10.0, "top2")) == pytest.approx(neg + top2, rel=1e-6)
+    assert float(dense_tag_loss(patch, words, tags, 10.0, "lme+top2")) == pytest.approx(neg + lme + top2, rel=1e-6)
+    with pytest.raises(ValueError, match="unknown pooling 'mean'"):
+        dense_tag_loss(patch, words, tags, 10.0, "mean")
