@@ -26,3 +26,13 @@ def quick_pack(tmp_path_factory):
     logs = []
     ev = build(d / "demo-pack", d / "samples", BuildConfig.make(True, 0, "cpu"), progress=logs.append)
     return d, ev, logs
+
+
+def write_run_config(d: Path, tiny: Path, **fields) -> Path:
+    """config.json of a training run over the tiny pack (sealens.runner.tinypack); `fields` override."""
+    import json
+    c = {"formatVersion": 1, "pack": str(tiny / "pack"), "dataset": str(tiny / "images"), "startAdapter": "base",
+         "lambda": 1.0, "batchSize": 4, "validationImages": 2, "device": "cpu", **fields}
+    d.mkdir(parents=True, exist_ok=True)
+    (d / "config.json").write_text(json.dumps(c))
+    return d / "config.json"

@@ -14,7 +14,7 @@ import numpy as np
 import pytest
 import torch
 
-from conftest import ROOT
+from conftest import ROOT, write_run_config
 from sealens.runner import checkpoint, config, dataset
 from sealens.runner.tinypack import build
 from sealens.safetensors_io import load_file
@@ -28,12 +28,7 @@ def tiny(tmp_path_factory):
 
 
 def write_config(d: Path, tiny: Path, **over) -> Path:
-    c = {"formatVersion": 1, "pack": str(tiny / "pack"), "dataset": str(tiny / "images"), "outputName": "ft",
-         "startAdapter": "base", "lambda": 1.0, "epochs": 4, "batchSize": 4, "validationImages": 2,
-         "checkpointEvery": 1, "device": "cpu", **over}
-    d.mkdir(parents=True, exist_ok=True)
-    (d / "config.json").write_text(json.dumps(c))
-    return d / "config.json"
+    return write_run_config(d, tiny, **{"outputName": "ft", "epochs": 4, "checkpointEvery": 1, **over})
 
 
 def run(cfg: Path, run_dir: Path, *extra, timeout=120):

@@ -16,7 +16,7 @@ import numpy as np
 import pytest
 import torch
 
-from conftest import ROOT
+from conftest import ROOT, write_run_config
 from sealens.runner.config import ConfigError
 from sealens.runner.tinypack import WORDS, build
 from sealens.safetensors_io import load_file
@@ -99,12 +99,7 @@ def save_llm(d: Path, pack: Path) -> Path:
 
 
 def write_config(d: Path, tiny: Path, **over) -> Path:
-    c = {"formatVersion": 1, "pack": str(tiny / "pack"), "dataset": str(tiny / "images"), "outputName": "hf",
-         "startAdapter": "base", "lambda": 1.0, "epochs": 2, "batchSize": 4, "validationImages": 2,
-         "checkpointEvery": 2, "device": "cpu", **over}
-    d.mkdir(parents=True, exist_ok=True)
-    (d / "config.json").write_text(json.dumps(c))
-    return d / "config.json"
+    return write_run_config(d, tiny, **{"outputName": "hf", "epochs": 2, "checkpointEvery": 2, **over})
 
 
 def test_without_transformers_the_hf_keys_fail_with_what_to_install(monkeypatch):
