@@ -117,8 +117,9 @@ export class Engine {
     return this.schedule(undefined, signal, async () => {
       const pack = await this.getPack(p.pack, parseDeviceChoice(p.device));
       const enc = await encodeImage(pack, p.image, true);
+      const grid = gridOf(pack, 'labels');
       const { sign, patches } = patchLabels(pack, enc.patchEmbeds, p.seed ?? 0);
-      return { image: p.image, pack: pack.manifest.name, grid: pack.grid, sign, patches };
+      return { image: p.image, pack: pack.manifest.name, grid, sign, patches };
     });
   }
 
@@ -128,9 +129,9 @@ export class Engine {
       const index = await pack.searchIndex(p.filters ?? {});
       const enc = await encodeImage(pack, p.image);
       check();
-      const projected = await project(pack, resolveAdapter(pack, p.adapter), enc.features);
-      const values = cosineMap(projected, pack.grid.rows * pack.grid.cols, wordVector(pack, index, p.word));
-      return { grid: pack.grid, values, label: p.word };
+      const projected = await project(pack, resolveAdapter(pack, p.adapter), enc);
+      const values = cosineMap(projected.data, projected.count, wordVector(pack, index, p.word));
+      return { ...(projected.grid ? { grid: projected.grid } : {}), values, label: p.word };
     });
   }
 
@@ -146,9 +147,11 @@ export class Engine {
         check();
         this.events.progress?.({ message: `neighbors: ${path.basename(image)}`, fraction: i / images.length });
         const enc = await encodeImage(pack, image);
-        const projected = await project(pack, adapter, enc.features);
-        cosineMap(projected, pack.grid.rows * pack.grid.cols, v).forEach((score, k) =>
-          hits.push({ image, row: Math.floor(k / pack.grid.cols), col: k % pack.grid.cols, score }));
+        const projected = await project(pack, adapter, enc);
+        cosineMap(projected.data, projected.count, v).forEach((score, k) => {
+          const t = projected.tokens[k];
+          if (t.kind === 'patch') hits.push({ image, row: t.row ?? 0, col: t.col ?? 0, score, ...(projected.views.length > 1 ? { tile: t.tile } : {}), ...(t.box ? { box: t.box } : {}) });
+        });
       }
       return hits.sort((a, b) => b.score - a.score).slice(0, p.limit ?? 50);
     });
@@ -163,7 +166,8 @@ export class Engine {
       const adapter = resolveAdapter(pack, p.adapter);
       const images = await listImages(p.folder);
       if (!images.length) throw badInput(`folder "${p.folder}" has no images (${IMAGE_EXTENSIONS.source})`);
-      const n = pack.grid.rows * pack.grid.cols;
+      const grid = gridOf(pack, 'metrics');
+      const n = grid.rows * grid.cols;
       let withTruth = 0, top1 = 0, top5 = 0, labelled = 0, agree = 0, agreeN = 0, gap = 0;
       const tacsValues: number[] = [];
       for (const [i, image] of images.entries()) {
@@ -172,7 +176,7 @@ export class Engine {
         const enc = await encodeImage(pack, image, true);
         const { map, projected } = await explainEncoded(pack, enc, image, adapter.name, index, 5);
         const stem = image.replace(IMAGE_EXTENSIONS, '');
-        const truth = await readTruth(`${stem}.truth.json`, pack.grid);
+        const truth = await readTruth(`${stem}.truth.json`, grid);
         if (truth) {
           withTruth++;
           const a = accuracy(map.patches, truth);
@@ -207,6 +211,12 @@ export class Engine {
     this.packs.clear();
     for (const p of packs) await p.then((x) => x.release()).catch(() => undefined);
   }
+}
+
+/** Labels and metrics read per-patch truth on one grid: packs with views (pack init) do not have one. */
+function gridOf(pack: LoadedPack, what: string): { rows: number; cols: number } {
+  if (!pack.grid) throw badInput(`${what} needs a pack with one patch grid; "${pack.manifest.name}" is a ${pack.family?.def.title ?? 'multi-view'} pack whose tokens follow the image's views`);
+  return pack.grid;
 }
 
 function topK(k: number | undefined): number {

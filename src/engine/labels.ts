@@ -46,7 +46,7 @@ export function patchLabels(pack: LoadedPack, patchEmbeds: { data: Float32Array;
     wn[w] = Math.sqrt(s) || 1;
   }
   const rand = seededRandom(seed);
-  const { rows, cols } = pack.grid;
+  const { rows, cols } = pack.grid ?? { rows: 0, cols: 0 };
   const patches: PatchLabels[] = [];
   for (let p = 0; p < rows * cols; p++) {
     const x = patchEmbeds.data.subarray(p * E, (p + 1) * E);

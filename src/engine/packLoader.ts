@@ -12,7 +12,9 @@ import { readMlpWeights } from './adapterWeights';
 import { estimateMacs, sessionOptions, withDevice } from './devices';
 import { packError } from './engineError';
 import { ADAPTER_INPUT, ADAPTER_OUTPUT, adapterModel } from './headGraphs';
-import { readManifest, type PackManifest } from './packManifest';
+import type { FamilyConfig, ModelFamily } from './families/family';
+import { getFamily } from './families/registry';
+import { geometryTensors, readManifest, type PackManifest } from './packManifest';
 import { parsePreprocessorConfig, type PreprocessorConfig } from './preprocess';
 import { assertFinite, readSafetensorsHeader, readTensorF32 } from './safetensors';
 import { SearchIndex } from './searchIndex';
@@ -46,7 +48,12 @@ export interface LoadedPack {
   deviceReason?: string;
   preprocessor: PreprocessorConfig;
   encoder: EncoderInfo;
-  grid: { rows: number; cols: number };
+  /** The one patch grid of a grid pack (hand-written manifests, the demo pack); family packs have views instead. */
+  grid?: { rows: number; cols: number };
+  /** Packs made by `pack init`: the model family that places the tokens, with its parsed processor settings. */
+  family?: { def: ModelFamily; config: FamilyConfig };
+  /** Learned vectors a family's layout inserts (LLaVA-NeXT's image_newline), [H] each. */
+  extras: Map<string, Float32Array>;
   adapters: Map<string, LoadedAdapter>;
   defaultAdapter: string;
   /** The LLM input-embedding table [rows, width], float32. */
@@ -132,16 +139,23 @@ export async function loadPack(packDir: string, choice: DeviceChoice): Promise<L
   } catch (e) {
     throw packError(`${m.preprocessor}: not valid JSON (${(e as Error).message})`);
   }
-  const preprocessor = parsePreprocessorConfig(ppJson, m.preprocessor);
-  const cropH = preprocessor.crop?.height ?? (preprocessor.resize?.kind === 'exact' ? preprocessor.resize.height : undefined);
-  const cropW = preprocessor.crop?.width ?? (preprocessor.resize?.kind === 'exact' ? preprocessor.resize.width : undefined);
-  if (!cropH || !cropW) throw packError(`${m.preprocessor}: the input size is not fixed (set crop_size, or size {height, width}); the patch grid needs a fixed size`);
-  if (cropH % m.patchSize || cropW % m.patchSize) throw packError(`${m.preprocessor}: input ${cropW}×${cropH} is not a multiple of patchSize ${m.patchSize}`);
-  const grid = { rows: cropH / m.patchSize, cols: cropW / m.patchSize };
+  const familyDef = manifest.model ? getFamily(manifest.model.family) : undefined;
+  if (familyDef && (typeof ppJson !== 'object' || ppJson === null)) throw packError(`${m.preprocessor}: not a JSON object`);
+  const family = familyDef ? { def: familyDef, config: familyDef.parse(ppJson as Record<string, unknown>, m.geometry ?? {}, m.preprocessor, m.patchSize) } : undefined;
+  const preprocessor = parsePreprocessorConfig(family ? { ...(ppJson as object), do_resize: false, do_center_crop: false } : ppJson, m.preprocessor);
+  let grid: { rows: number; cols: number } | undefined;
+  if (!family) {
+    const cropH = preprocessor.crop?.height ?? (preprocessor.resize?.kind === 'exact' ? preprocessor.resize.height : undefined);
+    const cropW = preprocessor.crop?.width ?? (preprocessor.resize?.kind === 'exact' ? preprocessor.resize.width : undefined);
+    if (!cropH || !cropW) throw packError(`${m.preprocessor}: the input size is not fixed (set crop_size, or size {height, width}); the patch grid needs a fixed size`);
+    if (cropH % m.patchSize || cropW % m.patchSize) throw packError(`${m.preprocessor}: input ${cropW}×${cropH} is not a multiple of patchSize ${m.patchSize}`);
+    grid = { rows: cropH / m.patchSize, cols: cropW / m.patchSize };
+  }
 
   // The encoder decides the device: `auto` tries GPU providers with it and falls back to the CPU.
   const encPath = resolve(m.onnx);
-  const P = grid.rows * grid.cols;
+  // Family packs: the token count depends on the image; size the thread choice for a typical 576-token view.
+  const P = grid ? grid.rows * grid.cols : 576;
   const encMacs = estimateMacs(onnxWeightBytes(encPath) / 4, P + (m.prefixTokens ?? 1));
   const { device, value: encSession, reason } = await withDevice(choice, (d) => openSession(encPath, d, m.onnx, encMacs));
   const sessions: ort.InferenceSession[] = [encSession];
@@ -154,13 +168,13 @@ export async function loadPack(packDir: string, choice: DeviceChoice): Promise<L
     if (dim === undefined) throw packError(`${m.onnx}: output "${read.name}" has no fixed last dimension; SEA Lens needs the token width D`);
     const tokens = outShape?.[outShape.length - 2];
     const prefixTokens = m.prefixTokens ?? 1;
-    if (typeof tokens === 'number' && tokens - prefixTokens !== grid.rows * grid.cols) {
-      throw packError(`${m.onnx}: output "${read.name}" has ${tokens} tokens; with prefixTokens ${prefixTokens} that leaves ${tokens - prefixTokens}, but a ${grid.cols}×${grid.rows} patch grid (${cropW}×${cropH} px / patch ${m.patchSize}) needs ${grid.rows * grid.cols}`);
+    if (grid && typeof tokens === 'number' && tokens - prefixTokens !== grid.rows * grid.cols) {
+      throw packError(`${m.onnx}: output "${read.name}" has ${tokens} tokens; with prefixTokens ${prefixTokens} that leaves ${tokens - prefixTokens}, but a ${grid.cols}×${grid.rows} patch grid (patch ${m.patchSize} px) needs ${grid.rows * grid.cols}`);
     }
     const encoder: EncoderInfo = { session: encSession, input, read, prefixTokens, patchSize: m.patchSize, dim, patchEmbedsOutput: m.patchEmbedsOutput };
 
     const embRef = manifest.llm.embeddings;
-    const embHeader = await readSafetensorsHeader(resolve(embRef.file));
+    const embHeader = await readSafetensorsHeader(resolve(embRef.file, embRef.root));
     const emb = await readTensorF32(embHeader, embRef.tensor);
     if (emb.shape.length !== 2) throw packError(`${embRef.file}: "${embRef.tensor}" must be [vocabulary, width], got [${emb.shape}]`);
     const embeddings = { data: emb.data, rows: emb.shape[0], width: emb.shape[1] };
@@ -185,11 +199,18 @@ export async function loadPack(packDir: string, choice: DeviceChoice): Promise<L
       }
       labelWordEmbeddings = { data: t.data, rows: t.shape[0], width: t.shape[1] };
     }
+    const extras = new Map<string, Float32Array>();
+    for (const [name, ref] of Object.entries(geometryTensors(manifest))) {
+      const t = await readTensorF32(await readSafetensorsHeader(resolve(ref.file, ref.root)), ref.tensor);
+      if (t.data.length !== embeddings.width) throw packError(`${ref.file}: "${ref.tensor}" (/imageEncoder/geometry/tensors/${name}) has ${t.data.length} values; a vector in the LLM's space needs ${embeddings.width}`);
+      assertFinite(t.data, `${ref.file}: "${ref.tensor}"`, t.shape);
+      extras.set(name, t.data);
+    }
 
     const indexes = new Map<string, Promise<SearchIndex>>();
     const defaultAdapter = manifest.defaultAdapter ?? manifest.adapters[0].name;
     const pack: LoadedPack = {
-      dir, manifest, device, deviceReason: reason, preprocessor, encoder, grid, adapters, defaultAdapter, embeddings, tokenizer, packWords, labelWordEmbeddings,
+      dir, manifest, device, deviceReason: reason, preprocessor, encoder, grid, family, extras, adapters, defaultAdapter, embeddings, tokenizer, packWords, labelWordEmbeddings,
       searchIndex(filters) {
         const key = JSON.stringify(filters, Object.keys(filters).sort());
         let p = indexes.get(key);
@@ -210,7 +231,7 @@ export async function loadPack(packDir: string, choice: DeviceChoice): Promise<L
         return {
           name: manifest.name, dir, description: manifest.description,
           adapters: manifest.adapters.map((a) => ({ name: a.name, description: a.description })),
-          defaultAdapter, grid, hasLabeling: !!lab, hasDecoder: !!manifest.llm.decoder, evaluation: manifest.evaluation,
+          defaultAdapter, ...(grid ? { grid } : {}), ...(family ? { family: family.def.id } : {}), hasLabeling: !!lab, hasDecoder: !!manifest.llm.decoder, evaluation: manifest.evaluation,
         };
       },
       async release() {

@@ -42,7 +42,7 @@ function describe(o: NotebookFileOutput): { text: string; html: string } | undef
       }
       case WORDS_NEAR_MIME: {
         const p = o.data as WordsNearPayload;
-        const { rows, cols } = p.map.grid;
+        const { rows, cols } = p.map.grid ?? { rows: 1, cols: p.map.values.length };
         const grid = gridOf(rows, cols, (r, c) => (p.map.values[r * cols + c] ?? NaN).toFixed(2));
         const head = `cosine of every visual token of ${p.tokenMap.image} to "${p.word}"`;
         return { text: `${head}\n${textGrid(grid)}`, html: `<p>${esc(head)}</p>${img(p.imageDataUri)}${htmlGrid(grid)}` };
@@ -84,12 +84,27 @@ export function metricsRows(p: MetricsPayload): [string, string][] {
 }
 
 function tokenMapText(tm: TokenMap): string {
+  if (!tm.grid) return `${tm.image} — ${tm.pack}/${tm.adapter} on ${tm.device}, ${tm.patches.length} visual tokens in ${tm.views.length} views, top word per token:\n${viewLines(tm)}`;
   const { rows, cols } = tm.grid;
   const grid = gridOf(rows, cols, (r, c) => tm.patches[r * cols + c]?.words[0]?.word ?? '–');
   return `${tm.image} — ${tm.pack}/${tm.adapter} on ${tm.device}, ${rows}×${cols} visual tokens, top word per patch:\n${textGrid(grid)}`;
 }
 
+/** Multi-view maps: one line per view row, tokens in the LLM's order. */
+function viewLines(tm: TokenMap): string {
+  const lines: string[] = [];
+  let key = '';
+  for (const p of tm.patches) {
+    const k = `${tm.views[p.tile]?.label ?? p.tile} row ${(p.row ?? 0) + 1}`;
+    if (k !== key) lines.push(`${k}:`);
+    key = k;
+    lines[lines.length - 1] += ` ${p.kind === 'patch' ? (p.words[0]?.word ?? '–') : `[${p.kind}: ${p.words[0]?.word ?? '–'}]`}`;
+  }
+  return lines.join('\n');
+}
+
 function wordGridHtml(tm: TokenMap): string {
+  if (!tm.grid) return `<p>${esc(`${tm.pack}/${tm.adapter}: top word per token`)}</p><pre>${esc(viewLines(tm))}</pre>`;
   const { rows, cols } = tm.grid;
   const grid = gridOf(rows, cols, (r, c) => tm.patches[r * cols + c]?.words[0]?.word ?? '–');
   return `<p>${esc(`${tm.pack}/${tm.adapter}: top word per patch`)}</p>${htmlGrid(grid)}`;

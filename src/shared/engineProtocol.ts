@@ -43,7 +43,10 @@ export interface PackInfo {
   description?: string;
   adapters: AdapterInfo[];
   defaultAdapter: string;
-  grid: { rows: number; cols: number };
+  /** The one patch grid of a grid pack; absent for family packs, whose tokens follow the image's views. */
+  grid?: { rows: number; cols: number };
+  /** Model family of a pack made by `pack init`. */
+  family?: string;
   hasLabeling: boolean;
   hasDecoder: boolean;
   evaluation?: unknown;
@@ -106,6 +109,9 @@ export interface NeighborHit {
   row: number;
   col: number;
   score: number;
+  /** Views of a multi-view pack: which view the token came from, and its box on the image. */
+  tile?: number;
+  box?: import('./tokenMap').Box;
 }
 
 export interface MetricsParams {

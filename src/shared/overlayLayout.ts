@@ -115,8 +115,8 @@ export function heatValues(tm: TokenMap, map: PatchScalarMap | 'score', range?: 
     raw = tm.patches.map((p) => p.words[0]?.score ?? Number.NaN);
     label = 'top-1 cosine';
   } else {
-    if (map.grid.rows !== tm.grid.rows || map.grid.cols !== tm.grid.cols || map.values.length !== tm.patches.length) {
-      throw new Error(`heatmap "${map.label}" is ${map.grid.rows}×${map.grid.cols} with ${map.values.length} values; the token map is ${tm.grid.rows}×${tm.grid.cols}`);
+    if (map.values.length !== tm.patches.length) {
+      throw new Error(`heatmap "${map.label}" has ${map.values.length} values; the token map has ${tm.patches.length} tokens`);
     }
     raw = map.values;
     label = map.label;
@@ -169,5 +169,6 @@ export function patchesWithTopWord(tm: TokenMap, word: string): number[] {
 /** A one-line accessible description of a patch for screen readers and the tooltip title. */
 export function patchLabel(p: TokenMap['patches'][number], topK: number): string {
   const words = p.words.slice(0, topK).map((w) => `${w.word} ${w.score.toFixed(3)}`);
-  return `row ${p.row + 1}, column ${p.col + 1}: ${words.join(', ') || 'no word'}`;
+  const where = p.kind === 'patch' ? `row ${(p.row ?? 0) + 1}, column ${(p.col ?? 0) + 1}` : `${p.kind} after row ${(p.row ?? 0) + 1}`;
+  return `${where}: ${words.join(', ') || 'no word'}`;
 }

@@ -6,7 +6,7 @@
 //
 // This file is shared by the Node host and the browser bundles: it must not import Node or DOM APIs.
 
-import type { TokenMap, PatchWords } from './tokenMap';
+import { sameGeometry, TokenMapError, upgradeTokenMap, type TokenMap } from './tokenMap';
 import type { CompareResult } from './engineProtocol';
 
 export const MAX_TOP_K = 20;
@@ -113,65 +113,35 @@ export function toBytes(v: unknown): Uint8Array | undefined {
   return undefined;
 }
 
-function grid(v: unknown, where: string): { rows: number; cols: number } {
-  const g = obj(v, where);
-  return { rows: int(g, 'rows', where, 1, 4096), cols: int(g, 'cols', where, 1, 4096) };
-}
-
-/** Structural check of a TokenMap: grid size, one entry per patch in row-major order, finite scores. */
+/** A TokenMap from the other side (version 1 or 2) as a checked version-2 map; see upgradeTokenMap. */
 export function validateTokenMap(v: unknown, where = 'tokenMap'): TokenMap {
   const tm = obj(v, where);
   str(tm, 'image', where);
   str(tm, 'pack', where);
   str(tm, 'adapter', where);
   str(tm, 'device', where);
-  const g = grid(tm.grid, `${where}.grid`);
-  if (!Array.isArray(tm.patches)) throw new ProtocolError(`${where}.patches: expected an array, got ${describe(tm.patches)}`);
-  const n = g.rows * g.cols;
-  if (tm.patches.length !== n) {
-    throw new ProtocolError(`${where}.patches: grid ${g.rows}×${g.cols} needs ${n} patches, got ${tm.patches.length}`);
-  }
-  tm.patches.forEach((p: unknown, i: number) => validatePatch(p, `${where}.patches[${i}]`, Math.floor(i / g.cols), i % g.cols));
-  if (tm.timings !== undefined) obj(tm.timings, `${where}.timings`);
-  if (tm.region !== undefined) {
-    const r = obj(tm.region, `${where}.region`);
-    for (const k of ['x', 'y', 'width', 'height']) finite(r[k], `${where}.region.${k}`);
-    if ((r.width as number) <= 0 || (r.height as number) <= 0) throw new ProtocolError(`${where}.region: width and height must be > 0`);
-  }
-  if (tm.imageSize !== undefined) {
-    const s = obj(tm.imageSize, `${where}.imageSize`);
-    int(s, 'width', `${where}.imageSize`, 1, 1 << 20);
-    int(s, 'height', `${where}.imageSize`, 1, 1 << 20);
-  }
   if (tm.notes !== undefined) strArray(tm, 'notes', where);
-  return v as TokenMap;
-}
-
-function validatePatch(v: unknown, where: string, row: number, col: number): PatchWords {
-  const p = obj(v, where);
-  if (p.row !== row || p.col !== col) throw new ProtocolError(`${where}: expected row ${row}, col ${col} (row-major), got row ${describe(p.row)}, col ${describe(p.col)}`);
-  if (!Array.isArray(p.words)) throw new ProtocolError(`${where}.words: expected an array, got ${describe(p.words)}`);
-  p.words.forEach((w: unknown, j: number) => {
-    const ws = obj(w, `${where}.words[${j}]`);
-    str(ws, 'word', `${where}.words[${j}]`, 512);
-    finite(ws.score, `${where}.words[${j}].score`);
-  });
-  return v as PatchWords;
+  try {
+    return upgradeTokenMap(v, where);
+  } catch (e) {
+    if (e instanceof TokenMapError) throw new ProtocolError(e.message);
+    throw e;
+  }
 }
 
 function validateCompare(v: unknown, where: string): CompareResult {
   const r = obj(v, where);
   const a = validateTokenMap(r.a, `${where}.a`);
   const b = validateTokenMap(r.b, `${where}.b`);
-  if (a.grid.rows !== b.grid.rows || a.grid.cols !== b.grid.cols) {
-    throw new ProtocolError(`${where}: grids differ (${a.grid.rows}×${a.grid.cols} vs ${b.grid.rows}×${b.grid.cols})`);
+  if (!sameGeometry(a, b)) {
+    throw new ProtocolError(`${where}: the two maps place their tokens differently (${a.patches.length} vs ${b.patches.length} tokens); compare needs two adapters of one model`);
   }
   if (!Array.isArray(r.changed) || r.changed.length !== a.patches.length || r.changed.some((c) => typeof c !== 'boolean')) {
     throw new ProtocolError(`${where}.changed: expected ${a.patches.length} booleans`);
   }
   const ag = finite(r.agreement, `${where}.agreement`);
   if (ag < 0 || ag > 1) throw new ProtocolError(`${where}.agreement: expected a fraction in [0, 1], got ${ag}`);
-  return v as CompareResult;
+  return { ...(v as CompareResult), a, b };
 }
 
 /** Validates a message the webview received from the host. */

@@ -49,7 +49,7 @@ per adapter, top-1 patch-word accuracy against NAME.truth.json and the median ex
             const map = await engine.explain({ image, pack, adapter: adapter.name, device: values.device as never, filters: { ...CANONICAL_FILTERS } });
             row.images++;
             row.warmMs.push(map.timings.total);
-            const truth = await readTruth(image.replace(IMAGE_EXTENSIONS, '.truth.json'), map.grid);
+            const truth = map.grid ? await readTruth(image.replace(IMAGE_EXTENSIONS, '.truth.json'), map.grid) : null;
             let cap = `${escapeXml(path.basename(image))} · ${map.timings.total.toFixed(1)} ms`;
             if (truth) {
               const a = accuracy(map.patches, truth);

@@ -1,0 +1,60 @@
+// One image file → 8-bit sRGB RGB bytes at full size, EXIF orientation applied, alpha flattened onto white
+// (what an image viewer shows and what the family processors' convert-to-RGB gives for most inputs).
+// Only regular files are read, and the pixel limit covers the source and the largest raster the views
+// will allocate, so a tiny file that decodes or resizes to gigabytes is refused before it is decoded.
+import { readFileSync, statSync } from 'node:fs';
+import path from 'node:path';
+import sharp, { type Metadata } from 'sharp';
+import { EngineError, imageError } from '../engineError';
+import { DEFAULT_MAX_PIXELS } from '../preprocess';
+
+export interface DecodedImage {
+  name: string;
+  rgb: Uint8Array;
+  size: { width: number; height: number };
+  notes: string[];
+}
+
+export async function decodeImage(
+  file: string, largestTarget: (size: { width: number; height: number }) => number, maxPixels = DEFAULT_MAX_PIXELS,
+): Promise<DecodedImage> {
+  const name = path.basename(file);
+  let bytes: Buffer;
+  try {
+    const st = statSync(file);
+    if (!st.isFile()) throw imageError(`${name}: not a regular file (${st.isDirectory() ? 'a folder' : st.isFIFO() ? 'a named pipe' : 'a device or socket'}); give an image file`);
+    bytes = readFileSync(file);
+  } catch (e) {
+    if (e instanceof EngineError) throw e;
+    throw imageError(`${name}: cannot read the image (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
+  }
+  if (bytes.length === 0) throw imageError(`${name}: the file is empty (0 bytes)`);
+  const notes: string[] = [];
+  const open = () => sharp(bytes, { limitInputPixels: maxPixels, failOn: 'error', pages: 1, page: 0 });
+  let meta: Metadata;
+  try {
+    meta = await open().metadata();
+  } catch (e) {
+    throw imageError(`${name}: not a readable image (${(e as Error).message})`);
+  }
+  if (!meta.width || !meta.height) throw imageError(`${name}: the image has no size`);
+  const rotated = (meta.orientation ?? 1) >= 5;
+  const size = { width: rotated ? meta.height : meta.width, height: rotated ? meta.width : meta.height };
+  const target = largestTarget(size);
+  if (size.width * size.height > maxPixels || target > maxPixels) {
+    throw imageError(`${name}: ${size.width}×${size.height} pixels${target > maxPixels ? ` (resized to ${target} pixels by the model's processor)` : ''} is more than the limit of ${maxPixels} (decompression-bomb guard); downscale the image first`);
+  }
+  if ((meta.pages ?? 1) > 1) notes.push(`${name}: ${meta.format === 'gif' ? 'animated GIF' : 'multi-page image'} with ${meta.pages} frames — the first frame was used`);
+  if (meta.hasAlpha) notes.push('alpha → white');
+  try {
+    let p = open();
+    if ((meta.orientation ?? 1) > 1) p = p.rotate();
+    if (meta.hasAlpha !== false) p = p.flatten({ background: '#ffffff' });
+    if (meta.space !== 'srgb' || meta.channels !== 3 || meta.hasProfile !== false) p = p.toColourspace('srgb');
+    const { data, info } = await p.removeAlpha().raw({ depth: 'uchar' }).toBuffer({ resolveWithObject: true });
+    if (info.channels !== 3 || info.width !== size.width || info.height !== size.height) throw new Error(`decoder returned ${info.width}×${info.height}×${info.channels}`);
+    return { name, rgb: new Uint8Array(data.buffer, data.byteOffset, data.length), size, notes };
+  } catch (e) {
+    throw imageError(`${name}: decoding failed (${(e as Error).message}) — the file may be truncated or corrupt`);
+  }
+}
