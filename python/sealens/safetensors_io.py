@@ -36,12 +36,17 @@ def save_file(tensors: Dict[str, np.ndarray], path: str, metadata: Optional[Dict
     h = json.dumps(header, separators=(",", ":")).encode("utf-8")
     h += b" " * ((8 - len(h) % 8) % 8)
     tmp = path + ".tmp"
-    with open(tmp, "wb") as f:
-        f.write(struct.pack("<Q", len(h)))
-        f.write(h)
-        for b in blobs:
-            f.write(b)
-    os.replace(tmp, path)
+    try:
+        with open(tmp, "wb") as f:
+            f.write(struct.pack("<Q", len(h)))
+            f.write(h)
+            for b in blobs:
+                f.write(b)
+        os.replace(tmp, path)
+    except BaseException:  # a full disk must not leave half a file behind
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+        raise
 
 
 def load_file(path: str) -> Dict[str, np.ndarray]:
@@ -72,7 +77,9 @@ def load_file_with_metadata(path: str):
     out = {}
     for key, info in header.items():
         try:
-            dt = _DT[info["dtype"]]
+            # bf16 (what most LLaVA checkpoints ship) has no numpy dtype: read the raw 16 bits and widen
+            # to float32 below, exactly (bf16 is the top half of a float32), as the engine does.
+            dt = np.uint16 if info["dtype"] == "BF16" else _DT[info["dtype"]]
             shape = [int(s) for s in info["shape"]]
             a, b = (int(x) for x in info["data_offsets"])
         except (KeyError, TypeError, ValueError):
@@ -81,5 +88,6 @@ def load_file_with_metadata(path: str):
         if not (0 <= a <= b <= len(body)) or b - a != count * np.dtype(dt).itemsize or any(s < 0 for s in shape):
             raise SafetensorsError(f"{name}: tensor {key!r} data_offsets {[a, b]} do not match dtype/shape "
                                    f"{info['dtype']}{shape} or the file size")
-        out[key] = np.frombuffer(body, dtype=np.dtype(dt).newbyteorder("<"), count=count, offset=a).reshape(shape).copy()
+        arr = np.frombuffer(body, dtype=np.dtype(dt).newbyteorder("<"), count=count, offset=a).reshape(shape)
+        out[key] = (arr.astype(np.uint32) << 16).view(np.float32) if info["dtype"] == "BF16" else arr.copy()
     return out, meta

@@ -30,12 +30,22 @@ class Emitter:
     def __call__(self, **event):
         if not self.enabled:
             return
+        from .checkpoint import finite_json
         event.setdefault("time", round(time.time(), 3))
-        line = json.dumps(event, allow_nan=False, default=str)
+        # NaN/Inf (a diverged loss, NaN weights) are written as null: JSON has no NaN and the reader
+        # would drop the line.
+        line = json.dumps(finite_json(event), allow_nan=False, default=str)
         sys.stdout.write(line + "\n")
         sys.stdout.flush()
         self.file.write(line + "\n")
         self.file.flush()
+
+    def quietly(self, **event):
+        """For the error path: a full disk must not turn the error report into a second error."""
+        try:
+            self(**event)
+        except (OSError, ValueError):
+            pass
 
 
 def _pid_alive(pid: int) -> bool:
@@ -73,6 +83,37 @@ class BusyError(RuntimeError):
     pass
 
 
+INPUT_ERRORS = {"ConfigError", "DatasetError", "SourceError", "OnnxGraphError", "PackError", "SafetensorsError"}
+
+
+def classify(e: BaseException):
+    """(exit code, error kind, one-line message) of a failure."""
+    from .atomic import is_disk_full
+    if is_disk_full(e):
+        return EXIT_DISK, "diskFull", str(e) if str(e) else "disk full"
+    # By name, so that classifying never imports torch (the failure may be that torch is missing).
+    if any(c.__name__ in INPUT_ERRORS and c.__module__.startswith("sealens.") for c in type(e).__mro__):
+        return EXIT_INPUT, "input", str(e)
+    if isinstance(e, MemoryError):
+        return EXIT_FAILED, "internal", "out of memory (MemoryError): lower batchSize or maxImages"
+    if type(e).__name__ == "DivergedError":
+        return EXIT_FAILED, "internal", str(e)
+    first = (str(e).strip().splitlines() or [""])[0]
+    return EXIT_FAILED, "internal", f"{type(e).__name__}: {first}" if first else type(e).__name__
+
+
+def log_exception(run_dir: Path, e: BaseException):
+    """The traceback goes to <run>/trainer.log, not to the user's terminal; returns the log's path."""
+    log = run_dir / "trainer.log"
+    try:
+        with open(log, "a") as f:
+            f.write(f"--- {time.strftime('%Y-%m-%d %H:%M:%S')} pid {os.getpid()}\n")
+            f.write("".join(traceback.format_exception(type(e), e, e.__traceback__)))
+        return log
+    except OSError:
+        return None
+
+
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(prog="python -m sealens.runner", description="SEA adapter fine-tuning run")
     ap.add_argument("--config", required=True, help="run config JSON (docs/training.md)")
@@ -81,9 +122,15 @@ def main(argv=None) -> int:
     ap.add_argument("--threads", type=int, default=0, help="torch CPU threads (0: torch's default)")
     a = ap.parse_args(argv)
     run_dir = Path(a.run_dir).resolve()
-    run_dir.mkdir(parents=True, exist_ok=True)
     rank = int(os.environ.get("RANK", "0"))
-    emit = Emitter(run_dir, rank == 0)
+    try:
+        run_dir.mkdir(parents=True, exist_ok=True)
+        emit = Emitter(run_dir, rank == 0)
+    except OSError as e:
+        from .atomic import is_disk_full
+        print(f"error: {run_dir}: cannot create the run folder or its progress.jsonl ({e.strerror or e})",
+              file=sys.stderr)
+        return EXIT_DISK if is_disk_full(e) else EXIT_FAILED
     stop = {"flag": False}
 
     def on_signal(signum, _frame):
@@ -109,23 +156,15 @@ def main(argv=None) -> int:
                          lambda: stop["flag"] or cancel_file.exists(), a.threads)
         return EXIT_OK if status == "done" else EXIT_CANCELLED
     except BusyError as e:
-        print(str(e), file=sys.stderr)
-        return EXIT_BUSY
-    except Exception as e:  # every failure becomes one clear event + exit code
-        from .checkpoint import DiskFullError
-        from .config import ConfigError
-        from .dataset import DatasetError
-        from .sources import SourceError
-        from .onnx_torch import OnnxGraphError
-        if isinstance(e, DiskFullError):
-            code, kind = EXIT_DISK, "diskFull"
-        elif isinstance(e, (ConfigError, DatasetError, SourceError, OnnxGraphError)):
-            code, kind = EXIT_INPUT, "input"
-        else:
-            code, kind = EXIT_FAILED, "internal"
-            traceback.print_exc(file=sys.stderr)
-        emit(event="error", kind=kind, message=str(e))
         print(f"error: {e}", file=sys.stderr)
+        return EXIT_BUSY
+    except Exception as e:  # every failure becomes one clear event + exit code, never a traceback
+        code, kind, message = classify(e)
+        if kind == "internal":   # unexpected: the traceback is for the log, the user gets one line
+            log = log_exception(run_dir, e)
+            message = f"{message} (details in {log})" if log else message
+        emit.quietly(event="error", kind=kind, message=message)
+        print(f"error: {message}", file=sys.stderr)
         return code
     finally:
         if lock is not None:

@@ -21,13 +21,12 @@ import numpy as np
 import torch
 
 from ..safetensors_io import SafetensorsError, load_file, save_file
+from .atomic import DiskFullError, fsync_dir, is_disk_full, replace_atomically
+
+__all__ = ["DiskFullError", "save", "latest", "verify", "load_tensors", "write_json_atomic"]
 
 PREFIX = "step-"
 KEEP = 2
-
-
-class DiskFullError(OSError):
-    pass
 
 
 def _fsync_file(p: Path) -> None:
@@ -38,26 +37,28 @@ def _fsync_file(p: Path) -> None:
         os.close(fd)
 
 
-def _fsync_dir(p: Path) -> None:
-    try:
-        _fsync_file(p)
-    except OSError:  # some filesystems (and Windows) cannot fsync a directory; the rename is still atomic
-        pass
+_fsync_dir = fsync_dir
 
 
 def _sha256(p: Path) -> str:
     return hashlib.sha256(p.read_bytes()).hexdigest()
 
 
+def finite_json(obj):
+    """NaN/±Inf (a diverged loss, NaN weights) become null: JSON has no NaN, and the extension's reader
+    rejects the token; the numbers' absence is what a reader can show."""
+    if isinstance(obj, float):
+        return obj if obj == obj and obj not in (float("inf"), float("-inf")) else None
+    if isinstance(obj, dict):
+        return {k: finite_json(v) for k, v in obj.items()}
+    if isinstance(obj, (list, tuple)):
+        return [finite_json(v) for v in obj]
+    return obj
+
+
 def write_json_atomic(path: Path, obj) -> None:
-    """temp file + fsync + rename: readers never see half a file."""
-    tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
-    with open(tmp, "w") as f:
-        json.dump(obj, f, indent=1)
-        f.flush()
-        os.fsync(f.fileno())
-    os.replace(tmp, path)
-    _fsync_dir(path.parent)
+    """temp file + fsync + rename: readers never see half a file (atomic.replace_atomically)."""
+    replace_atomically(path, lambda tmp: tmp.write_text(json.dumps(finite_json(obj), indent=1, allow_nan=False)))
 
 
 def rng_state() -> dict:
@@ -120,7 +121,7 @@ def save(ckpt_dir: Path, step: int, model_tensors: Dict[str, np.ndarray], opt: t
         _fsync_dir(ckpt_dir)
     except OSError as e:
         shutil.rmtree(tmp, ignore_errors=True)
-        if e.errno == errno.ENOSPC:
+        if is_disk_full(e):
             prev = latest(ckpt_dir)
             raise DiskFullError(errno.ENOSPC, f"disk full while writing checkpoint {final}; "
                                 f"previous checkpoint {'%s intact' % prev[0] if prev else 'none'}") from None

@@ -15,6 +15,9 @@ class ConfigError(ValueError):
 
 
 DEVICES = ("auto", "cpu", "cuda")
+# JSON numbers beyond 2^53 lose precision in the launcher (JavaScript), so the seed the trainer would use
+# could differ from the one the user wrote.
+MAX_SEED = 2 ** 53 - 1
 
 
 @dataclass
@@ -57,7 +60,7 @@ _FIELDS = {
     "learningRate": ("learning_rate", _NUM, "a number > 0"),
     "batchSize": ("batch_size", int, "an integer ≥ 2"),
     "device": ("device", str, f"one of {', '.join(DEVICES)}"),
-    "seed": ("seed", int, "an integer ≥ 0"),
+    "seed": ("seed", int, "an integer from 0 to 2^53 − 1 (9007199254740991)"),
     "window": ("window", int, "an integer ≥ 1"),
     "warmupFraction": ("warmup_fraction", _NUM, "a number in [0, 1)"),
     "weightDecay": ("weight_decay", _NUM, "a number ≥ 0"),
@@ -70,7 +73,7 @@ _FIELDS = {
 }
 _RANGES = {
     "lambda": lambda v: v >= 0, "epochs": lambda v: v >= 1, "learningRate": lambda v: v > 0,
-    "batchSize": lambda v: v >= 2, "device": lambda v: v in DEVICES, "seed": lambda v: v >= 0,
+    "batchSize": lambda v: v >= 2, "device": lambda v: v in DEVICES, "seed": lambda v: 0 <= v <= MAX_SEED,
     "window": lambda v: v >= 1, "warmupFraction": lambda v: 0 <= v < 1, "weightDecay": lambda v: v >= 0,
     "validationImages": lambda v: v >= 0, "checkpointEvery": lambda v: v >= 1,
     "maxImages": lambda v: v is None or v >= 1,

@@ -11,7 +11,9 @@ from typing import List, Optional
 
 import numpy as np
 
-IMAGE_EXT = {".png", ".jpg", ".jpeg", ".webp", ".bmp", ".gif", ".tif", ".tiff"}
+# The formats of src/shared/mediaLimits.ts (what the engine's sharp decodes; BMP is not one of them);
+# test/unit/mediaLimits.test.ts checks that the two lists agree.
+IMAGE_EXT = {".png", ".jpg", ".jpeg", ".webp", ".gif", ".tif", ".tiff", ".avif"}
 
 
 class DatasetError(ValueError):
@@ -116,17 +118,19 @@ def preprocess(img, cfg: dict) -> np.ndarray:
 
 
 def load(source: Path, preprocessor: dict, max_images: Optional[int] = None) -> Dataset:
-    from PIL import Image, UnidentifiedImageError
+    from PIL import Image
     items = list_items(source, max_images)
     kept, skipped, pix = [], [], []
     for it in items:
         try:
             with Image.open(it.path) as im:
                 im.load()
-                pix.append(preprocess(im, preprocessor))
-            kept.append(it)
-        except (OSError, UnidentifiedImageError, ValueError, SyntaxError) as e:
+                im = im.convert("RGB")
+        except Exception as e:  # noqa: BLE001 — any decoder failure (zlib, struct, bomb guard…) skips the image
             skipped.append(f"{it.path}: {type(e).__name__}: {e}")
+            continue
+        pix.append(preprocess(im, preprocessor))   # a bad preprocessor config is the pack's error, not the image's
+        kept.append(it)
     if not kept:
         raise DatasetError(f"{source}: none of the {len(items)} images could be decoded "
                            f"(first: {skipped[0] if skipped else '?'})")

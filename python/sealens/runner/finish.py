@@ -24,19 +24,20 @@ from .. import evaluate
 from .onnx_export import export_onnx as _onnx
 from ..models import Adapter
 from ..safetensors_io import save_file
+from .atomic import replace_atomically
 from .checkpoint import write_json_atomic
 
 
 def export_adapter(adapter: Adapter, out_dir: Path, n_patches: int, meta: dict) -> Dict[str, str]:
     out_dir.mkdir(parents=True, exist_ok=True)
     st, ox = out_dir / "adapter.safetensors", out_dir / "adapter.onnx"
-    save_file(adapter.llava_state(), str(st), {"format": "pt", **{k: str(v) for k, v in meta.items()}})
+    replace_atomically(st, lambda tmp: save_file(adapter.llava_state(), str(tmp),
+                                                 {"format": "pt", **{k: str(v) for k, v in meta.items()}}))
     d_in = adapter.net[0].in_features
     dev = next(adapter.parameters()).device   # _onnx moves the module to the CPU
-    tmp = out_dir / f".adapter.{os.getpid()}.onnx"
-    _onnx(adapter.net, (torch.zeros(1, n_patches, d_in),), tmp, ["image_features"], ["visual_tokens"],
-          {"image_features": {0: "batch", 1: "patches"}, "visual_tokens": {0: "batch", 1: "patches"}})
-    os.replace(tmp, ox)
+    replace_atomically(ox, lambda tmp: _onnx(
+        adapter.net, (torch.zeros(1, n_patches, d_in),), tmp, ["image_features"], ["visual_tokens"],
+        {"image_features": {0: "batch", 1: "patches"}, "visual_tokens": {0: "batch", 1: "patches"}}))
     adapter.to(dev)
     return {"safetensors": str(st), "onnx": str(ox)}
 

@@ -26,12 +26,21 @@ from .distributed import World
 Emit = Callable[..., None]
 
 
+# torch seeds are 64-bit: a large config seed (up to 2^53) times 1_000_003 would overflow, so the mixed
+# value is reduced modulo 2^63 (unchanged for every seed below ~9.2e12).
+_SEED_MOD = 1 << 63
+
+
 def step_generator(seed: int, step: int) -> torch.Generator:
-    return torch.Generator().manual_seed(seed * 1_000_003 + 7_919 * step + 1)
+    return torch.Generator().manual_seed((seed * 1_000_003 + 7_919 * step + 1) % _SEED_MOD)
 
 
 def epoch_order(seed: int, epoch: int, n: int) -> torch.Tensor:
-    return torch.randperm(n, generator=torch.Generator().manual_seed(seed * 1_000_003 + 104_729 * epoch + 2))
+    return torch.randperm(n, generator=torch.Generator().manual_seed((seed * 1_000_003 + 104_729 * epoch + 2) % _SEED_MOD))
+
+
+class DivergedError(ArithmeticError):
+    """The loss became NaN/Inf: every later step would only spread it into the weights."""
 
 
 @dataclass
@@ -69,7 +78,9 @@ class Trainer:
         P = feats.shape[1]
         self.rows = self.cols = int(round(math.sqrt(P)))
         if self.rows * self.cols != P:
-            raise ValueError(f"{P} patch tokens do not form a square grid; set prefixTokens in the pack manifest")
+            from .config import ConfigError
+            raise ConfigError(f"{P} patch tokens do not form a square grid; set imageEncoder.prefixTokens in the "
+                              f"pack manifest (the number of CLS/register tokens before the patches)")
         self.per_epoch, self.total = plan(train_ids.numel(), cfg.batch_size, cfg.epochs)
         self.step, self.pairs_total, self.elapsed = 0, 0, 0.0
 
@@ -89,7 +100,8 @@ class Trainer:
             return None
         folder, st = found
         if st.get("total_steps") != self.total:
-            raise ValueError(f"{folder}: checkpoint was made for {st.get('total_steps')} steps but the config now "
+            from .config import ConfigError
+            raise ConfigError(f"{folder}: checkpoint was made for {st.get('total_steps')} steps but the config now "
                              f"gives {self.total}; start a new run (SEA Lens: Rerun Training…) instead of resuming")
         t = checkpoint.load_tensors(folder)
         self.adapter.net.load_state_dict({k[len("model.adapter."):]: torch.from_numpy(v.copy())
@@ -178,6 +190,10 @@ class Trainer:
             t0 = time.perf_counter()
             b = batch_for(self.step, self.train_ids, cfg.batch_size, self.per_epoch, cfg.seed)
             r = self.train_step(b)
+            if not math.isfinite(r["loss"]):
+                raise DivergedError(f"training diverged: the loss is {r['loss']} at step {self.step + 1} "
+                                    f"(L_g {r['lossG']}, L_a {r['lossA']}); lower learningRate or check the "
+                                    f"start adapter and the dataset for NaN values")
             self.step += 1
             self.elapsed += time.perf_counter() - t0
             self.pairs_total += r["pairs"]

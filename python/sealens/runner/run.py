@@ -17,6 +17,7 @@ from . import config as config_mod
 from . import dataset as dataset_mod
 from . import distributed, features, finish
 from .checkpoint import write_json_atomic
+from ..pack import PackError
 from .config import ConfigError
 from .loop import Trainer
 
@@ -38,14 +39,35 @@ def load_sources(cfg, device, cache_dir: Path):
     return from_pack(cfg.resolve(cfg.pack), device)
 
 
-def initial_adapter(cfg, src) -> Adapter:
+def start_weights(cfg, src):
+    """The start adapter's (w0, b0, w2, b2), checked before any slow work: it exists in the pack, its
+    shapes fit the encoder and the LLM, its values are finite. None for a fresh adapter."""
+    if not cfg.start_adapter:
+        return None
+    try:
+        w = src.pack.adapter(cfg.start_adapter)
+    except PackError as e:
+        raise ConfigError(f"{cfg.base_dir}: startAdapter: {e}") from None
+    w0, _, w2, _ = w
+    if w0.shape[1] != src.hidden_dim or w2.shape[0] != src.embed.shape[1]:
+        raise ConfigError(f"startAdapter: {cfg.start_adapter!r} maps {w0.shape[1]}->{w2.shape[0]} but the "
+                          f"encoder gives {src.hidden_dim} and the LLM embeddings are {src.embed.shape[1]} wide")
+    for name, t in zip(("0.weight", "0.bias", "2.weight", "2.bias"), w):
+        bad = np.flatnonzero(~np.isfinite(t))
+        if bad.size:
+            pos = np.unravel_index(bad[0], t.shape)
+            raise ConfigError(f"startAdapter: {cfg.start_adapter!r} tensor {name} has {bad.size} non-finite values "
+                              f"(first {t.flat[bad[0]]} at {list(map(int, pos))}); re-export the adapter")
+    return w
+
+
+def initial_adapter(cfg, src, weights=None) -> Adapter:
     torch.manual_seed(cfg.seed)
     ad = Adapter(src.hidden_dim, src.embed.shape[1])
-    if cfg.start_adapter:
-        w0, b0, w2, b2 = src.pack.adapter(cfg.start_adapter)
-        if w0.shape[1] != src.hidden_dim or w2.shape[0] != src.embed.shape[1]:
-            raise ConfigError(f"startAdapter: {cfg.start_adapter!r} maps {w0.shape[1]}->{w2.shape[0]} but the "
-                              f"encoder gives {src.hidden_dim} and the LLM embeddings are {src.embed.shape[1]} wide")
+    if weights is None:
+        weights = start_weights(cfg, src)
+    if weights is not None:
+        w0, b0, w2, b2 = weights
         ad.net.load_state_dict({"0.weight": torch.from_numpy(w0), "0.bias": torch.from_numpy(b0),
                                 "2.weight": torch.from_numpy(w2), "2.bias": torch.from_numpy(b2)})
     return ad
@@ -56,8 +78,11 @@ def execute(config_path: Path, run_dir: Path, out_dir: Path, emit, should_stop: 
     cfg = config_mod.load(config_path)
     summary_path = run_dir / "summary.json"
     if summary_path.is_file():
-        s = json.loads(summary_path.read_text())
-        if s.get("status") == "done":
+        try:
+            s = json.loads(summary_path.read_text())
+        except (OSError, ValueError):
+            s = {}   # a damaged summary is not a finished run: train (or resume) again
+        if isinstance(s, dict) and s.get("status") == "done":
             emit(event="done", summary=s, alreadyFinished=True)
             return "done"
     if threads:
@@ -72,6 +97,7 @@ def execute(config_path: Path, run_dir: Path, out_dir: Path, emit, should_stop: 
         pass
     t_start = time.time()
     src = load_sources(cfg, device, run_dir / "cache")
+    start = start_weights(cfg, src)
     ds = dataset_mod.load(cfg.resolve(cfg.dataset), src.preprocessor, cfg.max_images)
     for s in ds.skipped[:20]:
         emit(event="warning", message=f"skipped undecodable image {s}")
@@ -107,7 +133,7 @@ def execute(config_path: Path, run_dir: Path, out_dir: Path, emit, should_stop: 
     n_val = min(cfg.validation_images, max(0, n - 2))
     order = torch.randperm(n, generator=torch.Generator().manual_seed(cfg.seed))
     val_ids, train_ids = order[:n_val].sort().values, order[n_val:].sort().values
-    adapter = initial_adapter(cfg, src).to(device)
+    adapter = initial_adapter(cfg, src, start).to(device)
     eval_ids = val_ids if n_val else train_ids
 
     def evaluate_now():

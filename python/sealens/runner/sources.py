@@ -21,6 +21,11 @@ class SourceError(ValueError):
     pass
 
 
+# A manifest without imageEncoder.prefixTokens means one CLS token, as in the engine (packLoader.ts) and
+# docs/model-pack.md: the trainer must drop the same tokens the engine drops.
+DEFAULT_PREFIX_TOKENS = 1
+
+
 class DecoderLM(nn.Module):
     """Duck-types train.caption_loss's `lm`: `.embed_tokens` and `lm(inputs_embeds, first) -> logits` of
     positions first.. ."""
@@ -91,5 +96,5 @@ def from_pack(pack_dir, device) -> Sources:
     except (PackError, SafetensorsError, OSError, KeyError, json.JSONDecodeError) as e:
         raise SourceError(f"{pack_dir}: cannot train against this pack: {e}") from None
     return Sources(pack, preprocessor, vision, enc.get("input", vision.input_names[0]), enc.get("output", "last_hidden_state"),
-                   enc.get("patchEmbedsOutput"), int(enc.get("prefixTokens", 0)), words, word_embeds, sign, top_n, thr,
+                   enc.get("patchEmbedsOutput"), int(enc.get("prefixTokens", DEFAULT_PREFIX_TOKENS)), words, word_embeds, sign, top_n, thr,
                    embed, tok, lm, v.get("<s>", 1), v.get("</s>", 2), v.get("<pad>", 3), int(a[0].shape[1]))
