@@ -19,6 +19,7 @@ const bundles = [
   { entryPoints: ['webview/notebook/renderer.ts'], outfile: 'dist/webview/notebookRenderer.js', platform: 'browser', format: 'esm' },
 ];
 
+/** @type {import('esbuild').BuildOptions} */
 const common = { bundle: true, sourcemap: !production, minify: production, target: 'es2022', logLevel: 'warning' };
 
 const present = bundles.filter((b) => existsSync(b.entryPoints[0]));
