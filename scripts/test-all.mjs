@@ -19,6 +19,9 @@ const unitFiles = readdirSync(path.join(root, 'test', 'unit'))
 const suites = [
   // The root tsconfig.json references every folder's project (src, webview, test, bench, scripts).
   { name: 'types', cmd: 'npx', args: ['tsc', '-b'] },
+  // eslint.config.mjs: layer boundaries (no vscode outside the extension host, webview only its own code
+  // and src/shared) and a few rules that catch real mistakes.
+  { name: 'lint', cmd: 'npx', args: ['eslint', '.'] },
   { name: 'unit', cmd: process.execPath, args: ['--import', 'tsx', '--test', '--test-concurrency=1', ...unitFiles] },
   { name: 'python', cmd: '/usr/bin/python3', args: ['-m', 'pytest', 'python/tests', '-q'] },
   // The pinned recent torch + transformers in .venv (python/requirements-hf.txt); skips when it could not be installed.

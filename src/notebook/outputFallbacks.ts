@@ -2,6 +2,7 @@
 // renderer (GitHub, a Jupyter front end without the extension, a terminal) still show the answer. They
 // are derived from the primary payload on load and at run time, so the notebook file stores only that.
 
+import { metricsRows, percent as pct } from '../shared/metricsRows';
 import { TOKENMAP_MIME, type TokenMap } from '../shared/tokenMap';
 import {
   COMPARE_MIME, LABELS_MIME, METRICS_MIME, NEIGHBORS_MIME, WORDS_NEAR_MIME,
@@ -69,20 +70,6 @@ function describe(o: NotebookFileOutput): { text: string; html: string } | undef
   return undefined;
 }
 
-/** The metrics as (name, formatted value) rows; shared with the renderer's table. */
-export function metricsRows(p: MetricsPayload): [string, string][] {
-  const r = p.result;
-  return [
-    ['images', String(r.images)],
-    ['images with truth', String(r.imagesWithTruth)],
-    ['patch-word accuracy (top-1)', pctOrNa(r.patchWordAccuracy)],
-    ['patch-word accuracy (top-5)', pctOrNa(r.top5Accuracy)],
-    ['agreement with SEA labels', pctOrNa(r.labelAgreement)],
-    ['modality gap D (Eq. 5)', r.gapD.toFixed(4)],
-    ['TACS (K = 10)', r.tacs === null ? 'n/a (no captions)' : r.tacs.toFixed(4)],
-  ];
-}
-
 function tokenMapText(tm: TokenMap): string {
   if (!tm.grid) return `${tm.image} — ${tm.pack}/${tm.adapter} on ${tm.device}, ${tm.patches.length} visual tokens in ${tm.views.length} views, top word per token:\n${viewLines(tm)}`;
   const { rows, cols } = tm.grid;
@@ -125,14 +112,6 @@ function htmlGrid(grid: string[][]): string {
 
 function img(uri: string | undefined): string {
   return uri && /^data:image\/(png|jpeg|gif|webp);base64,[A-Za-z0-9+/=]+$/.test(uri) ? `<img src="${uri}" style="max-width:320px" alt="">` : '';
-}
-
-function pct(x: number): string {
-  return `${(x * 100).toFixed(1)} %`;
-}
-
-function pctOrNa(x: number | null): string {
-  return x === null ? 'n/a' : pct(x);
 }
 
 export function esc(s: string): string {

@@ -62,7 +62,10 @@ function greyPng(width: number, height: number, bitDepth: 8 | 16, fill: number, 
   const bps = bitDepth / 8;
   const row = new Uint8Array(1 + width * bps);
   const dv = new DataView(row.buffer);
-  for (let x = 0; x < width; x++) bitDepth === 16 ? dv.setUint16(1 + 2 * x, fill) : dv.setUint8(1 + x, fill);
+  for (let x = 0; x < width; x++) {
+    if (bitDepth === 16) dv.setUint16(1 + 2 * x, fill);
+    else dv.setUint8(1 + x, fill);
+  }
   const idat = new Uint8Array(zlib.deflateSync(concat(new Array(dataRows).fill(row))));
   return concat([new Uint8Array([137, 80, 78, 71, 13, 10, 26, 10]), chunk('IHDR', ihdr), chunk('IDAT', idat), chunk('IEND', new Uint8Array(0))]);
 }

@@ -2,7 +2,7 @@
 // patches nearest to a word across a folder (a gallery). Text only reaches the DOM as text nodes.
 
 import type { MetricsPayload, NeighborsPayload } from '../../src/shared/notebookFormat';
-import { metricsRows } from '../../src/notebook/outputFallbacks';
+import { metricsRows } from '../../src/shared/metricsRows';
 import { el, header, type View } from './overlayViews';
 import { PayloadError } from './validatePayload';
 
