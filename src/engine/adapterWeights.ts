@@ -1,5 +1,6 @@
 // LLaVA mlp2x_gelu adapter weights from safetensors, in either key layout (original LLaVA
-// `model.mm_projector.{0,2}` — also without `model.` — or HF `multi_modal_projector.linear_{1,2}`).
+// `model.mm_projector.{0,2}` — also without `model.` — or HF `[model.]multi_modal_projector.linear_{1,2}`),
+// with or without biases.
 import path from 'node:path';
 import { packError } from './engineError';
 import { assertFinite, readSafetensorsHeader, readTensorF32 } from './safetensors';
@@ -11,6 +12,7 @@ export interface MlpWeights {
 }
 
 const LAYOUTS: readonly [string, string][] = [
+  ['model.multi_modal_projector.linear_1', 'model.multi_modal_projector.linear_2'],
   ['model.mm_projector.0', 'model.mm_projector.2'],
   ['mm_projector.0', 'mm_projector.2'],
   ['multi_modal_projector.linear_1', 'multi_modal_projector.linear_2'],
@@ -29,8 +31,11 @@ export async function readMlpWeights(file: string, label: string): Promise<MlpWe
     assertFinite(t.data, `${label}: tensor "${k}"`, t.shape);
     return t;
   };
-  const [w1, b1, w2, b2] = await Promise.all([read(`${l1}.weight`), read(`${l1}.bias`), read(`${l2}.weight`), read(`${l2}.bias`)]);
+  // Bias-free projectors (multimodal_projector_bias = false) have no bias tensors: their bias is zero.
+  const readBias = async (k: string, n: number) => (header.tensors.has(k) ? read(k) : { data: new Float32Array(n), shape: [n] });
+  const [w1, w2] = await Promise.all([read(`${l1}.weight`), read(`${l2}.weight`)]);
   if (w1.shape.length !== 2 || w2.shape.length !== 2) throw packError(`${label}: adapter weights must be 2-D, got [${w1.shape}] and [${w2.shape}]`);
+  const [b1, b2] = await Promise.all([readBias(`${l1}.bias`, w1.shape[0]), readBias(`${l2}.bias`, w2.shape[0])]);
   const [hidden, inDim] = w1.shape;
   const [outDim, hidden2] = w2.shape;
   if (hidden2 !== hidden) throw packError(`${label}: ${l2}.weight takes ${hidden2} inputs but ${l1} produces ${hidden}`);

@@ -1,12 +1,14 @@
 // The engine API: explain, compare, labels, wordsNear, neighbors, metrics. Requests run one at a time (the
 // native inference already uses every core); a newer request with the same viewId cancels the older one;
 // a pack is loaded once per (folder, device) and shared by concurrent requests.
+import type { Dirent } from 'node:fs';
 import { readdir, readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import type {
   CompareParams, CompareResult, DeviceNotice, ExplainParams, LabelsParams, LabelsResult, LogNotice, MetricsParams,
   MetricsResult, NeighborHit, NeighborsParams, PackInfo, ProgressNotice, VocabularyFilters, WordsNearParams,
 } from '../shared/engineProtocol';
+import { IMAGE_EXTENSION_LIST, IMAGE_EXTENSION_RE, LIMITS } from '../shared/mediaLimits';
 import type { DeviceChoice, PatchScalarMap, TokenMap } from '../shared/tokenMap';
 import { parseDeviceChoice } from './devices';
 import { CancelledError, badInput } from './engineError';
@@ -22,18 +24,30 @@ export interface EngineEvents {
   device?(n: DeviceNotice): void;
 }
 
-export const IMAGE_EXTENSIONS = /\.(png|jpe?g|webp|gif|tiff?|avif)$/i;
-const DEFAULT_TOP_K = 5;
-const MAX_TOP_K = 100;
+/** Image file names (the formats of src/shared/mediaLimits.ts); `name.replace(IMAGE_EXTENSIONS, '')` is the stem. */
+export const IMAGE_EXTENSIONS = IMAGE_EXTENSION_RE;
 
+/**
+ * The image files of a folder, sorted: regular files (or links to them) with an image extension — a
+ * sub-folder named x.png is not an image. A folder with none is an error (BadInput), so that a caller
+ * never reports success on nothing.
+ */
 export async function listImages(folder: string): Promise<string[]> {
-  let entries: string[];
+  let entries: Dirent[];
   try {
-    entries = await readdir(folder);
-  } catch {
-    throw badInput(`folder "${folder}" cannot be read`);
+    entries = await readdir(folder, { withFileTypes: true });
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    throw badInput(`folder "${folder}" cannot be read (${code === 'ENOTDIR' ? 'not a folder' : code ?? (e as Error).message})`);
   }
-  return entries.filter((e) => IMAGE_EXTENSIONS.test(e)).sort().map((e) => path.join(folder, e));
+  const images: string[] = [];
+  for (const e of entries) {
+    if (!IMAGE_EXTENSION_RE.test(e.name)) continue;
+    const file = path.join(folder, e.name);
+    if (e.isFile() || (e.isSymbolicLink() && (await stat(file).then((s) => s.isFile(), () => false)))) images.push(file);
+  }
+  if (!images.length) throw badInput(`folder "${folder}" has no image files (${IMAGE_EXTENSION_LIST})`);
+  return images.sort();
 }
 
 export class Engine {
@@ -96,6 +110,23 @@ export class Engine {
       const enc = await encodeImage(pack, p.image);
       check();
       return (await explainEncoded(pack, enc, p.image, p.adapter, index, topK(p.topK))).map;
+    });
+  }
+
+  /**
+   * explain, plus the visual tokens themselves ([count, H], the LLM's order) and each view's model input
+   * (CHW float32): what `sea-lens explain --save-tokens` writes for checking against the model's own code.
+   */
+  explainWithTokens(p: ExplainParams, signal?: AbortSignal): Promise<{ map: TokenMap; tokens: Float32Array; width: number; views: { id: string; pixels: Float32Array; width: number; height: number }[] }> {
+    return this.schedule(p.viewId, signal, async (check) => {
+      const pack = await this.getPack(p.pack, parseDeviceChoice(p.device));
+      const index = await pack.searchIndex(p.filters ?? {});
+      check();
+      const enc = await encodeImage(pack, p.image);
+      check();
+      const { map, projected } = await explainEncoded(pack, enc, p.image, p.adapter, index, topK(p.topK));
+      const views = (enc.views ?? []).map((v) => ({ id: v.pixels.spec.id, pixels: v.pixels.pixels, width: v.pixels.spec.width, height: v.pixels.spec.height }));
+      return { map, tokens: projected, width: pack.embeddings.width, views };
     });
   }
 
@@ -165,7 +196,6 @@ export class Engine {
       const index = await pack.searchIndex(filters);
       const adapter = resolveAdapter(pack, p.adapter);
       const images = await listImages(p.folder);
-      if (!images.length) throw badInput(`folder "${p.folder}" has no images (${IMAGE_EXTENSIONS.source})`);
       const grid = gridOf(pack, 'metrics');
       const n = grid.rows * grid.cols;
       let withTruth = 0, top1 = 0, top5 = 0, labelled = 0, agree = 0, agreeN = 0, gap = 0;
@@ -220,8 +250,9 @@ function gridOf(pack: LoadedPack, what: string): { rows: number; cols: number } 
 }
 
 function topK(k: number | undefined): number {
-  if (k === undefined) return DEFAULT_TOP_K;
-  if (!Number.isInteger(k) || k < 1 || k > MAX_TOP_K) throw badInput(`topK must be an integer from 1 to ${MAX_TOP_K}, got ${k}`);
+  const { min, max } = LIMITS.topK;
+  if (k === undefined) return LIMITS.topK.default;
+  if (!Number.isInteger(k) || k < min || k > max) throw badInput(`topK must be an integer from ${min} to ${max}, got ${k}`);
   return k;
 }
 

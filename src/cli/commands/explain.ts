@@ -5,6 +5,7 @@ import { parseArgs } from 'node:util';
 import { Engine, IMAGE_EXTENSIONS, listImages } from '../../engine/engine';
 import { parseDeviceChoice } from '../../engine/devices';
 import type { TokenMap } from '../../shared/tokenMap';
+import { encodeSafetensors } from '../../engine/safetensors';
 import { EXIT, UsageError, type CliCommand } from '../command';
 import { figureHtml, htmlPage, renderPng } from '../render';
 
@@ -23,6 +24,9 @@ Options:
   --format F        json | png | html (default json)
   --out DIR         write one file per image (NAME.tokenmap.json / NAME.overlay.png / NAME.html);
                     without --out, JSON goes to stdout (an object for one image, an array for several)
+  --save-tokens DIR also write NAME.tokens.safetensors: the visual tokens after the adapter
+                    ("visual_tokens" [tokens, H], in the LLM's order) and each view's model input
+                    ("pixel_values.<view>" [3, h, w]) — to check them against the model's own code
   -h, --help        this text
 
 Exit codes: 0 all images explained, 1 some failed (each failure is reported on stderr), 2 usage error.`,
@@ -32,7 +36,7 @@ Exit codes: 0 all images explained, 1 some failed (each failure is reported on s
       allowPositionals: true,
       options: {
         pack: { type: 'string' }, adapter: { type: 'string' }, 'top-k': { type: 'string' }, device: { type: 'string' },
-        format: { type: 'string', default: 'json' }, out: { type: 'string' },
+        format: { type: 'string', default: 'json' }, out: { type: 'string' }, 'save-tokens': { type: 'string' },
       },
     });
     if (!positionals.length) throw new UsageError('give at least one image or folder');
@@ -59,9 +63,21 @@ Exit codes: 0 all images explained, 1 some failed (each failure is reported on s
     let failures = 0;
     try {
       if (values.out) await mkdir(values.out, { recursive: true });
+      if (values['save-tokens']) await mkdir(values['save-tokens'], { recursive: true });
       for (const image of images) {
         try {
-          const map = await engine.explain({ image, pack, adapter: values.adapter, topK, device });
+          const params = { image, pack, adapter: values.adapter, topK, device };
+          let map: TokenMap;
+          if (values['save-tokens']) {
+            const r = await engine.explainWithTokens(params);
+            map = r.map;
+            const tensors: Record<string, { shape: number[]; data: Float32Array }> = { visual_tokens: { shape: [r.tokens.length / r.width, r.width], data: r.tokens } };
+            for (const v of r.views) tensors[`pixel_values.${v.id}`] = { shape: [3, v.height, v.width], data: v.pixels };
+            const stem = path.join(values['save-tokens'], path.basename(image).replace(IMAGE_EXTENSIONS, ''));
+            await writeFile(`${stem}.tokens.safetensors`, encodeSafetensors(tensors));
+          } else {
+            map = await engine.explain(params);
+          }
           maps.push(map);
           if (values.out) {
             const stem = path.join(values.out, path.basename(image).replace(IMAGE_EXTENSIONS, ''));

@@ -1,0 +1,1 @@
+"""One module per model family: what its vision tower feeds its projector, and how to export both."""

@@ -1,0 +1,41 @@
+"""ONNX export of a tower or projector for a pack: the TorchScript exporter (one graph shape on torch 2.x,
+see runner/onnx_export.py), checked, and written with its weights in an external-data file when the graph
+is over protobuf's 2 GB limit (LLaVA's ViT-L towers in fp32 are close to it)."""
+from __future__ import annotations
+
+import inspect
+import os
+import warnings
+from pathlib import Path
+
+import torch
+
+OPSET = 17
+INLINE_LIMIT = 1_800_000_000   # bytes; protobuf's hard limit is 2 GiB
+
+
+def export(module, args, path: Path, inputs, outputs, axes) -> None:
+    module = module.cpu().eval()
+    extra = {"dynamo": False} if "dynamo" in inspect.signature(torch.onnx.export).parameters else {}
+    path = Path(path)
+    tmp = path.with_name(path.name + ".export")
+    tmp.mkdir(exist_ok=True)
+    raw = tmp / path.name
+    with warnings.catch_warnings(), torch.no_grad():
+        warnings.simplefilter("ignore")
+        torch.onnx.export(module, args, str(raw), input_names=inputs, output_names=outputs, dynamic_axes=axes,
+                          opset_version=OPSET, do_constant_folding=True, **extra)
+    import onnx
+    m = onnx.load_model(str(raw), load_external_data=True)
+    big = sum(t.ByteSize() for t in m.graph.initializer) > INLINE_LIMIT
+    if big:
+        onnx.save_model(m, str(path), save_as_external_data=True, all_tensors_to_one_file=True,
+                        location=path.name + ".data", size_threshold=1024)
+        onnx.checker.check_model(str(path))
+    else:
+        onnx.checker.check_model(m)
+        onnx.save_model(m, str(path))
+    for f in tmp.iterdir():
+        f.unlink()
+    tmp.rmdir()
+    os.sync() if hasattr(os, "sync") else None
