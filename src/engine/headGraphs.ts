@@ -67,3 +67,87 @@ export function searchModel(table: Float32Array, rows: number, dim: number): Uin
     ],
   });
 }
+
+export const SEARCH_TABLE = 'table';
+export const SEARCH_WORDS = 'words';
+export const SEARCH_BIAS = 'bias';
+/** Bias of a row outside the filter: far below any cosine, finite so that every provider's TopK handles it. */
+export const MASKED = -1e4;
+
+const unitNodes = [
+  { op: 'ReduceL2', inputs: [SEARCH_INPUT], outputs: ['norm'], attrs: { axes: [1], keepdims: 1 } },
+  { op: 'Max', inputs: ['norm', 'eps'], outputs: ['safe'] },
+  { op: 'Div', inputs: [SEARCH_INPUT, 'safe'], outputs: ['unit'] },
+];
+const searchOutputs = [
+  { name: 'values', elemType: DataType.FLOAT, shape: ['n', 'k'] },
+  { name: 'indices', elemType: DataType.INT64, shape: ['n', 'k'] },
+];
+const eps = { name: 'eps', dims: [], dataType: DataType.FLOAT, data: new Float32Array([1e-12]) };
+
+/** CPU search: the (filtered, normalised) candidate rows come in as an input, [C, H], any C. */
+export function gatherSearchModel(dim: number): Uint8Array {
+  const f = DataType.FLOAT;
+  return buildModel({
+    name: 'sea_lens_search_gather',
+    initializers: [eps],
+    nodes: [
+      ...unitNodes,
+      { op: 'Gemm', inputs: ['unit', SEARCH_TABLE], outputs: ['scores'], attrs: { transB: 1 } },
+      { op: 'TopK', inputs: ['scores', SEARCH_K], outputs: ['values', 'indices'], attrs: { axis: 1, largest: 1, sorted: 1 } },
+    ],
+    inputs: [
+      { name: SEARCH_INPUT, elemType: f, shape: ['n', dim] },
+      { name: SEARCH_TABLE, elemType: f, shape: ['c', dim] },
+      { name: SEARCH_K, elemType: DataType.INT64, shape: [1] },
+    ],
+    outputs: searchOutputs,
+  });
+}
+
+/**
+ * GPU search: the whole raw table [R, H] and its inverse row norms stay on the device; per request come the
+ * normalised word-list rows [W, H] and a bias [R + W] (0 for a candidate, MASKED otherwise) that the filter
+ * set decides. Returned indices are rows of [table; words].
+ */
+export function maskSearchModel(table: Float32Array, inverseNorms: Float32Array, rows: number, dim: number): Uint8Array {
+  const f = DataType.FLOAT;
+  return buildModel({
+    name: 'sea_lens_search_mask',
+    initializers: [
+      { name: 'table', dims: [rows, dim], dataType: f, data: table },
+      { name: 'inv_norm', dims: [rows], dataType: f, data: inverseNorms },
+      eps,
+    ],
+    nodes: [
+      ...unitNodes,
+      { op: 'Gemm', inputs: ['unit', 'table'], outputs: ['dots'], attrs: { transB: 1 } },
+      { op: 'Mul', inputs: ['dots', 'inv_norm'], outputs: ['cos_vocab'] },
+      { op: 'Gemm', inputs: ['unit', SEARCH_WORDS], outputs: ['cos_words'], attrs: { transB: 1 } },
+      { op: 'Concat', inputs: ['cos_vocab', 'cos_words'], outputs: ['cos'], attrs: { axis: 1 } },
+      { op: 'Add', inputs: ['cos', SEARCH_BIAS], outputs: ['scores'] },
+      { op: 'TopK', inputs: ['scores', SEARCH_K], outputs: ['values', 'indices'], attrs: { axis: 1, largest: 1, sorted: 1 } },
+    ],
+    inputs: [
+      { name: SEARCH_INPUT, elemType: f, shape: ['n', dim] },
+      { name: SEARCH_WORDS, elemType: f, shape: ['w', dim] },
+      { name: SEARCH_BIAS, elemType: f, shape: ['r'] },
+      { name: SEARCH_K, elemType: DataType.INT64, shape: [1] },
+    ],
+    outputs: searchOutputs,
+  });
+}
+
+export const NORM_INPUT = 'rows';
+export const NORM_OUTPUT = 'norms';
+
+/** L2 norm of each row of a [r, H] input (the embedding table's norms, once per pack). */
+export function rowNormModel(dim: number): Uint8Array {
+  return buildModel({
+    name: 'sea_lens_row_norms',
+    initializers: [],
+    nodes: [{ op: 'ReduceL2', inputs: [NORM_INPUT], outputs: [NORM_OUTPUT], attrs: { axes: [1], keepdims: 0 } }],
+    inputs: [{ name: NORM_INPUT, elemType: DataType.FLOAT, shape: ['r', dim] }],
+    outputs: [{ name: NORM_OUTPUT, elemType: DataType.FLOAT, shape: ['r'] }],
+  });
+}

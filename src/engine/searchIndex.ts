@@ -1,12 +1,19 @@
-// Cosine nearest words: the candidate rows of the embedding table (word-list words as the mean of their
-// sub-token rows, SEA Eq. 10), L2-normalised once, held in an ONNX MatMul+TopK graph on the pack's device.
-// On a 2-core CPU the graph (onnxruntime's multithreaded GEMM) beat a tuned JS loop by a wide margin —
-// `npm run bench` prints both.
+// Cosine nearest words. One VocabularyTable per pack holds the embedding table once; each filter set is only a
+// candidate list over it (vocabulary.ts: one pass over the token classes), so changing a filter never copies
+// or re-uploads the 151,936-row table. Two ways to search, by device:
+// - GPU ('mask'): the whole table lives on the device as an initializer of one MatMul+TopK graph; a filter is
+//   a bias row (0 or −10⁴ per row) added to the scores before TopK, and word-list words a small extra input.
+// - CPU ('gather'): scoring every row costs 3–5× the work of the filtered rows (152k vs 30–50k), so the
+//   candidate rows are gathered and normalised into one array per filter set (~0.1 s) and fed to the same
+//   kind of graph as an input (onnxruntime-node reads a CPU tensor in place).
+// `npm run bench` prints the ONNX search beside a tuned JS loop; the graph wins on every size measured.
 import * as ort from 'onnxruntime-node';
+import type { VocabularyFilters } from '../shared/engineProtocol';
 import type { Device } from '../shared/tokenMap';
 import { estimateMacs, sessionOptions } from './devices';
-import { SEARCH_INPUT, SEARCH_K, searchModel } from './headGraphs';
-import type { Candidate } from './vocabulary';
+import { packError } from './engineError';
+import { MASKED, NORM_INPUT, NORM_OUTPUT, rowNormModel, SEARCH_BIAS, SEARCH_INPUT, SEARCH_K, SEARCH_TABLE, SEARCH_WORDS, gatherSearchModel, maskSearchModel } from './headGraphs';
+import { candidateSet, DEFAULT_FILTERS, FILTER_NAMES, tokenWord, type Candidate, type FilterSet, type LoadedTokenizer } from './vocabulary';
 
 export interface SearchResult {
   /** [n, k] cosine scores, best first. */
@@ -16,65 +23,269 @@ export interface SearchResult {
   k: number;
 }
 
-export class SearchIndex {
-  private constructor(
-    readonly candidates: Candidate[],
-    /** Normalised rows [C, H]. */
-    readonly table: Float32Array,
-    /** L2 norm of each candidate row before normalisation (for distances, e.g. gap D). */
-    readonly norms: Float32Array,
-    readonly width: number,
-    private readonly session: ort.InferenceSession,
-  ) {}
+export interface EmbeddingTable {
+  data: Float32Array;
+  rows: number;
+  width: number;
+}
 
-  /** `tokens`: how many rows one search usually gets (the patch count), for the thread choice. */
-  static async create(candidates: Candidate[], emb: { data: Float32Array; rows: number; width: number }, device: Device, tokens?: number): Promise<SearchIndex> {
-    const { table, norms } = candidateTable(candidates, emb);
-    const macs = tokens === undefined ? undefined : estimateMacs(candidates.length * emb.width, tokens);
-    const session = await ort.InferenceSession.create(searchModel(table, candidates.length, emb.width), sessionOptions(device, macs));
-    return new SearchIndex(candidates, table, norms, emb.width, session);
+export type SearchMode = 'gather' | 'mask';
+
+/** 'mask' on GPU providers, 'gather' on the CPU; SEA_LENS_SEARCH_MODE overrides (tests, bench). */
+export function searchMode(device: Device): SearchMode {
+  const env = process.env.SEA_LENS_SEARCH_MODE;
+  if (env === 'gather' || env === 'mask') return env;
+  return device === 'cpu' ? 'gather' : 'mask';
+}
+
+/** Checks a manifest's `filters` object: known names, boolean values. */
+export function parsePackFilters(value: unknown, where = 'manifest.json: /filters'): Partial<FilterSet> {
+  if (value === undefined) return {};
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) throw packError(`${where}: must be an object like {"stopwords": false}`);
+  const out: Partial<FilterSet> = {};
+  for (const [k, v] of Object.entries(value)) {
+    if (!(FILTER_NAMES as readonly string[]).includes(k)) throw packError(`${where}: unknown filter "${k}"; known: ${FILTER_NAMES.join(', ')}`);
+    if (typeof v !== 'boolean') throw packError(`${where}/${k}: must be true or false, got ${JSON.stringify(v)}`);
+    out[k as keyof FilterSet] = v;
+  }
+  return out;
+}
+
+/** L2 norm of row `r` of a [·, H] array. */
+function rowNorm(data: Float32Array, r: number, H: number): number {
+  let ss = 0;
+  for (let j = r * H, end = j + H; j < end; j++) ss += data[j] * data[j];
+  return Math.sqrt(ss);
+}
+
+function inverse(norms: Float32Array): Float32Array {
+  const inv = new Float32Array(norms.length);
+  for (let i = 0; i < norms.length; i++) inv[i] = norms[i] > 0 ? 1 / norms[i] : 0;
+  return inv;
+}
+
+/** The embedding table of one pack and the search session over it; `index(filters)` is cheap. */
+export class VocabularyTable {
+  readonly mode: SearchMode;
+  /** Things worth telling the user about this table (size mismatch with the tokenizer), one line each. */
+  readonly notes: string[] = [];
+  private session?: Promise<ort.InferenceSession>;
+  private norms?: Promise<Float32Array>;
+  private readonly cache = new Map<string, SearchIndex>();
+
+  constructor(
+    readonly emb: EmbeddingTable,
+    readonly tokenizer: LoadedTokenizer,
+    readonly packWords: string[],
+    readonly device: Device,
+    /** How many rows one search usually gets (the patch count), for the CPU thread choice. */
+    readonly tokens: number,
+    readonly packFilters: Partial<FilterSet> = {},
+    notes: (string | undefined)[] = [],
+  ) {
+    this.mode = searchMode(device);
+    for (const n of notes) if (n) this.notes.push(n);
   }
 
-  get size(): number {
-    return this.candidates.length;
+  /** The filters a request means: engine defaults, then the pack's `filters`, then the request's own. */
+  effectiveFilters(filters: VocabularyFilters): VocabularyFilters {
+    const f: VocabularyFilters = { ...DEFAULT_FILTERS, ...this.packFilters };
+    for (const [k, v] of Object.entries(filters)) if (v !== undefined) (f as Record<string, unknown>)[k] = v;
+    return f;
   }
 
-  async search(tokens: Float32Array, n: number, k: number): Promise<SearchResult> {
-    const kk = Math.max(1, Math.min(k, this.candidates.length));
-    const out = await this.session.run({
-      [SEARCH_INPUT]: new ort.Tensor('float32', tokens, [n, this.width]),
-      [SEARCH_K]: new ort.Tensor('int64', BigInt64Array.of(BigInt(kk)), [1]),
-    });
-    const idx = out.indices.data as BigInt64Array;
-    const indices = new Int32Array(idx.length);
-    for (let i = 0; i < idx.length; i++) indices[i] = Number(idx[i]);
-    return { values: out.values.data as Float32Array, indices, k: kk };
+  /** A search index for one filter set; the last few are kept (each holds only its candidate rows on the CPU). */
+  async index(filters: VocabularyFilters): Promise<SearchIndex> {
+    const f = this.effectiveFilters(filters);
+    const key = JSON.stringify(f, Object.keys(f).sort());
+    const hit = this.cache.get(key);
+    if (hit) {
+      this.cache.delete(key); // most recently used last
+      this.cache.set(key, hit);
+      return hit;
+    }
+    const set = candidateSet(this.tokenizer, this.emb.rows, f, this.packWords);
+    if (set.words.length + set.tokenIds.length === 0) throw packError(`no vocabulary token passes the filters ${JSON.stringify(f)}; turn one off`);
+    const index = await SearchIndex.over(this, set.words, set.tokenIds);
+    this.cache.set(key, index);
+    if (this.cache.size > 3) this.cache.delete(this.cache.keys().next().value as string);
+    return index;
+  }
+
+  /** One session per pack: its inputs take any candidate count, so filter changes reuse it. */
+  searchSession(candidates: number): Promise<ort.InferenceSession> {
+    if (!this.session) {
+      const { rows, width, data } = this.emb;
+      const macs = estimateMacs((this.mode === 'mask' ? rows : candidates) * width, this.tokens);
+      this.session = (async () => {
+        const model = this.mode === 'mask' ? maskSearchModel(data, inverse(await this.rowNorms()), rows, width) : gatherSearchModel(width);
+        return ort.InferenceSession.create(model, sessionOptions(this.device, macs));
+      })();
+      this.session.catch(() => (this.session = undefined));
+    }
+    return this.session;
+  }
+
+  /**
+   * L2 norm of every table row, once per pack. onnxruntime's ReduceL2 reads the table in place on all cores:
+   * 152k × 896 took a third to half of a plain JS loop's time here.
+   */
+  rowNorms(): Promise<Float32Array> {
+    this.norms ??= (async () => {
+      const session = await ort.InferenceSession.create(rowNormModel(this.emb.width), sessionOptions('cpu', Number.POSITIVE_INFINITY));
+      try {
+        const out = await session.run({ [NORM_INPUT]: new ort.Tensor('float32', this.emb.data, [this.emb.rows, this.emb.width]) });
+        return out[NORM_OUTPUT].data as Float32Array;
+      } finally {
+        await session.release();
+      }
+    })();
+    return this.norms;
   }
 
   async release(): Promise<void> {
-    await this.session.release();
+    this.cache.clear();
+    const s = this.session;
+    this.session = undefined;
+    if (s) await s.then((x) => x.release()).catch(() => undefined);
   }
 }
 
-export function candidateTable(candidates: Candidate[], emb: { data: Float32Array; rows: number; width: number }) {
-  const H = emb.width;
-  const table = new Float32Array(candidates.length * H);
-  const norms = new Float32Array(candidates.length);
-  candidates.forEach((c, r) => {
-    const row = table.subarray(r * H, (r + 1) * H);
-    for (const id of c.ids) {
-      const src = emb.data.subarray(id * H, (id + 1) * H);
-      for (let j = 0; j < H; j++) row[j] += src[j];
+/** The candidates of one filter set over a pack's VocabularyTable. Word-list words come first. */
+export class SearchIndex {
+  private tableCache?: Float32Array;
+  private candidateCache?: Candidate[];
+  /** Mask mode: per table row (then per word row), 0 for a candidate, MASKED otherwise. */
+  private bias?: Float32Array;
+  /** Mask mode: the normalised word rows [max(W, 1), H]. */
+  private wordRows?: Float32Array;
+  /** Mask mode: candidate index of each table row (then word row), −1 when masked. */
+  private rowToCandidate?: Int32Array;
+
+  private constructor(
+    private readonly vocab: VocabularyTable,
+    private readonly words: Candidate[],
+    private readonly tokenIds: Int32Array,
+    /** L2 norm of each candidate row before normalisation (for distances, e.g. gap D). */
+    readonly norms: Float32Array,
+    /** Norms of every table row (VocabularyTable.rowNorms). */
+    private readonly rowNorms: Float32Array,
+  ) {}
+
+  static async over(vocab: VocabularyTable, words: Candidate[], tokenIds: Int32Array): Promise<SearchIndex> {
+    const C = words.length + tokenIds.length;
+    const index = new SearchIndex(vocab, words, tokenIds, new Float32Array(C), await vocab.rowNorms());
+    if (vocab.mode === 'gather') index.gather();
+    else index.prepareMask();
+    await vocab.searchSession(C);
+    return index;
+  }
+
+  get width(): number {
+    return this.vocab.emb.width;
+  }
+
+  get size(): number {
+    return this.words.length + this.tokenIds.length;
+  }
+
+  /** Notes about the table (size mismatch with the tokenizer). */
+  get notes(): readonly string[] {
+    return this.vocab.notes;
+  }
+
+  get candidates(): Candidate[] {
+    if (!this.candidateCache) {
+      const t = this.vocab.tokenizer;
+      this.candidateCache = [...this.words, ...Array.from(this.tokenIds, (id) => ({ word: tokenWord(t, id), ids: [id], fromWordList: false }))];
     }
-    let ss = 0;
-    for (let j = 0; j < H; j++) {
-      row[j] /= c.ids.length;
-      ss += row[j] * row[j];
+    return this.candidateCache;
+  }
+
+  /** The word a candidate index stands for (no Candidate objects needed). */
+  word(c: number): string {
+    return c < this.words.length ? this.words[c].word : tokenWord(this.vocab.tokenizer, this.tokenIds[c - this.words.length]);
+  }
+
+  /** Normalised candidate rows [C, H]; built here in gather mode, on first use in mask mode (gap D, word vectors). */
+  get table(): Float32Array {
+    return this.tableCache ?? this.gather();
+  }
+
+  /** Copies the candidate rows (word-list words as the mean of their token rows), normalised, and their norms. */
+  private gather(): Float32Array {
+    const { data, width: H } = this.vocab.emb;
+    const table = new Float32Array(this.size * H);
+    this.words.forEach((w, r) => this.writeWordRow(w, table, r));
+    const W = this.words.length;
+    for (let i = 0; i < this.tokenIds.length; i++) {
+      const src = this.tokenIds[i] * H;
+      const n = this.rowNorms[this.tokenIds[i]];
+      this.norms[W + i] = n;
+      const inv = n > 0 ? 1 / n : 0;
+      const dst = (W + i) * H;
+      for (let j = 0; j < H; j++) table[dst + j] = data[src + j] * inv;
     }
-    const n = Math.sqrt(ss);
-    norms[r] = n;
+    return (this.tableCache = table);
+  }
+
+  /** Row `r` of `out` = the normalised mean of the word's token rows (SEA Eq. 10); records its norm. */
+  private writeWordRow(w: Candidate, out: Float32Array, r: number): void {
+    const { data, width: H } = this.vocab.emb;
+    const row = out.subarray(r * H, (r + 1) * H);
+    for (const id of w.ids) for (let j = 0; j < H; j++) row[j] += data[id * H + j];
+    for (let j = 0; j < H; j++) row[j] /= w.ids.length;
+    const n = rowNorm(row, 0, H);
+    this.norms[r] = n;
     const inv = n > 0 ? 1 / n : 0;
     for (let j = 0; j < H; j++) row[j] *= inv;
-  });
-  return { table, norms };
+  }
+
+  private prepareMask(): void {
+    const { rows: R, width: H } = this.vocab.emb;
+    const W = this.words.length;
+    const wordRows = new Float32Array(Math.max(W, 1) * H);
+    this.words.forEach((w, r) => this.writeWordRow(w, wordRows, r));
+    const rowsTotal = R + Math.max(W, 1);
+    const bias = new Float32Array(rowsTotal).fill(MASKED);
+    const rowToCandidate = new Int32Array(rowsTotal).fill(-1);
+    for (let i = 0; i < this.tokenIds.length; i++) {
+      const id = this.tokenIds[i];
+      bias[id] = 0;
+      rowToCandidate[id] = W + i;
+      this.norms[W + i] = this.rowNorms[id];
+    }
+    for (let w = 0; w < W; w++) {
+      bias[R + w] = 0;
+      rowToCandidate[R + w] = w;
+    }
+    Object.assign(this, { bias, wordRows, rowToCandidate });
+  }
+
+  async search(tokens: Float32Array, n: number, k: number): Promise<SearchResult> {
+    const kk = Math.max(1, Math.min(k, this.size));
+    const H = this.width;
+    const session = await this.vocab.searchSession(this.size);
+    const feeds: Record<string, ort.Tensor> = {
+      [SEARCH_INPUT]: new ort.Tensor('float32', tokens, [n, H]),
+      [SEARCH_K]: new ort.Tensor('int64', BigInt64Array.of(BigInt(kk)), [1]),
+    };
+    if (this.vocab.mode === 'gather') {
+      feeds[SEARCH_TABLE] = new ort.Tensor('float32', this.table, [this.size, H]);
+    } else {
+      feeds[SEARCH_WORDS] = new ort.Tensor('float32', this.wordRows as Float32Array, [(this.wordRows as Float32Array).length / H, H]);
+      feeds[SEARCH_BIAS] = new ort.Tensor('float32', this.bias as Float32Array, [(this.bias as Float32Array).length]);
+    }
+    const out = await session.run(feeds);
+    const idx = out.indices.data as BigInt64Array;
+    const indices = new Int32Array(idx.length);
+    const map = this.rowToCandidate;
+    for (let i = 0; i < idx.length; i++) indices[i] = map ? map[Number(idx[i])] : Number(idx[i]);
+    return { values: out.values.data as Float32Array, indices, k: kk };
+  }
+
+  /** The table and its session belong to the pack (VocabularyTable.release); an index only drops its rows. */
+  async release(): Promise<void> {
+    this.tableCache = undefined;
+  }
 }

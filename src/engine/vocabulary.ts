@@ -1,6 +1,7 @@
-// The LLM vocabulary as nearest-neighbour candidates: decode every token id with the pack's tokenizer.json,
-// apply the filters, and add the labeling word list (multi-token words = mean of their sub-token rows,
-// SEA Eq. 10). See docs/engine.md, "Candidate definition".
+// The LLM vocabulary as nearest-neighbour candidates: classify every token id of the pack's tokenizer.json
+// once (special, byte, punctuation, …), and turn a filter set into a list of candidate rows — a filter change
+// costs one pass over the class bytes, never a new table. The labeling word list adds rows (multi-token
+// words = mean of their sub-token rows, SEA Eq. 10). See docs/engine.md, "Candidate definition".
 import { Tokenizer } from '@huggingface/tokenizers';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
@@ -14,22 +15,35 @@ export const STOPWORDS: ReadonlySet<string> = new Set(
     'those am is are was were be been being have has had having do does did doing would could s t don').split(' '),
 );
 
+export type FilterSet = Required<Omit<VocabularyFilters, 'wordList'>>;
+export const FILTER_NAMES: readonly (keyof FilterSet)[] = ['special', 'bytes', 'punctuation', 'subwords', 'stopwords', 'alphabetic'];
+
 /** The candidate definition shared with the Python evaluator (docs/engine.md). */
-export const CANONICAL_FILTERS: Required<Omit<VocabularyFilters, 'wordList'>> = {
+export const CANONICAL_FILTERS: FilterSet = {
   special: true, bytes: true, punctuation: true, subwords: true, stopwords: false, alphabetic: true,
 };
 /** What views show by default: the canonical set without stop-words. */
-export const DEFAULT_FILTERS: Required<Omit<VocabularyFilters, 'wordList'>> = { ...CANONICAL_FILTERS, stopwords: true };
+export const DEFAULT_FILTERS: FilterSet = { ...CANONICAL_FILTERS, stopwords: true };
+
+/**
+ * Class bits of a token. SPECIAL and BYTE tokens carry no other bit, so each filter acts on its own kind of
+ * token: turning `special` off shows `<|im_start|>` even though the alphabetic filter is on. HIDDEN tokens
+ * (empty, control characters, a piece of a multi-byte UTF-8 character) are never candidates.
+ */
+export const TOKEN = { HIDDEN: 1, SPECIAL: 2, BYTE: 4, PUNCTUATION: 8, NON_ALPHABETIC: 16, CONTINUATION: 32, STOPWORD: 64 } as const;
 
 export interface LoadedTokenizer {
-  tokenizer: Tokenizer;
+  /** The Hugging Face tokenizer, built on first use (its BPE merges cost ~1 s on a 150k vocabulary). */
+  readonly tokenizer: Tokenizer;
   /** Raw vocabulary pieces by id. */
   pieces: string[];
-  /** Decoded surface form (trimmed) by id. */
+  /** Decoded surface form (trimmed) by id; what a candidate shows. */
   surfaces: string[];
   special: Set<number>;
   /** How a token marks the start of a word: '▁' (SentencePiece), 'Ġ' (byte-level BPE), '##' (WordPiece continuation). */
   marker: '▁' | 'Ġ' | '##' | null;
+  /** TOKEN bits by id. */
+  classes: Uint8Array;
 }
 
 export async function loadTokenizer(file: string, configFile?: string): Promise<LoadedTokenizer> {
@@ -42,59 +56,159 @@ export async function loadTokenizer(file: string, configFile?: string): Promise<
   } catch (e) {
     throw packError(`${label}: not valid JSON (${(e as Error).message}); re-save it from the model's tokenizer (tokenizer.save_pretrained)`);
   }
-  let tokenizer: Tokenizer;
-  try {
-    if (typeof json.model !== 'object' || json.model === null) throw new Error('no "model" section');
-    tokenizer = new Tokenizer(json, config);
-  } catch (e) {
-    throw packError(`${label}: not a Hugging Face tokenizer.json (${(e as Error).message})`);
+  const model = json.model as { type?: string; vocab?: unknown } | null;
+  if (typeof model !== 'object' || model === null) throw packError(`${label}: not a Hugging Face tokenizer.json (no "model" section)`);
+  let built: Tokenizer | undefined;
+  const build = () => {
+    try {
+      return (built ??= new Tokenizer(json, config));
+    } catch (e) {
+      throw packError(`${label}: not a Hugging Face tokenizer.json (${(e as Error).message})`);
+    }
+  };
+  const pieces: string[] = [];
+  const added = Array.isArray(json.added_tokens) ? (json.added_tokens as { id: number; content: string; special?: boolean }[]) : [];
+  const vocab = model.vocab;
+  if (vocab && typeof vocab === 'object' && !Array.isArray(vocab)) {
+    for (const [piece, id] of Object.entries(vocab as Record<string, number>)) pieces[id] = piece;
+  } else if (Array.isArray(vocab)) {
+    (vocab as [string, number][]).forEach(([piece], id) => (pieces[id] = piece)); // Unigram: [piece, score] by id
+  } else {
+    for (const [piece, id] of build().get_vocab(true)) pieces[id] = piece;
   }
-  const vocab = tokenizer.get_vocab(true);
-  let size = 0;
-  for (const id of vocab.values()) if (id >= size) size = id + 1;
-  const pieces = new Array<string>(size).fill('');
-  for (const [piece, id] of vocab) pieces[id] = piece;
-  const surfaces = pieces.map((_, id) => tokenizer.decode([id]).trim());
-  const special = new Set<number>();
-  for (const [id, t] of tokenizer.get_added_tokens_decoder()) if ((t as unknown as { special?: boolean }).special) special.add(id);
-  const modelType = (json.model as { type?: string }).type;
+  for (const a of added) pieces[a.id] = a.content;
+  for (let i = 0; i < pieces.length; i++) pieces[i] ??= '';
+  const special = new Set(added.filter((a) => a.special).map((a) => a.id));
+  const fast = pieceDecoder(json.decoder);
+  let surfaces: string[];
+  if (fast) {
+    surfaces = pieces.map((p) => fast(p).trim());
+  } else {
+    const tk = build();
+    surfaces = pieces.map((_, id) => tk.decode([id]).trim());
+  }
+  const modelType = model.type;
   const count = (m: string) => pieces.reduce((n, p) => n + (p.startsWith(m) ? 1 : 0), 0);
   const marker = modelType === 'WordPiece' ? '##' : count('▁') >= count('Ġ') ? (count('▁') > 0 ? '▁' : null) : 'Ġ';
-  return { tokenizer, pieces, surfaces, special, marker };
+  const t = { pieces, surfaces, special, marker, classes: new Uint8Array(pieces.length) } as Omit<LoadedTokenizer, 'tokenizer'>;
+  for (let id = 0; id < pieces.length; id++) t.classes[id] = tokenClass(t, id);
+  return Object.defineProperty(t, 'tokenizer', { get: build, enumerable: true }) as LoadedTokenizer;
 }
 
-const BYTE_TOKEN = /^<0x[0-9A-Fa-f]{2}>$/;
+/** U+FFFD is what a decoder makes of a lone byte of a multi-byte character. */
+const BROKEN = /[\p{Cc}\p{Cs}\uFFFD]/u;
+const BYTE_TOKEN = /^<0x([0-9A-Fa-f]{2})>$/;
 const HAS_ALNUM = /[\p{L}\p{N}]/u;
 const ALPHABETIC = /^\p{L}+$/u;
 
-export function keepToken(t: LoadedTokenizer, id: number, f: Required<Omit<VocabularyFilters, 'wordList'>>): boolean {
+/**
+ * A piece → text decoder for the two decoders real LLM tokenizers use, so that 150k surfaces cost a few
+ * string operations each instead of a full `decode` (1.2 s on Qwen 3's vocabulary): byte-level BPE (GPT-2's
+ * byte-to-character table) and SentencePiece (`▁` → space, `<0xNN>` byte fallback). Anything else → undefined,
+ * and the tokenizer decodes. A parity test compares both paths on four real vocabularies.
+ */
+function pieceDecoder(decoder: unknown): ((piece: string) => string) | undefined {
+  const d = decoder as { type?: string; decoders?: { type?: string; pattern?: { String?: string }; content?: string }[] } | null;
+  if (d?.type === 'ByteLevel') {
+    const byteOf = byteLevelTable();
+    const utf8 = new TextDecoder('utf-8', { fatal: true });
+    return (piece) => {
+      const bytes = new Uint8Array(piece.length);
+      let n = 0;
+      for (const ch of piece) {
+        const b = byteOf.get(ch);
+        if (b === undefined) return piece; // not byte-level encoded (an added token's text)
+        bytes[n++] = b;
+      }
+      try {
+        return utf8.decode(bytes.subarray(0, n));
+      } catch {
+        return '\uFFFD';
+      }
+    };
+  }
+  const steps = d?.type === 'Sequence' ? (d.decoders ?? []) : [];
+  const known = steps.every((s) => s.type === 'ByteFallback' || s.type === 'Fuse' || s.type === 'Strip' || (s.type === 'Replace' && s.pattern?.String === '▁' && s.content === ' '));
+  if (steps.length && known && steps.some((s) => s.type === 'Replace')) {
+    const fallback = steps.some((s) => s.type === 'ByteFallback');
+    return (piece) => {
+      const m = fallback ? BYTE_TOKEN.exec(piece) : null;
+      if (m) {
+        const b = parseInt(m[1], 16);
+        return b < 0x80 ? String.fromCharCode(b) : '\uFFFD';
+      }
+      return piece.replaceAll('▁', ' ');
+    };
+  }
+  return undefined;
+}
+
+let byteTable: Map<string, number> | undefined;
+/** GPT-2's bytes_to_unicode, inverted: the printable character that stands for each byte. */
+function byteLevelTable(): Map<string, number> {
+  if (byteTable) return byteTable;
+  const direct: number[] = [];
+  for (let b = 0x21; b <= 0x7e; b++) direct.push(b);
+  for (let b = 0xa1; b <= 0xac; b++) direct.push(b);
+  for (let b = 0xae; b <= 0xff; b++) direct.push(b);
+  const map = new Map<string, number>();
+  let extra = 0;
+  for (let b = 0; b < 256; b++) map.set(String.fromCodePoint(direct.includes(b) ? b : 256 + extra++), b);
+  return (byteTable = map);
+}
+
+function tokenClass(t: Omit<LoadedTokenizer, 'tokenizer' | 'classes'>, id: number): number {
   const piece = t.pieces[id];
   const surface = t.surfaces[id];
-  if (!piece || !surface) return false;
-  if (f.special && t.special.has(id)) return false;
-  if (f.bytes && BYTE_TOKEN.test(piece)) return false;
-  if (f.punctuation && !HAS_ALNUM.test(surface)) return false;
-  if (f.alphabetic && !ALPHABETIC.test(surface)) return false;
-  if (f.subwords && t.marker) {
-    const continuation = t.marker === '##' ? piece.startsWith('##') : !piece.startsWith(t.marker);
-    if (continuation) return false;
-  }
-  if (f.stopwords && STOPWORDS.has(surface.toLowerCase())) return false;
-  return true;
+  if (!piece) return TOKEN.HIDDEN;
+  if (t.special.has(id)) return TOKEN.SPECIAL; // shown by its piece (`<|im_start|>`)
+  if (BYTE_TOKEN.test(piece)) return TOKEN.BYTE; // shown by its piece (`<0x41>`)
+  if (!surface || BROKEN.test(surface)) return TOKEN.HIDDEN;
+  let c = 0;
+  if (!HAS_ALNUM.test(surface)) c |= TOKEN.PUNCTUATION;
+  else if (!ALPHABETIC.test(surface)) c |= TOKEN.NON_ALPHABETIC;
+  if (t.marker && (t.marker === '##' ? piece.startsWith('##') : !piece.startsWith(t.marker))) c |= TOKEN.CONTINUATION;
+  if (STOPWORDS.has(surface.toLowerCase())) c |= TOKEN.STOPWORD;
+  return c;
+}
+
+/** The class bits a filter set drops. */
+export function dropMask(f: FilterSet): number {
+  return TOKEN.HIDDEN | (f.special ? TOKEN.SPECIAL : 0) | (f.bytes ? TOKEN.BYTE : 0) | (f.punctuation ? TOKEN.PUNCTUATION : 0) |
+    (f.alphabetic ? TOKEN.NON_ALPHABETIC : 0) | (f.subwords ? TOKEN.CONTINUATION : 0) | (f.stopwords ? TOKEN.STOPWORD : 0);
+}
+
+export function keepToken(t: LoadedTokenizer, id: number, f: FilterSet): boolean {
+  return (t.classes[id] & dropMask(f)) === 0;
+}
+
+/** What a vocabulary token shows as a word: special and byte tokens by their piece, others decoded. */
+export function tokenWord(t: LoadedTokenizer, id: number): string {
+  return t.classes[id] & (TOKEN.SPECIAL | TOKEN.BYTE) ? t.pieces[id] : t.surfaces[id];
 }
 
 /**
- * Token ids of a word as it appears inside text, without special tokens (for the Eq. 10 mean). SentencePiece
- * style tokenizers add the word marker themselves (`giraffe` → `▁gir affe`); byte-level BPE needs the
- * leading space (`Ġbicycle`, not `b icycle`). Every piece counts, as in the Python evaluator.
+ * Token ids of a word as it appears inside text, without special tokens (for the Eq. 10 mean). Every piece
+ * counts, as in the Python evaluator. A word inside text starts with the word marker: byte-level BPE needs
+ * the leading space (`Ġbicycle`, not `b icycle`); SentencePiece tokenizers that prepend `▁` themselves (Llama
+ * 2: `giraffe` → `▁gir affe`) are used as they are, those that do not (Gemma: `cat` → mid-word `cat`) get the
+ * space too (`▁cat`).
  */
 export function wordTokenIds(t: LoadedTokenizer, word: string): number[] {
   const enc = (s: string) => t.tokenizer.encode(s, { add_special_tokens: false }).ids.filter((id) => !t.special.has(id));
+  const startsWord = (ids: number[]) => ids.length > 0 && t.pieces[ids[0]].startsWith(t.marker as string);
   if (t.marker === 'Ġ') {
     const spaced = enc(' ' + word);
     if (spaced.length) return spaced;
   }
-  return enc(word);
+  const plain = enc(word);
+  if (t.marker === '▁' && !startsWord(plain)) {
+    const spaced = enc(' ' + word);
+    // A bare `▁` before the word is the space itself, not part of the word.
+    const trimmed = spaced.length > 1 && t.pieces[spaced[0]] === '▁' ? spaced.slice(1) : spaced;
+    if (startsWord(trimmed)) return trimmed;
+  }
+  return plain;
 }
 
 export interface Candidate {
@@ -104,28 +218,99 @@ export interface Candidate {
   fromWordList: boolean;
 }
 
-/** Vocabulary tokens that pass the filters ∪ the word list; duplicates by surface form keep the word-list entry. */
-export function buildCandidates(t: LoadedTokenizer, rows: number, filters: VocabularyFilters, packWords: string[]): Candidate[] {
+let groupCache = new WeakMap<LoadedTokenizer, { group: Int32Array; groups: number; order: Int32Array; byWord: Map<string, number> }>();
+/** Per id: the index of its shown word (ids that show the same word share it); word-start ids first in `order`. */
+function surfaceGroups(t: LoadedTokenizer) {
+  let g = groupCache.get(t);
+  if (g) return g;
+  const byWord = new Map<string, number>();
+  const group = new Int32Array(t.pieces.length);
+  for (let id = 0; id < t.pieces.length; id++) {
+    const w = tokenWord(t, id);
+    let k = byWord.get(w);
+    if (k === undefined) byWord.set(w, (k = byWord.size));
+    group[id] = k;
+  }
+  // Where two tokens show the same word (`cat` mid-word and `▁cat`), the word-start token stands for it.
+  const order = new Int32Array(t.pieces.length);
+  let n = 0;
+  for (let id = 0; id < t.pieces.length; id++) if (!(t.classes[id] & TOKEN.CONTINUATION)) order[n++] = id;
+  for (let id = 0; id < t.pieces.length; id++) if (t.classes[id] & TOKEN.CONTINUATION) order[n++] = id;
+  g = { group, groups: byWord.size, order, byWord };
+  groupCache.set(t, g);
+  return g;
+}
+
+/** Resets the per-tokenizer cache (tests). */
+export function clearVocabularyCache(): void {
+  groupCache = new WeakMap();
+}
+
+export interface CandidateSet {
+  /** Word-list words first (one candidate each, their token ids), then vocabulary tokens. */
+  words: Candidate[];
+  /** Vocabulary token ids that pass the filters, one per shown word, ascending. */
+  tokenIds: Int32Array;
+}
+
+/**
+ * The word list ∪ the vocabulary tokens that pass the filters; a word shown twice keeps the word-list
+ * entry, then the word-start token, then the lowest id. Cost: one pass over the class bytes (a few ms on a
+ * 152k vocabulary), so changing a filter never rebuilds a table.
+ */
+export function candidateSet(t: LoadedTokenizer, rows: number, filters: VocabularyFilters, packWords: string[]): CandidateSet {
   const f = { ...DEFAULT_FILTERS, ...filters };
-  const bySurface = new Map<string, Candidate>();
-  const words = [...(filters.wordList ?? []), ...packWords];
-  for (const raw of words) {
+  const words: Candidate[] = [];
+  const seen = new Set<string>();
+  for (const raw of [...(filters.wordList ?? []), ...packWords]) {
     const word = raw.trim();
-    if (!word || bySurface.has(word)) continue;
+    if (!word || seen.has(word)) continue;
     const ids = wordTokenIds(t, word);
     if (!ids.length) continue;
     const bad = ids.find((id) => id >= rows);
     if (bad !== undefined) throw packError(`word "${word}" uses token id ${bad}, but the embedding table has only ${rows} rows`);
-    bySurface.set(word, { word, ids, fromWordList: true });
+    seen.add(word);
+    words.push({ word, ids, fromWordList: true });
   }
   // An explicit word list in the request restricts the candidates to that list.
-  if (!filters.wordList) {
-    const n = Math.min(rows, t.pieces.length);
-    for (let id = 0; id < n; id++) {
-      if (!keepToken(t, id, f)) continue;
-      const word = t.surfaces[id];
-      if (!bySurface.has(word)) bySurface.set(word, { word, ids: [id], fromWordList: false });
-    }
+  if (filters.wordList) return { words, tokenIds: new Int32Array(0) };
+  const { group, groups, order, byWord } = surfaceGroups(t);
+  const taken = new Uint8Array(groups);
+  for (const w of words) {
+    const k = byWord.get(w.word);
+    if (k !== undefined) taken[k] = 1;
   }
-  return [...bySurface.values()];
+  const drop = dropMask(f);
+  const n = Math.min(rows, t.pieces.length);
+  const keep = new Uint8Array(n);
+  for (let i = 0; i < order.length; i++) {
+    const id = order[i];
+    if (id >= n || t.classes[id] & drop || taken[group[id]]) continue;
+    taken[group[id]] = 1;
+    keep[id] = 1;
+  }
+  let count = 0;
+  for (let id = 0; id < n; id++) count += keep[id];
+  const tokenIds = new Int32Array(count);
+  for (let id = 0, j = 0; id < n; id++) if (keep[id]) tokenIds[j++] = id;
+  return { words, tokenIds };
+}
+
+/** Vocabulary tokens that pass the filters ∪ the word list, as candidate objects (word list first). */
+export function buildCandidates(t: LoadedTokenizer, rows: number, filters: VocabularyFilters, packWords: string[]): Candidate[] {
+  const s = candidateSet(t, rows, filters, packWords);
+  return [...s.words, ...Array.from(s.tokenIds, (id) => ({ word: tokenWord(t, id), ids: [id], fromWordList: false }))];
+}
+
+/**
+ * A note when the embedding table and the tokenizer disagree by more than padding: real packs pad the table
+ * to a multiple of 64 or 128 (Qwen: 151,936 rows for 151,669 tokens), so up to 1 % or 1,024 rows is normal.
+ */
+export function sizeMismatchNote(t: LoadedTokenizer, rows: number, tokenizerFile: string): string | undefined {
+  const tokens = t.pieces.length;
+  const diff = Math.abs(rows - tokens);
+  if (diff <= Math.max(1024, tokens * 0.01)) return undefined;
+  return rows > tokens
+    ? `the embedding table has ${rows.toLocaleString('en')} rows but ${tokenizerFile} has only ${tokens.toLocaleString('en')} tokens: ${(rows - tokens).toLocaleString('en')} rows can never be a candidate — are they from the same model?`
+    : `${tokenizerFile} has ${tokens.toLocaleString('en')} tokens but the embedding table only ${rows.toLocaleString('en')} rows: tokens ${rows.toLocaleString('en')}… are left out — are they from the same model?`;
 }
