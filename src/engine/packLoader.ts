@@ -17,8 +17,8 @@ import { getFamily } from './families/registry';
 import { geometryTensors, readManifest, type PackManifest } from './packManifest';
 import { parsePreprocessorConfig, type PreprocessorConfig } from './preprocess';
 import { assertFinite, readSafetensorsHeader, readTensorF32 } from './safetensors';
-import { SearchIndex } from './searchIndex';
-import { buildCandidates, loadTokenizer, type LoadedTokenizer } from './vocabulary';
+import { parsePackFilters, VocabularyTable, type SearchIndex } from './searchIndex';
+import { loadTokenizer, sizeMismatchNote, type LoadedTokenizer } from './vocabulary';
 
 export interface LoadedAdapter {
   name: string;
@@ -207,25 +207,16 @@ export async function loadPack(packDir: string, choice: DeviceChoice): Promise<L
       extras.set(name, t.data);
     }
 
-    const indexes = new Map<string, Promise<SearchIndex>>();
+    // One table per pack; a filter set is only a candidate list over it (searchIndex.ts). `filters` is read
+    // untyped until schemas/model-pack.schema.json has it.
+    const packFilters = parsePackFilters((manifest as { filters?: unknown }).filters);
+    let vocabulary: VocabularyTable | undefined;
     const defaultAdapter = manifest.defaultAdapter ?? manifest.adapters[0].name;
     const pack: LoadedPack = {
       dir, manifest, device, deviceReason: reason, preprocessor, encoder, grid, family, extras, adapters, defaultAdapter, embeddings, tokenizer, packWords, labelWordEmbeddings,
       searchIndex(filters) {
-        const key = JSON.stringify(filters, Object.keys(filters).sort());
-        let p = indexes.get(key);
-        if (!p) {
-          p = SearchIndex.create(buildCandidates(tokenizer, embeddings.rows, filters, packWords), embeddings, device, P);
-          p.catch(() => indexes.delete(key));
-          indexes.set(key, p);
-          // A handful of filter sets is plenty; drop the oldest beyond that (each holds a table copy).
-          if (indexes.size > 4) {
-            const [oldKey, old] = indexes.entries().next().value as [string, Promise<SearchIndex>];
-            indexes.delete(oldKey);
-            void old.then((s) => s.release()).catch(() => undefined);
-          }
-        }
-        return p;
+        vocabulary ??= new VocabularyTable(embeddings, tokenizer, packWords, device, P, packFilters, [sizeMismatchNote(tokenizer, embeddings.rows, manifest.llm.tokenizer)]);
+        return vocabulary.index(filters);
       },
       info() {
         return {
@@ -235,7 +226,7 @@ export async function loadPack(packDir: string, choice: DeviceChoice): Promise<L
         };
       },
       async release() {
-        for (const p of indexes.values()) await p.then((s) => s.release()).catch(() => undefined);
+        await vocabulary?.release();
         for (const s of sessions) await s.release().catch(() => undefined);
       },
     };

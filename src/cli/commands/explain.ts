@@ -5,6 +5,8 @@ import { parseArgs } from 'node:util';
 import { Engine, IMAGE_EXTENSIONS, listImages } from '../../engine/engine';
 import { parseDeviceChoice } from '../../engine/devices';
 import type { TokenMap } from '../../shared/tokenMap';
+import { LIMITS } from '../../shared/mediaLimits';
+import { describeNonRegular } from '../../engine/readImageFile';
 import { encodeSafetensors } from '../../engine/safetensors';
 import { EXIT, UsageError, type CliCommand } from '../command';
 import { figureHtml, htmlPage, renderPng } from '../render';
@@ -19,7 +21,7 @@ Runs vision encoder → adapter → cosine nearest neighbours in the LLM's input
 Options:
   --pack DIR        model pack folder (default: the demo pack of this installation)
   --adapter NAME    adapter of the pack (default: the pack's default adapter)
-  --top-k K         words per patch, 1–100 (default 5)
+  --top-k K         words per patch, 1–${LIMITS.topK.max} (default ${LIMITS.topK.default})
   --device D        auto | cpu | webgpu | cuda (default auto: GPU if usable, else CPU)
   --format F        json | png | html (default json)
   --out DIR         write one file per image (NAME.tokenmap.json / NAME.overlay.png / NAME.html);
@@ -44,7 +46,8 @@ Exit codes: 0 all images explained, 1 some failed (each failure is reported on s
     if (!['json', 'png', 'html'].includes(format)) throw new UsageError(`--format must be json, png or html, got "${format}"`);
     if (format !== 'json' && !values.out) throw new UsageError(`--format ${format} needs --out DIR`);
     const topK = values['top-k'] === undefined ? undefined : Number(values['top-k']);
-    if (topK !== undefined && (!Number.isInteger(topK) || topK < 1 || topK > 100)) throw new UsageError(`--top-k must be an integer from 1 to 100, got "${values['top-k']}"`);
+    const { min: kMin, max: kMax } = LIMITS.topK;
+    if (topK !== undefined && (!Number.isInteger(topK) || topK < kMin || topK > kMax)) throw new UsageError(`--top-k must be an integer from ${kMin} to ${kMax}, got "${values['top-k']}"`);
     let device;
     try {
       device = parseDeviceChoice(values.device);
@@ -52,15 +55,24 @@ Exit codes: 0 all images explained, 1 some failed (each failure is reported on s
       throw new UsageError((e as Error).message);
     }
     const pack = values.pack ?? path.join(ctx.installDir, 'media', 'demo-pack');
+    // Inputs are sorted out before the pack loads: a folder is listed (one without images is a failure), a
+    // FIFO or device is refused here (reading one would block), a missing file is left to the engine.
     const images: string[] = [];
+    let failures = 0;
     for (const p of positionals) {
       const st = await stat(p).catch(() => undefined);
-      if (st?.isDirectory()) images.push(...(await listImages(p)));
-      else images.push(p);
+      try {
+        if (st?.isDirectory()) images.push(...(await listImages(p)));
+        else if (st && !st.isFile()) throw new Error(`${describeNonRegular(st)}, not an image file`);
+        else images.push(p);
+      } catch (e) {
+        failures++;
+        ctx.stderr(`${p}: ${(e as Error).message}\n`);
+      }
     }
+    if (!images.length) return EXIT.failed;
     const engine = new Engine({ device: (n) => n.reason && ctx.stderr(`sea-lens: using ${n.used} (${n.reason})\n`) });
     const maps: TokenMap[] = [];
-    let failures = 0;
     try {
       if (values.out) await mkdir(values.out, { recursive: true });
       if (values['save-tokens']) await mkdir(values['save-tokens'], { recursive: true });
@@ -93,7 +105,8 @@ Exit codes: 0 all images explained, 1 some failed (each failure is reported on s
     } finally {
       await engine.dispose();
     }
-    if (!values.out) ctx.stdout(JSON.stringify(images.length === 1 && positionals.length === 1 ? maps[0] ?? null : maps, null, 1) + '\n');
+    // stdout carries TokenMaps only: a run where nothing was explained prints nothing there (not `null`).
+    if (!values.out && maps.length) ctx.stdout(JSON.stringify(images.length === 1 && positionals.length === 1 ? maps[0] : maps, null, 1) + '\n');
     else ctx.stderr(`sea-lens: ${maps.length} of ${images.length} images written to ${values.out}\n`);
     return failures ? EXIT.failed : EXIT.ok;
   },
