@@ -12,6 +12,8 @@ const nodeExternals = ['vscode', 'onnxruntime-node', 'sharp', '@huggingface/toke
 const bundles = [
   { entryPoints: ['src/extension/extension.ts'], outfile: 'dist/extension.js', platform: 'node', format: 'cjs', external: nodeExternals },
   { entryPoints: ['src/engine/engineProcess.ts'], outfile: 'dist/engineProcess.js', platform: 'node', format: 'cjs', external: nodeExternals },
+  // `sea-lens doctor` / Check Environment try each execution provider in this short-lived process.
+  { entryPoints: ['src/engine/providerProbe.ts'], outfile: 'dist/providerProbe.js', platform: 'node', format: 'cjs', external: nodeExternals },
   { entryPoints: ['src/cli/main.ts'], outfile: 'dist/cli.js', platform: 'node', format: 'cjs', external: nodeExternals },
   { entryPoints: ['webview/explain/main.ts'], outfile: 'dist/webview/explain.js', platform: 'browser', format: 'esm' },
   { entryPoints: ['webview/compare/main.ts'], outfile: 'dist/webview/compare.js', platform: 'browser', format: 'esm' },

@@ -9,6 +9,7 @@ import type { ViewRegistry } from './viewRegistry';
 import type { EngineRequester } from './lensView';
 import { describeError, notifyError } from './engineErrors';
 import * as settings from './settings';
+import { checkEnvironment } from './checkEnvironment';
 
 export interface CommandDeps {
   views: ViewRegistry;
@@ -55,6 +56,7 @@ export function registerCommands(deps: CommandDeps): vscode.Disposable[] {
       if (uri) views.openCompare(uri);
     }),
     vscode.commands.registerCommand('seaLens.showLog', () => log.show()),
+    vscode.commands.registerCommand('seaLens.checkEnvironment', () => checkEnvironment()),
     vscode.commands.registerCommand('seaLens.selectPack', () => selectPack(deps)),
     vscode.commands.registerCommand('seaLens.selectAdapter', () => selectAdapter(deps)),
   ];

@@ -1,6 +1,6 @@
-// Finds and checks the Python that runs the trainer: torch installed and recent enough, onnx present
-// (the pack's graphs run through it), and the sealens package on the path. Failures say exactly what to
-// install or which setting to change.
+// Checks one Python for a task: the trainer needs torch (recent enough) and onnx (the pack's graphs run
+// through it), `pack init` transformers too; and the sealens package on the path. Failures say exactly
+// what to install or which setting to change. Which interpreter to check is pythonDiscovery.ts's job.
 //
 // The probe never imports torch (seconds on a cold disk, and the trainer imports it again anyway): it asks
 // importlib where the packages are and reads their installed versions from the package metadata. The
@@ -15,17 +15,23 @@ export const MIN_TORCH: [number, number] = [1, 13];
 export const MIN_PYTHON: [number, number] = [3, 9];
 
 export class PythonError extends Error {
-  constructor(message: string, readonly fix: string) {
-    super(`${message} ${fix}`);
+  /** What is wrong, without the fix (discovery lists it as the reason a candidate was skipped). */
+  readonly problem: string;
+  constructor(problem: string, readonly fix: string) {
+    super(`${problem} ${fix}`);
     this.name = 'PythonError';
+    this.problem = problem;
   }
 }
 
 export interface PythonInfo {
+  /** The interpreter as given (a venv's bin/python, a shim on PATH): what the trainer is started with. */
   executable: string;
+  /** sys.executable as that interpreter reports it (the real binary behind a shim or symlink). */
+  sysExecutable: string;
   python: string;
-  /** Installed version, or 'unknown' when torch has no package metadata (the trainer checks it then). */
-  torch: string;
+  /** Installed version, 'unknown' when torch has no package metadata (the trainer checks it then), null when absent. */
+  torch: string | null;
   /** Not known before the trainer imports torch: see the `environment` progress event. */
   cuda: boolean | null;
   onnx: string | null;
@@ -47,13 +53,53 @@ export function versionAtLeast(v: string, min: [number, number]): boolean {
   return a > min[0] || (a === min[0] && (b ?? 0) >= min[1]);
 }
 
-/** Candidates in order: the explicit setting, then the platform's usual names. */
-export function pythonCandidates(setting: string | undefined, platform = process.platform): string[] {
-  if (setting?.trim()) return [setting.trim()];
-  return platform === 'win32' ? ['python', 'py'] : ['python3', 'python'];
+/** The packages a task needs in its interpreter: the trainer needs torch + onnx, `pack init` transformers too. */
+export type PythonModule = 'torch' | 'onnx' | 'transformers';
+export interface PythonNeed {
+  /** Who needs them, for messages: "the trainer", "pack init". */
+  task: string;
+  modules: readonly PythonModule[];
+}
+export const TRAINING_NEED: PythonNeed = Object.freeze({ task: 'the trainer', modules: Object.freeze(['torch', 'onnx'] as PythonModule[]) });
+export const PACK_INIT_NEED: PythonNeed = Object.freeze({ task: 'pack init', modules: Object.freeze(['torch', 'onnx', 'transformers'] as PythonModule[]) });
+
+const WHY: Record<PythonModule, string> = {
+  torch: 'PyTorch',
+  onnx: 'onnx',
+  transformers: 'transformers',
+};
+const PIP: Record<PythonModule, string> = { torch: `"torch>=${MIN_TORCH.join('.')}"`, onnx: 'onnx', transformers: 'transformers' };
+// Debian/Ubuntu packages where the distribution has one (transformers is not packaged there).
+const APT: Partial<Record<PythonModule, string>> = { torch: 'python3-torch', onnx: 'python3-onnx' };
+
+/** The pip (and apt, where there is a package) command that installs `modules` into `executable`. */
+export function installCommand(executable: string, modules: readonly PythonModule[]): string {
+  const pip = `\`${executable} -m pip install ${[...modules.map((m) => PIP[m]), ...(modules.includes('torch') ? ['numpy', 'pillow'] : [])].join(' ')}\``;
+  const apt = modules.every((m) => APT[m]) ? ` (Debian/Ubuntu system Python: \`apt install ${modules.map((m) => APT[m]).join(' ')} python3-pil\`)` : '';
+  return pip + apt;
 }
 
-export function probePython(executable: string, timeoutMs = 60_000, env: NodeJS.ProcessEnv = process.env): Promise<PythonInfo> {
+/** Why `info` cannot serve `need` (the first missing or too old package), or undefined when it can. */
+export function unmetNeed(info: PythonInfo, need: PythonNeed): PythonError | undefined {
+  const exe = info.executable;
+  const missing = need.modules.filter((m) => info[m] === null);
+  if (missing.length) {
+    const names = missing.map((m) => WHY[m]).join(' and ');
+    const many = missing.length > 1;
+    const problem = `${names} ${many ? 'are' : 'is'} not importable in ${exe} (not installed there); ${need.task} needs ${many ? 'them' : 'it'}.`;
+    return new PythonError(problem, `Install ${many ? 'them' : 'it'} into that interpreter: ${installCommand(exe, missing)}.`);
+  }
+  if (need.modules.includes('torch') && !versionAtLeast(info.torch ?? 'unknown', MIN_TORCH)) {
+    return new PythonError(`${exe} has PyTorch ${info.torch}; ${need.task} needs ${MIN_TORCH.join('.')} or newer.`, `Upgrade it: \`${exe} -m pip install -U "torch>=${MIN_TORCH.join('.')}"\`.`);
+  }
+  return undefined;
+}
+
+/**
+ * Runs the cheap probe: which Python, and the installed versions of torch, onnx and transformers (null when
+ * not importable). Rejects only when the interpreter does not start, does not answer, or is too old.
+ */
+export function probeInterpreter(executable: string, timeoutMs = 60_000, env: NodeJS.ProcessEnv = process.env): Promise<PythonInfo> {
   return new Promise((resolve, reject) => {
     execFile(executable, ['-c', PROBE], { timeout: timeoutMs, windowsHide: true, env }, (err, stdout, stderr) => {
       if (err) {
@@ -76,26 +122,25 @@ export function probePython(executable: string, timeoutMs = 60_000, env: NodeJS.
         reject(new PythonError(`${executable} is Python ${py}; the trainer needs ${MIN_PYTHON.join('.')} or newer.`, 'Install a newer Python and set seaLens.pythonPath to it.'));
         return;
       }
-      if (typeof info.torch !== 'string') {
-        reject(new PythonError(`PyTorch is not importable in ${executable} (not installed there).`,
-          `Install it into that interpreter: \`${executable} -m pip install "torch>=${MIN_TORCH.join('.')}" onnx numpy pillow\` (Debian/Ubuntu: \`apt install python3-torch python3-onnx python3-pil\`).`));
-        return;
-      }
-      if (!versionAtLeast(info.torch, MIN_TORCH)) {
-        reject(new PythonError(`${executable} has PyTorch ${info.torch}; the trainer needs ${MIN_TORCH.join('.')} or newer.`, `Upgrade it: \`${executable} -m pip install -U "torch>=${MIN_TORCH.join('.')}"\`.`));
-        return;
-      }
-      if (typeof info.onnx !== 'string') {
-        reject(new PythonError(`The onnx package is not importable in ${executable}; the trainer reads the pack's ONNX graphs with it.`, `Install it: \`${executable} -m pip install onnx\` (Debian/Ubuntu: \`apt install python3-onnx\`).`));
-        return;
-      }
-      resolve({ executable: String(info.executable || executable), python: py, torch: info.torch, cuda: null, onnx: info.onnx, transformers: typeof info.transformers === 'string' ? info.transformers : null });
+      const str = (v: unknown): string | null => (typeof v === 'string' ? v : null);
+      // The candidate path, not sys.executable: a wrapper script (a shim, `env -i … python -S`) may run the
+      // same binary with another environment, and the trainer must be started the way the probe was.
+      resolve({ executable, python: py, torch: str(info.torch), cuda: null, onnx: str(info.onnx), transformers: str(info.transformers), sysExecutable: String(info.executable || executable) });
     });
   });
 }
 
-// Probe results per candidate, valid while the resolved interpreter file keeps its size and mtime
-// (a reinstalled or replaced interpreter is probed again). Failures are never cached.
+/** The probe plus the trainer's requirements (torch ≥ 1.13 and onnx): rejects with the install command. */
+export async function probePython(executable: string, timeoutMs = 60_000, env: NodeJS.ProcessEnv = process.env, need: PythonNeed = TRAINING_NEED): Promise<PythonInfo> {
+  const info = await probeInterpreter(executable, timeoutMs, env);
+  const unmet = unmetNeed(info, need);
+  if (unmet) throw unmet;
+  return info;
+}
+
+// Probe results per interpreter, valid while both the candidate file (a venv link, a shim) and the binary it
+// runs keep their size and mtime: a reinstalled or replaced interpreter is probed again. Only successful
+// probes are kept (a missing package may be installed a minute later).
 const probeCache = new Map<string, { stamp: string; info: PythonInfo }>();
 
 function fileStamp(file: string): string | undefined {
@@ -107,27 +152,20 @@ function fileStamp(file: string): string | undefined {
   }
 }
 
-/** probePython, remembered per interpreter path + size + mtime. */
-export async function probePythonCached(executable: string): Promise<PythonInfo> {
+const stampOf = (info: PythonInfo): string | undefined => {
+  const a = fileStamp(info.executable);
+  const b = fileStamp(info.sysExecutable);
+  return a && b ? `${a}|${b}` : undefined;
+};
+
+/** probeInterpreter, remembered per absolute interpreter path + size + mtime (and the same for sys.executable). */
+export async function probeInterpreterCached(executable: string, timeoutMs?: number): Promise<PythonInfo> {
   const hit = probeCache.get(executable);
-  if (hit && fileStamp(hit.info.executable) === hit.stamp) return hit.info;
-  const info = await probePython(executable);
-  const stamp = fileStamp(info.executable);
+  if (hit && stampOf(hit.info) === hit.stamp) return hit.info;
+  const info = await probeInterpreter(executable, timeoutMs);
+  const stamp = path.isAbsolute(executable) ? stampOf(info) : undefined; // a bare name depends on PATH
   if (stamp) probeCache.set(executable, { stamp, info });
   return info;
-}
-
-/** The first candidate that passes the probe; the error of the last one otherwise. */
-export async function findPython(candidates: string[]): Promise<PythonInfo> {
-  let last: unknown;
-  for (const c of candidates) {
-    try {
-      return await probePythonCached(c);
-    } catch (e) {
-      last = e;
-    }
-  }
-  throw last ?? new PythonError('No Python interpreter found.', 'Set seaLens.pythonPath.');
 }
 
 /** Folder that holds the `sealens` package (python/ of the installation). */

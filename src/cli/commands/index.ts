@@ -1,8 +1,9 @@
 // The CLI's command table: one file per command; register a new one by adding it to this list.
 import type { CliCommand } from '../command';
 import { demoCommand } from './demo';
+import { doctorCommand } from './doctor';
 import { explainCommand } from './explain';
 import { notebookCommand } from './notebook';
 import { trainCommand } from './train';
 
-export const COMMANDS: CliCommand[] = [explainCommand, demoCommand, notebookCommand, trainCommand];
+export const COMMANDS: CliCommand[] = [explainCommand, demoCommand, notebookCommand, trainCommand, doctorCommand];

@@ -6,7 +6,8 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { EXIT, type CliCommand, type CliContext } from '../command';
 import { launchTraining } from '../../training/launcher';
-import { findPython, pythonCandidates, trainerPythonPath } from '../../training/pythonInterpreter';
+import { PythonError, TRAINING_NEED, trainerPythonPath } from '../../training/pythonInterpreter';
+import { describeDiscovery, discoverPython, pythonCandidates } from '../../training/pythonDiscovery';
 import { readRunConfig, RunConfigError } from '../../training/runConfig';
 import { slurmScript, SlurmOptionsError } from '../../training/slurmScript';
 import type { Metrics, ProgressEvent } from '../../shared/trainingProtocol';
@@ -77,7 +78,9 @@ adapter.safetensors (LLaVA keys model.mm_projector.{0,2}.{weight,bias}) and adap
 with the new adapter is written to RUN/pack, and a before/after table is printed.
   --run-dir DIR   run folder (checkpoints, progress.jsonl, summary.json); default .sealens/runs/<config name>.
                   Running again into the same folder resumes from its last checkpoint.
-  --python EXE    interpreter (default: $SEALENS_PYTHON, else python3/python); needs torch ≥ 1.13 and onnx.
+  --python EXE    interpreter; needs torch ≥ 1.13 and onnx. Default: $SEALENS_PYTHON, else the first of
+                  .venv of the SEA Lens folder, $CONDA_PREFIX, python3, python, /usr/bin/python3 that has
+                  them (the output says which, and why the others were skipped; see sea-lens doctor).
   --slurm FILE    write an sbatch script for a multi-node run of the same config instead of training:
                   srun + torchrun on N nodes (--nodes, default 2) × G GPUs (--gpus-per-node, default 1;
                   0 = CPU, one process per node), rendezvous on the first node. The run folder must be
@@ -112,8 +115,9 @@ Exit codes: 0 done, 1 failed, 2 bad input, 3 disk full, 4 cancelled (Ctrl+C writ
       return EXIT.usage;
     }
     try {
-      const py = await findPython(pythonCandidates(values.python ?? process.env.SEALENS_PYTHON));
-      ctx.stdout(`python ${py.executable} (torch ${py.torch}); run folder ${runDir}\n`);
+      const found = await discoverPython(pythonCandidates({ explicit: values.python ? { executable: values.python, source: 'flag' } : undefined, projectDirs: [ctx.installDir] }), TRAINING_NEED);
+      const py = found.info;
+      ctx.stdout(`${describeDiscovery(found).join('\n')}\nrun folder ${runDir}\n`);
       const run = launchTraining({
         python: py.executable, pythonPath: trainerPythonPath(ctx.installDir), configFile, runDir,
         outDir: values.out ? path.resolve(values.out) : undefined, nprocPerNode: nproc,
@@ -139,7 +143,7 @@ Exit codes: 0 done, 1 failed, 2 bad input, 3 disk full, 4 cancelled (Ctrl+C writ
       return r.exitCode === 2 ? EXIT.usage : r.exitCode === 3 || r.exitCode === 6 ? r.exitCode : EXIT.failed;
     } catch (e) {
       ctx.stderr(`sea-lens train: ${(e as Error).message}\n`);
-      return e instanceof RunConfigError ? EXIT.usage : EXIT.failed;
+      return e instanceof RunConfigError ? EXIT.usage : e instanceof PythonError ? 6 : EXIT.failed;
     }
   },
 };

@@ -85,8 +85,7 @@ export function registerTraining(context: vscode.ExtensionContext, engine?: Engi
     let proc: TrainingProcess;
     let progressHook: ((e: ProgressEvent) => void) | undefined;
     try {
-      const py = await resolveTrainingPython();
-      log.info(`python ${py.executable}: Python ${py.python}, torch ${py.torch}, onnx ${py.onnx}`);
+      const py = await resolveTrainingPython((l) => log.info(l));
       const view = openView(runInfo(dir));
       const collected: ProgressEvent[] = [];
       let flush: NodeJS.Timeout | undefined;
