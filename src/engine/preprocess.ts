@@ -3,10 +3,11 @@
 // any colour space/bit depth → 8-bit sRGB, resize (shortest_edge keeping aspect, or exact height×width),
 // centre crop, rescale, normalise. Resizing is done by libvips (sharp); the crop and the arithmetic in JS
 // so they match the reference bit for bit.
-import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import sharp, { type Metadata, type OutputInfo } from 'sharp';
+import { LIMITS } from '../shared/mediaLimits';
 import { imageError, packError } from './engineError';
+import { readImageFile } from './readImageFile';
 
 export interface PreprocessorConfig {
   resize: { kind: 'shortest_edge'; shortestEdge: number } | { kind: 'exact'; height: number; width: number } | null;
@@ -27,8 +28,8 @@ export interface PreprocessedImage {
   notes: string[];
 }
 
-/** Decompression-bomb guard: images with more pixels than this are refused before decoding. */
-export const DEFAULT_MAX_PIXELS = 100_000_000;
+/** Decompression-bomb guard: images (and resize targets) with more pixels than this are refused before decoding. */
+export const DEFAULT_MAX_PIXELS = LIMITS.maxPixels;
 
 // PIL resample codes used in preprocessor_config.json → libvips kernels. PIL's BICUBIC is Keys a = −0.5,
 // libvips' `cubic` is Catmull-Rom (the same kernel); both widen the kernel when downscaling (antialias).
@@ -80,16 +81,7 @@ export function resizedSize(cfg: PreprocessorConfig, w: number, h: number): { wi
 
 export async function preprocessImage(file: string, cfg: PreprocessorConfig, maxPixels = DEFAULT_MAX_PIXELS): Promise<PreprocessedImage> {
   const name = path.basename(file);
-  let bytes: Buffer;
-  try {
-    // One synchronous read: fs.promises.readFile takes several thread-pool round trips (≈0.27 ms for a
-    // 30 kB PNG vs 0.04 ms), a seventh of a warm explain on the demo pack. The engine serves one request at
-    // a time in its own process, so the short block harms no one.
-    bytes = readFileSync(file);
-  } catch (e) {
-    throw imageError(`${name}: cannot read the image (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
-  }
-  if (bytes.length === 0) throw imageError(`${name}: the file is empty (0 bytes)`);
+  const bytes = readImageFile(file);
   const notes: string[] = [];
   const open = () => sharp(bytes, { limitInputPixels: maxPixels, failOn: 'error', pages: 1, page: 0 });
   let meta: Metadata;
@@ -107,6 +99,11 @@ export async function preprocessImage(file: string, cfg: PreprocessorConfig, max
   const rotated = (meta.orientation ?? 1) >= 5;
   const src = { width: rotated ? meta.height : meta.width, height: rotated ? meta.width : meta.height };
   const rs = resizedSize(cfg, src.width, src.height);
+  // The resize target is what gets allocated: a 1×100000 PNG passes the check above but, resized to a
+  // 224-pixel shortest edge, would be 224×22,400,000 pixels (15 GB of RGB).
+  if (rs.width * rs.height > maxPixels) {
+    throw imageError(`${name}: ${src.width}×${src.height} pixels resizes to ${rs.width}×${rs.height} for this model, more than the limit of ${maxPixels} pixels; crop the image to a less extreme aspect ratio first`);
+  }
   let raw: { data: Buffer; info: OutputInfo };
   try {
     // Each step only when the image needs it: an 8-bit sRGB image without alpha or EXIF rotation, already at
@@ -118,7 +115,7 @@ export async function preprocessImage(file: string, cfg: PreprocessorConfig, max
     if (cfg.resize && (rs.width !== src.width || rs.height !== src.height)) p = p.resize(rs.width, rs.height, { fit: 'fill', kernel: cfg.resample });
     raw = await p.removeAlpha().raw({ depth: 'uchar' }).toBuffer({ resolveWithObject: true });
   } catch (e) {
-    throw imageError(`${name}: decoding failed (${(e as Error).message}) — the file may be truncated or corrupt`);
+    throw await corruptImageError(name, bytes, e as Error);
   }
   const { data, info } = raw;
   if (info.channels !== 3 || info.width !== rs.width || info.height !== rs.height || data.length !== rs.width * rs.height * 3) {
@@ -137,6 +134,21 @@ export async function preprocessImage(file: string, cfg: PreprocessorConfig, max
     region: { x: out.left * sx, y: out.top * sy, width: cw * sx, height: ch * sy },
     notes,
   };
+}
+
+/**
+ * A decode failure, said plainly. With failOn 'error' libvips reports some damage (a PNG chunk with a bad
+ * CRC) only as "Unknown error"; decoding once more with failOn 'warning' surfaces libpng's own words
+ * ("IHDR: CRC error"), which go into the message.
+ */
+export async function corruptImageError(name: string, bytes: Buffer, e: Error) {
+  let reason = e.message.trim();
+  if (!reason || /^unknown error$/i.test(reason)) {
+    reason = await sharp(bytes, { failOn: 'warning', pages: 1, page: 0 }).raw().toBuffer().then(
+      () => 'the decoder gave no reason',
+      (w: Error) => w.message.replace(/^Warning treated as error due to failOn setting\s*/i, '').trim() || 'the decoder gave no reason');
+  }
+  return imageError(`${name}: the image file is corrupt or truncated (${reason.replace(/\s*\n\s*/g, '; ')}); re-export or re-download it`);
 }
 
 /**

@@ -1,8 +1,9 @@
 // Image formats SEA Lens explains, and which of them Chromium (the webview) can display directly.
 
 import * as path from 'node:path';
+import { IMAGE_EXTENSIONS } from '../shared/mediaLimits';
 
-export const IMAGE_EXTENSIONS = ['png', 'jpg', 'jpeg', 'webp', 'gif', 'bmp', 'tif', 'tiff'] as const;
+export { IMAGE_EXTENSIONS };
 
 /** Chromium cannot draw TIFF: the view shows a PNG preview made by sharp instead. */
 const NOT_DISPLAYABLE = new Set(['tif', 'tiff']);
@@ -12,7 +13,7 @@ export function imageExtension(file: string): string {
 }
 
 export function isSupportedImage(file: string): boolean {
-  return (IMAGE_EXTENSIONS as readonly string[]).includes(imageExtension(file));
+  return IMAGE_EXTENSIONS.includes(imageExtension(file));
 }
 
 export function needsPreview(file: string): boolean {

@@ -1,6 +1,8 @@
 // The commands of the sealens-cell language, as data: the parser checks cells against this table, and
 // completion and hover in the editor read their help from it, so the three can never disagree.
 
+import { LIMITS } from '../shared/mediaLimits';
+
 export type ArgKind = 'image' | 'folder' | 'dir' | 'adapter' | 'word' | 'keyword';
 export type OptionKind = 'adapter' | 'int';
 
@@ -38,7 +40,7 @@ export const COMMANDS: readonly CommandSpec[] = [
     synopsis: 'explain <image> [adapter=NAME] [topk=K]',
     doc: "Decode every visual token of the image to its nearest LLM words (cosine in the LLM's input-embedding table) and draw them on the image.",
     args: [{ name: 'image', kind: 'image', doc: 'Image file, relative to the notebook folder.' }],
-    options: [adapterOption, { name: 'topk', kind: 'int', doc: 'Words kept per patch (1–50, default 5).', min: 1, max: 50 }],
+    options: [adapterOption, { name: 'topk', kind: 'int', doc: `Words kept per patch (${LIMITS.topK.min}–${LIMITS.topK.max}, default ${LIMITS.topK.default}).`, min: LIMITS.topK.min, max: LIMITS.topK.max }],
   },
   {
     name: 'compare',

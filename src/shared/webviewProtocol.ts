@@ -8,8 +8,9 @@
 
 import { sameGeometry, TokenMapError, upgradeTokenMap, type TokenMap } from './tokenMap';
 import type { CompareResult } from './engineProtocol';
+import { LIMITS } from './mediaLimits';
 
-export const MAX_TOP_K = 20;
+export const MAX_TOP_K = LIMITS.topK.max;
 export type ExportFormat = 'png' | 'json' | 'csv';
 export const EXPORT_FORMATS: readonly ExportFormat[] = ['png', 'json', 'csv'];
 export type ViewKind = 'explain' | 'compare';

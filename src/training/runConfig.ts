@@ -3,6 +3,7 @@
 
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
+import { IMAGE_EXTENSION_LIST, isImageFileName } from '../shared/mediaLimits';
 import { RUN_CONFIG_VERSION, TRAIN_DEVICES, type RunConfig } from '../shared/trainingProtocol';
 
 export class RunConfigError extends Error {
@@ -32,7 +33,7 @@ const RULES: Record<string, Rule> = {
   learningRate: { check: num((n) => n > 0), allowed: 'a number > 0' },
   batchSize: { check: int((n) => n >= 2), allowed: 'an integer ≥ 2' },
   device: { check: (v) => (TRAIN_DEVICES as readonly unknown[]).includes(v), allowed: `one of ${TRAIN_DEVICES.join(', ')}` },
-  seed: { check: int((n) => n >= 0), allowed: 'an integer ≥ 0' },
+  seed: { check: (v) => Number.isSafeInteger(v) && (v as number) >= 0, allowed: 'an integer from 0 to 2^53 − 1 (9007199254740991)' },
   window: { check: int((n) => n >= 1), allowed: 'an integer ≥ 1' },
   warmupFraction: { check: num((n) => n >= 0 && n < 1), allowed: 'a number in [0, 1)' },
   weightDecay: { check: num((n) => n >= 0), allowed: 'a number ≥ 0' },
@@ -88,14 +89,13 @@ export function checkRunInputs(cfg: RunConfig, configFile: string): void {
   if (!existsSync(ds)) throw new RunConfigError(configFile, 'dataset', `${ds} does not exist`);
   if (statSync(ds).isDirectory()) {
     const n = countImages(ds);
-    if (n === 0) throw new RunConfigError(configFile, 'dataset', `${ds} holds no images (.png, .jpg, .jpeg, .webp, .bmp, .gif, .tif): the dataset is empty`);
+    if (n === 0) throw new RunConfigError(configFile, 'dataset', `${ds} holds no images (${IMAGE_EXTENSION_LIST}): the dataset is empty`);
   } else if (!ds.toLowerCase().endsWith('.json')) {
     throw new RunConfigError(configFile, 'dataset', `${ds} is neither a folder of images nor a LLaVA-style .json list`);
   }
 }
 
-const IMAGE_RE = /\.(png|jpe?g|webp|bmp|gif|tiff?)$/i;
 
 export function countImages(dir: string): number {
-  return readdirSync(dir).filter((f) => IMAGE_RE.test(f)).length;
+  return readdirSync(dir).filter(isImageFileName).length;
 }

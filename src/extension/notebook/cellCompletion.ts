@@ -6,11 +6,11 @@ import * as fs from 'node:fs/promises';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { PackInfo } from '../../shared/engineProtocol';
+import { isImageFileName } from '../../shared/mediaLimits';
 import { COMMANDS, type ArgKind } from '../../notebook/cellCommands';
 import { placeAt } from './cellLanguageHelp';
 import { notebookBaseDir } from './notebookEngine';
 
-const IMAGE_EXT = /\.(png|jpe?g|gif|webp|bmp|tiff?)$/i;
 
 export class CellCompletionProvider implements vscode.CompletionItemProvider {
   constructor(private readonly packInfo: () => Promise<PackInfo | undefined>) {}
@@ -61,7 +61,7 @@ async function paths(doc: vscode.TextDocument, prefix: string, kind: ArgKind): P
   const dirPart = prefix.includes('/') ? prefix.slice(0, prefix.lastIndexOf('/') + 1) : '';
   const entries = await fs.readdir(path.resolve(base, dirPart), { withFileTypes: true }).catch(() => []);
   return entries
-    .filter((e) => !e.name.startsWith('.') && (e.isDirectory() || (kind === 'image' && IMAGE_EXT.test(e.name))))
+    .filter((e) => !e.name.startsWith('.') && (e.isDirectory() || (kind === 'image' && isImageFileName(e.name))))
     .slice(0, 500)
     .map((e) => {
       const item = new vscode.CompletionItem(e.name + (e.isDirectory() ? '/' : ''), e.isDirectory() ? vscode.CompletionItemKind.Folder : vscode.CompletionItemKind.File);

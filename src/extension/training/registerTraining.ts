@@ -13,6 +13,7 @@ import { readRunConfig, resolveConfigPath } from '../../training/runConfig';
 import { createRun, listRuns, readEvents, runInfo, type RunInfo } from '../../training/runFolder';
 import { slurmScript } from '../../training/slurmScript';
 import type { FromRunView, ProgressEvent, RunConfig } from '../../shared/trainingProtocol';
+import { isImageFileName } from '../../shared/mediaLimits';
 import { resolveTrainingPython } from './trainingPython';
 import { RunItem, RunsTree } from './runsTree';
 import { RunView, RUN_VIEW_TYPE } from './runView';
@@ -255,7 +256,7 @@ function firstImage(dir: string): string | undefined {
     const file = path.join(dir, 'config.json');
     const ds = resolveConfigPath(file, readRunConfig(file).dataset);
     if (statSync(ds).isDirectory()) {
-      const f = readdirSync(ds).sort().find((n) => /\.(png|jpe?g|webp|bmp|gif)$/i.test(n));
+      const f = readdirSync(ds).sort().find(isImageFileName);
       return f && path.join(ds, f);
     }
     const list = JSON.parse(readFileSync(ds, 'utf8')) as { image?: string }[];
