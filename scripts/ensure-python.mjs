@@ -88,8 +88,8 @@ function createVenv() {
 function pipFailure(log, status) {
   if (/No space left on device/i.test(log)) return `disk full while installing into ${VENV} (free ≥ 10 GB, then rerun \`node scripts/ensure-python.mjs\`)`;
   if (/NewConnectionError|Temporary failure in name resolution|Network is unreachable|ConnectTimeout|ReadTimeout|ProxyError|No matching distribution found/i.test(log)) {
-    const m = /(No matching distribution found for \S+|Temporary failure in name resolution|Network is unreachable|\w+Error[^\n]{0,120})/.exec(log);
-    return `pip could not download the pinned packages (no network? ${m ? m[1].trim() : ''}); rerun \`node scripts/ensure-python.mjs\` when online`;
+    const m = /(No matching distribution found for \S+|Temporary failure in name resolution|Network is unreachable|Failed to establish a new connection: \[Errno -?\d+\] [^'")\n]+|Read timed out)/.exec(log);
+    return `pip could not download the pinned packages (no network?${m ? ` ${m[1].trim()}` : ''}); rerun \`node scripts/ensure-python.mjs\` when online`;
   }
   const last = log.trim().split('\n').filter((l) => /error/i.test(l)).pop() ?? log.trim().split('\n').pop() ?? '';
   return `pip install -r python/requirements-hf.txt failed (exit ${status}): ${last.trim().slice(0, 200)} (full log: ${LOG})`;
