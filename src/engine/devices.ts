@@ -5,6 +5,7 @@ import path from 'node:path';
 import * as ort from 'onnxruntime-node';
 import { DEVICE_CHOICES, type Device, type DeviceChoice } from '../shared/tokenMap';
 import { badInput } from './engineError';
+import { findSharedLibrary } from './nativeLibraries';
 
 const EXECUTION_PROVIDERS: Readonly<Record<Device, string>> = Object.freeze({ cpu: 'cpu', webgpu: 'webgpu', cuda: 'cuda' });
 
@@ -62,24 +63,51 @@ export interface DeviceResult<T> {
 }
 
 /**
- * The CUDA provider is a separate download (ONNXRUNTIME_NODE_INSTALL=cuda12). Checking for its library first
+ * The CUDA provider is a separate download (`sea-lens gpu install`). Checking for its library first
  * gives a clear reason and keeps onnxruntime from logging a load failure on every `auto` start.
  */
 export function cudaProviderMissing(): string | undefined {
   try {
     const dir = path.join(path.dirname(require.resolve('onnxruntime-node')), '..', 'bin', 'napi-v6', process.platform, process.arch);
     const lib = process.platform === 'win32' ? 'onnxruntime_providers_cuda.dll' : 'libonnxruntime_providers_cuda.so';
-    return existsSync(path.join(dir, lib)) ? undefined : 'CUDA provider not installed (reinstall onnxruntime-node with ONNXRUNTIME_NODE_INSTALL=cuda12)';
+    return existsSync(path.join(dir, lib)) ? undefined : 'CUDA provider not installed (run `sea-lens gpu install`)';
   } catch {
     return undefined; // cannot tell: let onnxruntime try
   }
 }
 
-/** Runs `create` on the requested device, or on each device of AUTO_ORDER until one works. */
+/**
+ * Linux: the NVIDIA driver's user-space library. Without it the CUDA provider cannot start, and trying makes
+ * onnxruntime log a load failure on stderr.
+ */
+export function nvidiaDriverMissing(env: NodeJS.ProcessEnv = process.env): string | undefined {
+  return findSharedLibrary('libcuda.so.1', env) === null ? 'no NVIDIA driver (libcuda.so.1 not found)' : undefined;
+}
+
+/**
+ * Linux: WebGPU runs on Vulkan. Without the Vulkan loader, Dawn (inside onnxruntime) prints "Couldn't load
+ * Vulkan" with a source location on stderr on every try; checking the file first keeps every run quiet.
+ */
+export function vulkanLoaderMissing(env: NodeJS.ProcessEnv = process.env): string | undefined {
+  return findSharedLibrary('libvulkan.so.1', env) === null ? 'no Vulkan loader (libvulkan.so.1 not found; install libvulkan1 and the GPU\'s Vulkan driver)' : undefined;
+}
+
+/** Why `device` cannot work here, known without loading anything native; undefined when it may. */
+export function deviceMissing(device: Device): string | undefined {
+  if (device === 'cuda') return nvidiaDriverMissing() ?? cudaProviderMissing();
+  if (device === 'webgpu') return vulkanLoaderMissing();
+  return undefined;
+}
+
+/**
+ * Runs `create` on the requested device, or on each device of AUTO_ORDER until one works. Devices that
+ * cannot work (deviceMissing) are skipped without a native call, so a run on a machine without a GPU
+ * prints nothing but the one-line `reason` its caller shows.
+ */
 export async function withDevice<T>(choice: DeviceChoice, create: (device: Device) => Promise<T>): Promise<DeviceResult<T>> {
   if (choice !== 'auto') {
-    const missing = choice === 'cuda' ? cudaProviderMissing() : undefined;
-    if (missing) throw badInput(`device "cuda" is not usable here: ${missing}. Choose another device (${DEVICE_CHOICES.join(', ')}); "auto" falls back to the CPU`);
+    const missing = deviceMissing(choice);
+    if (missing) throw badInput(`device "${choice}" is not usable here: ${missing}. Choose another device (${DEVICE_CHOICES.join(', ')}); "auto" falls back to the CPU`);
     try {
       return { device: choice, value: await create(choice) };
     } catch (e) {
@@ -88,9 +116,9 @@ export async function withDevice<T>(choice: DeviceChoice, create: (device: Devic
   }
   const reasons: string[] = [];
   for (const device of AUTO_ORDER) {
-    const missing = device === 'cuda' ? cudaProviderMissing() : undefined;
+    const missing = deviceMissing(device);
     if (missing) {
-      reasons.push(`cuda: ${missing}`);
+      reasons.push(`${device}: ${missing}`);
       continue;
     }
     try {
