@@ -314,3 +314,23 @@ export function sizeMismatchNote(t: LoadedTokenizer, rows: number, tokenizerFile
     ? `the embedding table has ${rows.toLocaleString('en')} rows but ${tokenizerFile} has only ${tokens.toLocaleString('en')} tokens: ${(rows - tokens).toLocaleString('en')} rows can never be a candidate — are they from the same model?`
     : `${tokenizerFile} has ${tokens.toLocaleString('en')} tokens but the embedding table only ${rows.toLocaleString('en')} rows: tokens ${rows.toLocaleString('en')}… are left out — are they from the same model?`;
 }
+
+/**
+ * `--filters` of the CLI: `special,bytes` = exactly these on, every other off; `-stopwords,+punctuation` =
+ * the pack's defaults with these changed; `none` = all off. Throws with the valid names on a bad list.
+ */
+export function parseFilterList(spec: string): VocabularyFilters {
+  const items = spec.split(',').map((s) => s.trim()).filter(Boolean);
+  if (items.length === 1 && items[0] === 'none') return Object.fromEntries(FILTER_NAMES.map((n) => [n, false]));
+  const relative = items.filter((i) => /^[+-]/.test(i)).length;
+  if (!items.length || (relative && relative !== items.length)) {
+    throw new Error(`--filters takes names (exactly these on), or +name/-name (changes to the defaults), or none; got "${spec}". Names: ${FILTER_NAMES.join(', ')}`);
+  }
+  const out: VocabularyFilters = relative ? {} : Object.fromEntries(FILTER_NAMES.map((n) => [n, false]));
+  for (const item of items) {
+    const name = item.replace(/^[+-]/, '');
+    if (!(FILTER_NAMES as readonly string[]).includes(name)) throw new Error(`--filters: unknown filter "${name}"; names: ${FILTER_NAMES.join(', ')}`);
+    (out as Record<string, boolean>)[name] = !item.startsWith('-');
+  }
+  return out;
+}

@@ -4,6 +4,7 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { Engine, IMAGE_EXTENSIONS, listImages } from '../../engine/engine';
 import { parseDeviceChoice } from '../../engine/devices';
+import { parseFilterList } from '../../engine/vocabulary';
 import type { TokenMap } from '../../shared/tokenMap';
 import { LIMITS } from '../../shared/mediaLimits';
 import { describeNonRegular } from '../../engine/readImageFile';
@@ -23,6 +24,9 @@ Options:
   --adapter NAME    adapter of the pack (default: the pack's default adapter)
   --top-k K         words per patch, 1–${LIMITS.topK.max} (default ${LIMITS.topK.default})
   --device D        auto | cpu | webgpu | cuda (default auto: GPU if usable, else CPU)
+  --filters LIST    which vocabulary tokens are left out of the candidates: names = exactly these
+                    (special, bytes, punctuation, subwords, stopwords, alphabetic); +name/-name =
+                    the pack's defaults with one turned on/off (e.g. -stopwords); none = keep all
   --format F        json | png | html (default json)
   --out DIR         write one file per image (NAME.tokenmap.json / NAME.overlay.png / NAME.html);
                     without --out, JSON goes to stdout (an object for one image, an array for several)
@@ -39,6 +43,7 @@ Exit codes: 0 all images explained, 1 some failed (each failure is reported on s
       options: {
         pack: { type: 'string' }, adapter: { type: 'string' }, 'top-k': { type: 'string' }, device: { type: 'string' },
         format: { type: 'string', default: 'json' }, out: { type: 'string' }, 'save-tokens': { type: 'string' },
+        filters: { type: 'string' },
       },
     });
     if (!positionals.length) throw new UsageError('give at least one image or folder');
@@ -51,6 +56,12 @@ Exit codes: 0 all images explained, 1 some failed (each failure is reported on s
     let device;
     try {
       device = parseDeviceChoice(values.device);
+    } catch (e) {
+      throw new UsageError((e as Error).message);
+    }
+    let filters;
+    try {
+      filters = values.filters === undefined ? undefined : parseFilterList(values.filters);
     } catch (e) {
       throw new UsageError((e as Error).message);
     }
@@ -78,7 +89,7 @@ Exit codes: 0 all images explained, 1 some failed (each failure is reported on s
       if (values['save-tokens']) await mkdir(values['save-tokens'], { recursive: true });
       for (const image of images) {
         try {
-          const params = { image, pack, adapter: values.adapter, topK, device };
+          const params = { image, pack, adapter: values.adapter, topK, device, filters };
           let map: TokenMap;
           if (values['save-tokens']) {
             const r = await engine.explainWithTokens(params);
