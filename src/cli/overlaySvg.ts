@@ -1,7 +1,7 @@
 // The overlay as plain SVG (for PNG output via sharp and for the self-contained HTML report): the patch
 // grid over the region the encoder saw, with each patch's top word. Labels are fitted with the same
 // arithmetic as the webview's overlay (src/shared/overlayLayout.ts), so the report reads like the view.
-import { DEFAULT_FIT, fitLabel } from '../shared/overlayLayout';
+import { boxRect, DEFAULT_FIT, fitLabel, scoreText } from '../shared/overlayLayout';
 import type { TokenMap } from '../shared/tokenMap';
 
 export const escapeXml = (s: string): string =>
@@ -17,16 +17,13 @@ export function overlaySvg(map: TokenMap, width: number, height: number, truth?:
   const ky = height / map.imageSize.height;
   const cells = map.patches.map((p, i) => {
     if (p.kind !== 'patch' || !p.box) return '';
-    const x = p.box.x * kx;
-    const y = p.box.y * ky;
-    const cw = p.box.w * kx;
-    const ch = p.box.h * ky;
+    const { x, y, width: cw, height: ch } = boxRect(p.box, { k: kx, x: 0, y: 0 }, ky);
     const top = p.words[0];
     const hit = truth?.[i]?.length ? truth[i].includes(top?.word ?? '') : undefined;
     const stroke = hit === undefined ? '#ffffff' : hit ? '#3fb950' : '#f85149';
     const fit = fitLabel(top?.word ?? '', cw * displayScale, ch * displayScale, DEFAULT_FIT);
     const font = fit.fontPx / displayScale;
-    const title = p.words.map((w) => `${w.word} ${(w.score ?? NaN).toFixed(3)}`).join('\n');
+    const title = p.words.map((w) => `${w.word} ${scoreText(w.score)}`).join('\n');
     const label = fit.visible
       ? `<text x="${(x + cw / 2).toFixed(2)}" y="${(y + ch / 2).toFixed(2)}" font-size="${font.toFixed(2)}" text-anchor="middle" dominant-baseline="central" fill="#fff" stroke="#000" stroke-width="${(font / 6).toFixed(2)}" paint-order="stroke" font-family="sans-serif">${escapeXml(fit.text)}</text>`
       : '';

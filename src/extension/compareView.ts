@@ -6,7 +6,8 @@ import * as vscode from 'vscode';
 import type { CompareResult } from '../shared/engineProtocol';
 import type { FromWebview, PersistedViewState, ToWebview } from '../shared/webviewProtocol';
 import { LensView, type ViewDeps } from './lensView';
-import { csvField } from './exportTokenMap';
+import { csvField, tokenPlaceFields } from './exportTokenMap';
+import { sameGeometry } from '../shared/tokenMap';
 import * as settings from './settings';
 
 export const COMPARE_VIEW_TYPE = 'seaLens.compare';
@@ -39,6 +40,13 @@ export class CompareView extends LensView {
       image: this.image.fsPath, pack: pack.dir, adapterA: a, adapterB: b, topK,
       device: settings.device(), filters: await settings.filters(), viewId: this.viewId,
     }, token);
+    if (!sameGeometry(result.a, result.b)) {
+      throw new settings.SettingsError(
+        vscode.l10n.t('Adapters "{0}" and "{1}" place the visual tokens of this image differently ({2} vs {3} tokens), so they cannot be compared token by token.', a, b, result.a.patches.length, result.b.patches.length),
+        vscode.l10n.t('Compare two adapters of the same model (same vision encoder and image processor).'),
+        'seaLens.pack',
+      );
+    }
     if (note) result.a.notes = [...(result.a.notes ?? []), note];
     this.a = a;
     this.b = b;
@@ -58,11 +66,12 @@ export class CompareView extends LensView {
     const r = this.last;
     if (!r) return undefined;
     if (format === 'json') return JSON.stringify(r, null, 2) + '\n';
-    const lines = [`row,col,top_${csvField(r.a.adapter)},score_a,top_${csvField(r.b.adapter)},score_b,changed`];
+    // Token, row and column are 1-based; boxes in the original image's pixels (as in the explain CSV).
+    const lines = [`token (1-based),view,kind,row (1-based),col (1-based),box x (px),box y (px),box w (px),box h (px),${csvField(`top_${r.a.adapter}`)},score_a,${csvField(`top_${r.b.adapter}`)},score_b,changed`];
     r.a.patches.forEach((p, i) => {
       const wa = p.words[0];
       const wb = r.b.patches[i]?.words[0];
-      lines.push([p.row, p.col, csvField(wa?.word ?? ''), wa?.score.toFixed(6) ?? '', csvField(wb?.word ?? ''), wb?.score.toFixed(6) ?? '', r.changed[i] ? 1 : 0].join(','));
+      lines.push([...tokenPlaceFields(r.a, i), csvField(wa?.word ?? ''), wa?.score?.toFixed(6) ?? '', csvField(wb?.word ?? ''), wb?.score?.toFixed(6) ?? '', r.changed[i] ? 1 : 0].join(','));
     });
     return lines.join('\r\n') + '\r\n';
   }

@@ -165,13 +165,24 @@ export abstract class LensView implements vscode.Disposable {
       const target = await vscode.window.showSaveDialog({ defaultUri: base, filters, saveLabel: vscode.l10n.t('Export') });
       if (!target) return this.post({ kind: 'exportDone', requestId, ok: false, message: vscode.l10n.t('Export cancelled.') });
       await vscode.workspace.fs.writeFile(target, bytes);
-      this.post({ kind: 'exportDone', requestId, ok: true, message: vscode.l10n.t('Saved {0} ({1} bytes).', target.fsPath, bytes.byteLength) });
+      this.post({ kind: 'exportDone', requestId, ok: true, message: vscode.l10n.t('Saved to {0} ({1} bytes).', target.fsPath, bytes.byteLength) });
+      void this.offerSaved(target);
     } catch (e) {
       const message = vscode.l10n.t('Export failed: {0}', (e as Error).message);
       this.deps.log.error(message);
       this.post({ kind: 'exportDone', requestId, ok: false, message });
       void vscode.window.showErrorMessage(`SEA Lens: ${message}`);
     }
+  }
+
+  /** "Saved to …" with the two things one does next: open the file, or show it in the file manager. */
+  private async offerSaved(target: vscode.Uri): Promise<void> {
+    const open = vscode.l10n.t('Open');
+    const reveal = vscode.l10n.t('Reveal in Explorer');
+    const pick = await vscode.window.showInformationMessage(vscode.l10n.t('Saved to {0}', target.fsPath), open, reveal);
+    if (pick === open) await vscode.commands.executeCommand('vscode.open', target);
+    // Inside the workspace: VS Code's Explorer (works in remote and web windows too); outside it, the OS's file manager.
+    else if (pick === reveal) await vscode.commands.executeCommand(vscode.workspace.getWorkspaceFolder(target) ? 'revealInExplorer' : 'revealFileInOS', target);
   }
 
   private exportText(format: 'json' | 'csv'): Uint8Array {

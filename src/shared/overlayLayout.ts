@@ -2,7 +2,7 @@
 // big its label may be, how the keyboard moves between patches, how scores map to heat. No DOM here, so
 // the unit tests run in Node and the PNG export draws exactly what the SVG shows.
 
-import type { TokenMap, PatchScalarMap } from './tokenMap';
+import type { Box, TokenMap, TokenView, PatchScalarMap } from './tokenMap';
 
 export interface Rect {
   x: number;
@@ -11,25 +11,21 @@ export interface Rect {
   height: number;
 }
 
-/** The rectangle (in source pixels) the patch grid covers: TokenMap.region, else the whole image. */
-export function gridRegion(tm: Pick<TokenMap, 'region' | 'imageSize'>, natural: { width: number; height: number }): Rect {
-  if (tm.region) return { ...tm.region };
-  const size = tm.imageSize ?? natural;
-  return { x: 0, y: 0, width: size.width, height: size.height };
+/** How image pixels map to display pixels: display = image × k + (x, y). */
+export interface Transform {
+  k: number;
+  x: number;
+  y: number;
 }
 
+export const IDENTITY: Transform = { k: 1, x: 0, y: 0 };
+
 /**
- * Patch rectangles in display pixels, row-major. `scale` maps source pixels to display pixels; the
- * source size used is TokenMap.imageSize when known (the engine's EXIF-corrected size), else natural.
+ * A token's box (original-image pixels) in display pixels. `ky` defaults to `t.k`; the CLI's SVG, drawn at
+ * a size other than the image's, scales the two axes separately.
  */
-export function patchRects(grid: { rows: number; cols: number }, region: Rect, scale: number): Rect[] {
-  const out: Rect[] = [];
-  const w = (region.width / grid.cols) * scale;
-  const h = (region.height / grid.rows) * scale;
-  for (let r = 0; r < grid.rows; r++) {
-    for (let c = 0; c < grid.cols; c++) out.push({ x: region.x * scale + c * w, y: region.y * scale + r * h, width: w, height: h });
-  }
-  return out;
+export function boxRect(box: Box, t: Transform, ky = t.k): Rect {
+  return { x: box.x * t.k + t.x, y: box.y * ky + t.y, width: box.w * t.k, height: box.h * ky };
 }
 
 /** Average advance of a character in em for the UI sans-serif fonts; measured widths refine it. */
@@ -79,25 +75,45 @@ export function fitLabel(text: string, cellW: number, cellH: number, opts: FitOp
 
 export type NavKey = 'ArrowLeft' | 'ArrowRight' | 'ArrowUp' | 'ArrowDown' | 'Home' | 'End';
 
-/** Row-major index after a navigation key; stays inside the grid (no wrap, like a data grid). */
-export function nextPatchIndex(index: number, key: NavKey, grid: { rows: number; cols: number }): number {
-  const n = grid.rows * grid.cols;
-  const row = Math.floor(index / grid.cols);
-  const col = index % grid.cols;
-  switch (key) {
-    case 'ArrowLeft':
-      return col > 0 ? index - 1 : index;
-    case 'ArrowRight':
-      return col < grid.cols - 1 ? index + 1 : index;
-    case 'ArrowUp':
-      return row > 0 ? index - grid.cols : index;
-    case 'ArrowDown':
-      return row < grid.rows - 1 ? index + grid.cols : index;
-    case 'Home':
-      return row * grid.cols;
-    case 'End':
-      return Math.min(n - 1, row * grid.cols + grid.cols - 1);
+const centre = (b: Box): [number, number] => [b.x + b.w / 2, b.y + b.h / 2];
+
+/**
+ * The token an arrow key moves to: the nearest box centre in that direction (within ±45° of it), so that
+ * navigation works on grids, tiles of different sizes and any aspect alike; it stays put at an edge (no
+ * wrap, like a data grid). Home/End go to the first/last token of the same row (centres within half a box
+ * height). `candidates` are the tokens on screen (the current view's patches).
+ */
+export function nextPatchIndex(index: number, key: NavKey, boxes: readonly (Box | undefined)[], candidates: readonly number[]): number {
+  const from = boxes[index];
+  if (!from) return candidates[0] ?? index;
+  const [cx, cy] = centre(from);
+  let best = index;
+  let bestScore = Infinity;
+  for (const j of candidates) {
+    const b = boxes[j];
+    if (!b || j === index) continue;
+    const [x, y] = centre(b);
+    const dx = x - cx;
+    const dy = y - cy;
+    let along: number;
+    let across: number;
+    if (key === 'Home' || key === 'End') {
+      if (Math.abs(dy) > from.h / 2) continue;
+      along = key === 'Home' ? -dx : dx;
+      if (along <= 1e-9) continue;
+      const score = -along; // the farthest along the row
+      if (score < bestScore) [best, bestScore] = [j, score];
+      continue;
+    }
+    if (key === 'ArrowRight') [along, across] = [dx, dy];
+    else if (key === 'ArrowLeft') [along, across] = [-dx, dy];
+    else if (key === 'ArrowDown') [along, across] = [dy, dx];
+    else [along, across] = [-dy, dx];
+    if (along <= 1e-9 || Math.abs(across) > along) continue;
+    const score = along + 2 * Math.abs(across); // straight neighbours before diagonal ones
+    if (score < bestScore) [best, bestScore] = [j, score];
   }
+  return best;
 }
 
 /** Per-patch values for the heat layer, normalised to [0, 1], with the range and a label for the legend. */
@@ -166,9 +182,18 @@ export function patchesWithTopWord(tm: TokenMap, word: string): number[] {
   return out;
 }
 
-/** A one-line accessible description of a patch for screen readers and the tooltip title. */
-export function patchLabel(p: TokenMap['patches'][number], topK: number): string {
-  const words = p.words.slice(0, topK).map((w) => `${w.word} ${w.score.toFixed(3)}`);
-  const where = p.kind === 'patch' ? `row ${(p.row ?? 0) + 1}, column ${(p.col ?? 0) + 1}` : `${p.kind} after row ${(p.row ?? 0) + 1}`;
-  return `${where}: ${words.join(', ') || 'no word'}`;
+/**
+ * A one-line accessible description of a token for screen readers and the tooltip title; rows and columns
+ * are 1-based. The view's label prefixes it when the map has several views.
+ */
+export function patchLabel(p: TokenMap['patches'][number], topK: number, view?: TokenView): string {
+  const words = p.words.slice(0, topK).map((w) => `${w.word} ${scoreText(w.score)}`);
+  const rc = p.row === undefined ? '' : p.col === undefined ? `row ${p.row + 1}` : `row ${p.row + 1}, column ${p.col + 1}`;
+  const where = p.kind === 'patch' ? rc || 'patch' : `${p.kind}${p.row === undefined ? '' : ` after row ${p.row + 1}`}`;
+  return `${view ? `${view.label}, ` : ''}${where}: ${words.join(', ') || 'no word'}`;
+}
+
+/** A score as the views print it (3 decimals); a missing score (null in JSON) prints as "–". */
+export function scoreText(score: number | null | undefined): string {
+  return typeof score === 'number' && Number.isFinite(score) ? score.toFixed(3) : '–';
 }

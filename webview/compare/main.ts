@@ -10,6 +10,8 @@ import { adoptPageStyles } from '../shared/pageStyles';
 import { createViewChrome, addExportButtons } from '../shared/viewChrome';
 import { el, field, fillSelect } from '../shared/dom';
 import type { ComparePayload, ToWebview } from '../../src/shared/webviewProtocol';
+import { sameGeometry } from '../../src/shared/tokenMap';
+import { tokenSummary } from '../overlay/viewChoices';
 
 type SelectEl = HTMLElement & { value: string };
 
@@ -41,7 +43,7 @@ const colB = el('div');
 const colD = el('div');
 const titleA = el('h3');
 const titleB = el('h3');
-const titleD = el('h3', undefined, 'Difference: patches whose top word changed');
+const titleD = el('h3', undefined, 'Difference: tokens whose top word changed');
 const hostA = el('div');
 const hostB = el('div');
 const hostD = el('div');
@@ -51,9 +53,29 @@ colD.append(titleD, hostD);
 pair.append(colA, colB, colD);
 chrome.content.append(pair);
 
-const a = createTokenMapOverlay(hostA, { ariaLabel: 'Adapter A: nearest words per patch' });
-const b = createTokenMapOverlay(hostB, { ariaLabel: 'Adapter B: nearest words per patch' });
-const diff = createTokenMapOverlay(hostD, { ariaLabel: 'Difference map: 1 where the top word changed' });
+// Linked panes: the token under the pointer (or keyboard focus) in one pane is outlined in the other, and
+// both tooltips name the other adapter's word for it.
+const otherWord = (side: 'a' | 'b') => (i: number): string[] => {
+  const r = current?.result;
+  const tm = side === 'a' ? r?.b : r?.a;
+  const w = tm?.patches[i]?.words[0];
+  return tm && w ? [`${side === 'a' ? 'B' : 'A'} (${tm.adapter}): ${w.word} ${w.score.toFixed(3)}${r?.changed[i] ? ' — changed' : ''}`] : [];
+};
+const a = createTokenMapOverlay(hostA, { ariaLabel: 'Adapter A: nearest words per token', tooltipExtra: otherWord('a') });
+const b = createTokenMapOverlay(hostB, { ariaLabel: 'Adapter B: nearest words per token', tooltipExtra: otherWord('b') });
+const diff = createTokenMapOverlay(hostD, { ariaLabel: 'Difference map: tokens whose top word changed', tooltipExtra: otherWord('b') });
+const linkedStatus = el('div', 'sl-linked-status');
+linkedStatus.id = 'linked';
+chrome.content.append(linkedStatus);
+const panes = [a, b, diff];
+panes.forEach((o, k) => o.onHover((i) => {
+  panes.forEach((x, j) => j !== k && x.setLinked(i));
+  const r = current?.result;
+  if (i === undefined || !r) return void (linkedStatus.textContent = '');
+  const wa = r.a.patches[i]?.words[0]?.word ?? '—';
+  const wb = r.b.patches[i]?.words[0]?.word ?? '—';
+  linkedStatus.textContent = `token ${i + 1}: A “${wa}” ${r.changed[i] ? '→' : '='} B “${wb}”`;
+}));
 for (const o of [a, b]) o.onWordClick(() => {
   const w = o.highlighted;
   a.highlightWord(w);
@@ -76,26 +98,37 @@ function onMessage(msg: ToWebview): void {
   else if (msg.kind === 'compare') show(msg.payload);
 }
 
+/** Two theme colours for the categorical map (canvas needs real colours, not CSS variables). */
+function categoryColours(): [string, string] {
+  const cs = getComputedStyle(document.body);
+  return [cs.getPropertyValue('--vscode-charts-blue').trim() || '#3794ff', cs.getPropertyValue('--vscode-charts-orange').trim() || '#d18616'];
+}
+
 function show(p: ComparePayload): void {
+  const { a: tmA, b: tmB, changed } = p.result;
+  if (!sameGeometry(tmA, tmB)) {
+    // The host refuses this too; kept so that a payload from elsewhere never draws mismatched tokens.
+    chrome.showError(`The two token maps place their tokens differently (${tmA.patches.length} vs ${tmB.patches.length} tokens, ${tmA.views.length} vs ${tmB.views.length} views), so they cannot be compared token by token.`,
+      'Compare two adapters of the same model on the same image.');
+    return;
+  }
   current = p;
   chrome.clearMessages();
   fillSelect(selA, p.adapters, p.adapterA);
   fillSelect(selB, p.adapters, p.adapterB);
   bridge.setState({ adapter: p.adapterA, adapterB: p.adapterB });
-  const { a: tmA, b: tmB, changed } = p.result;
   titleA.textContent = `A: ${tmA.adapter}`;
   titleB.textContent = `B: ${tmB.adapter}`;
   const nChanged = changed.filter(Boolean).length;
-  agreement.textContent = `Agreement ${(p.result.agreement * 100).toFixed(1)}% · ${nChanged} of ${changed.length} patches changed`;
+  agreement.textContent = `Agreement ${(p.result.agreement * 100).toFixed(1)}% · ${nChanged} of ${changed.length} tokens changed`;
   a.update(tmA, p.imageUrl);
   b.update(tmB, p.imageUrl);
   a.setMarked(changed);
   b.setMarked(changed);
   diff.update(tmB, p.imageUrl);
-  diff.setMarked(changed);
-  diff.setHeatmap({ grid: tmB.grid, values: changed.map((c) => (c ? 1 : 0)), label: 'top word changed (0 = same, 1 = changed)' }, { min: 0, max: 1 });
-  for (const o of [a, b, diff]) o.ready.catch((e: Error) => chrome.showError(e.message));
-  chrome.meta.textContent = `${tmA.pack} · ${tmA.device} · ${tmA.grid.rows}×${tmA.grid.cols} patches`;
+  diff.setCategories({ values: changed.map((c) => (c ? 1 : 0)), names: ['same top word', 'top word changed'], colours: categoryColours(), label: `Top word of B (${tmB.adapter}) against A (${tmA.adapter})` });
+  for (const o of panes) o.ready.catch((e: Error) => chrome.showError(e.message));
+  chrome.meta.textContent = `${tmA.pack} · ${tmA.device} · ${tokenSummary(tmA)}`;
 }
 
 bridge.send({ kind: 'ready' });

@@ -6,6 +6,7 @@ import '@vscode-elements/elements/dist/vscode-option/index.js';
 import '@vscode-elements/elements/dist/vscode-textfield/index.js';
 import '@vscode-elements/elements/dist/vscode-checkbox/index.js';
 import { createTokenMapOverlay } from '../overlay/tokenMapOverlay';
+import { tokenSummary } from '../overlay/viewChoices';
 import { createHostBridge } from '../shared/hostBridge';
 import { adoptPageStyles } from '../shared/pageStyles';
 import { createViewChrome, addExportButtons } from '../shared/viewChrome';
@@ -58,7 +59,10 @@ heat.addEventListener('change', () => {
   bridge.setState({ heatmap: heat.checked });
   overlay.setHeatmap(heat.checked ? 'score' : null);
 });
-overlay.onWordClick((word) => chrome.setStatus(overlay.highlighted ? `Highlighted: patches whose top word is “${word}” (click again or press Escape to clear)` : ''));
+// The status line follows the highlight both ways: set by a click, cleared by a second click or Escape.
+overlay.onHighlight((h) => chrome.setStatus(h?.mode === 'top1'
+  ? `Highlighted: patches whose top word is “${h.word}” (${h.count}; click again or press Escape to clear)`
+  : ''));
 
 function onMessage(msg: ToWebview): void {
   switch (msg.kind) {
@@ -87,7 +91,7 @@ function show(p: ExplainPayload): void {
   overlay.ready.catch((e: Error) => chrome.showError(e.message));
   const tm = p.tokenMap;
   const timing = tm.timings.total !== undefined ? ` · ${Math.round(tm.timings.total)} ms` : '';
-  chrome.meta.replaceChildren(el('div', undefined, `${tm.pack} · ${tm.adapter} · ${tm.device} · ${tm.grid.rows}×${tm.grid.cols} patches${timing}`));
+  chrome.meta.replaceChildren(el('div', undefined, `${tm.pack} · ${tm.adapter} · ${tm.device} · ${tokenSummary(tm)}${timing}`));
   if (tm.notes?.length) {
     const ul = el('ul', 'sl-notes');
     for (const n of tm.notes) ul.append(el('li', undefined, n));

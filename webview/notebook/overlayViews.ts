@@ -2,31 +2,35 @@
 // SEA labels and word heatmaps. One overlay implementation serves the panels and the notebook.
 
 import { createTokenMapOverlay, type TokenMapOverlay } from '../overlay/tokenMapOverlay';
-import type { TokenMap } from '../../src/shared/tokenMap';
+import { gridPatches, sameGeometry, type TokenMap } from '../../src/shared/tokenMap';
 import type { ComparePayload, LabelsPayload, NotebookTokenMap, WordsNearPayload } from '../../src/shared/notebookFormat';
-import { checkImage, checkTokenMap, PayloadError } from './validatePayload';
+import { checkImage, checkTokenMap, dataUriImageSize, PayloadError } from './validatePayload';
+import { tokenSummary } from '../overlay/viewChoices';
 
 export interface View {
   dispose(): void;
 }
 
 export function renderTokenMap(data: unknown, root: HTMLElement): View {
-  const tm = checkTokenMap(data) as NotebookTokenMap;
-  const image = checkImage(tm.imageDataUri);
+  const image = checkImage((data as NotebookTokenMap | null)?.imageDataUri);
+  const tm = checkTokenMap(data, 'TokenMap', image);
   root.dataset.sealensView = 'tokenmap';
-  root.append(header(`${tm.image} — ${tm.pack} / ${tm.adapter} on ${tm.device}, ${tm.grid.rows}×${tm.grid.cols} visual tokens${timing(tm)}`, tm.notes));
+  root.append(header(`${tm.image} — ${tm.pack} / ${tm.adapter} on ${tm.device}, ${tokenSummary(tm)}${timing(tm)}`, tm.notes));
   const overlay = overlayIn(root, tm, image);
   return overlay;
 }
 
 export function renderCompare(data: unknown, root: HTMLElement): View {
   const p = data as ComparePayload;
-  const a = checkTokenMap(p?.result?.a, 'result.a');
-  const b = checkTokenMap(p?.result?.b, 'result.b');
-  const image = checkImage(p.imageDataUri);
+  const image = checkImage(p?.imageDataUri);
+  const a = checkTokenMap(p?.result?.a, 'result.a', image);
+  const b = checkTokenMap(p?.result?.b, 'result.b', image);
+  if (!sameGeometry(a, b)) {
+    throw new PayloadError(`result.a and result.b place their tokens differently (${a.patches.length} vs ${b.patches.length} tokens, ${a.views.length} vs ${b.views.length} views); a comparison needs two adapters of one model on one image.`);
+  }
   const changed = Array.isArray(p.result.changed) && p.result.changed.length === a.patches.length ? p.result.changed : null;
   root.dataset.sealensView = 'compare';
-  root.append(header(`${p.image}: ${a.adapter} vs ${b.adapter} — same top word on ${(p.result.agreement * 100).toFixed(1)} % of patches; dashed cells differ`));
+  root.append(header(`${p.image}: ${a.adapter} vs ${b.adapter} — same top word on ${(p.result.agreement * 100).toFixed(1)} % of patches; dashed boxes differ`));
   const row = el('div', 'sln-row');
   root.append(row);
   const overlays = [a, b].map((tm) => {
@@ -37,6 +41,8 @@ export function renderCompare(data: unknown, root: HTMLElement): View {
     o.setMarked(changed);
     return o;
   });
+  // The token under the pointer in one panel is outlined in the other.
+  overlays.forEach((o, k) => o.onHover((i) => overlays[1 - k].setLinked(i)));
   // Clicking a word in one panel highlights it in both, to see where each adapter puts it.
   for (const o of overlays) o.onWordClick((w) => overlays.forEach((x) => x.highlightWord(x.highlighted === w ? null : w)));
   return { dispose: () => overlays.forEach((o) => o.dispose()) };
@@ -50,17 +56,20 @@ export function renderLabels(data: unknown, root: HTMLElement): View {
   const { rows, cols } = r.grid;
   const byCell = new Map(r.patches.map((x) => [x.row * cols + x.col, x]));
   // Two readings of the same labels: the CLIP top-1 candidate per patch, or the label SEA sampled.
-  const asTokenMap = (mode: 'sampled' | 'top1'): TokenMap => ({
-    image: p.image, pack: r.pack, adapter: mode === 'sampled' ? 'SEA label (sampled)' : 'CLIP top-1', device: 'cpu',
-    grid: r.grid, timings: {}, imageSize: p.imageSize, region: p.region,
-    patches: Array.from({ length: rows * cols }, (_, i) => {
+  // Labels come on the pack's one grid; the grid is laid over the region of an explain of the same image.
+  const size = p.imageSize ?? dataUriImageSize(image) ?? { width: cols, height: rows };
+  const reg = p.region ?? { x: 0, y: 0, width: size.width, height: size.height };
+  const asTokenMap = (mode: 'sampled' | 'top1'): TokenMap => checkTokenMap({
+    version: 2, image: p.image, pack: r.pack, adapter: mode === 'sampled' ? 'SEA label (sampled)' : 'CLIP top-1', device: 'cpu',
+    grid: r.grid, timings: {}, imageSize: size, region: p.region,
+    views: [{ id: 'image', label: 'image', rect: { x: reg.x, y: reg.y, w: reg.width, h: reg.height }, grid: r.grid }],
+    patches: gridPatches(r.grid, { x: reg.x, y: reg.y, w: reg.width, h: reg.height }, Array.from({ length: rows * cols }, (_, i) => {
       const cand = byCell.get(i)?.candidates ?? [];
       const sampled = byCell.get(i)?.sampled;
       const first = mode === 'sampled' && sampled ? cand.filter((c) => c.word === sampled) : [];
-      const words = mode === 'sampled' && !sampled ? [] : [...first, ...cand.filter((c) => !first.includes(c))];
-      return { row: Math.floor(i / cols), col: i % cols, words };
-    }),
-  });
+      return mode === 'sampled' && !sampled ? [] : [...first, ...cand.filter((c) => !first.includes(c))];
+    })),
+  }, 'labels');
   root.dataset.sealensView = 'labels';
   root.append(header(`SEA labels of ${p.image} — ${r.pack}, ${rows}×${cols} patches, candidates = CLIP top-${maxLen(r.patches)} after the threshold (sign ${r.sign})`));
   const toggle = el('label', 'sln-toggle', 'Show on each patch: ');
@@ -75,10 +84,10 @@ export function renderLabels(data: unknown, root: HTMLElement): View {
 
 export function renderWordsNear(data: unknown, root: HTMLElement): View {
   const p = data as WordsNearPayload;
-  const tm = checkTokenMap(p?.tokenMap, 'tokenMap');
-  const image = checkImage(p.imageDataUri);
-  const n = tm.grid.rows * tm.grid.cols;
-  if (!Array.isArray(p.map?.values) || p.map.values.length !== n) throw new PayloadError(`map.values has ${p.map?.values?.length ?? 'no'} entries; the ${tm.grid.rows}×${tm.grid.cols} grid needs ${n}.`);
+  const image = checkImage(p?.imageDataUri);
+  const tm = checkTokenMap(p?.tokenMap, 'tokenMap', image);
+  const n = tm.patches.length;
+  if (!Array.isArray(p.map?.values) || p.map.values.length !== n) throw new PayloadError(`map.values has ${p.map?.values?.length ?? 'no'} entries; the token map has ${n} tokens.`);
   root.dataset.sealensView = 'wordsnear';
   const best = Math.max(...p.map.values);
   root.append(header(`${tm.image}: cosine of each visual token to "${p.word}" (${tm.adapter}); best ${best.toFixed(3)}`));

@@ -37,7 +37,7 @@ export const activate: ActivationFunction = () => {
       try {
         const render = RENDERERS[item.mime];
         if (!render) throw new Error(`SEA Lens cannot draw ${item.mime}.`);
-        views.set(item.id, render(item.json(), root));
+        views.set(item.id, render(checkOutputSize(item.mime, item.json()), root));
       } catch (err) {
         showError(root, item.mime, err);
       }

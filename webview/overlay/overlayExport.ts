@@ -1,22 +1,35 @@
-// PNG export of what the overlay shows, drawn with the canvas 2D API from the same layout helpers as the
-// SVG (serialising the SVG would lose the theme's CSS variables). The image is drawn at its source
-// resolution, capped so that a huge photo does not produce a huge file.
+// PNG export of what the overlay shows (the current view's tokens, highlight, heat or categories, changed
+// outlines, the dimmed outside of the model's input), painted with the same canvas painter as the screen
+// and labelled with the same fitting arithmetic. The long side is at least 512 px: small images (the demo
+// pack's 96 px) are enlarged with square pixels, so that the labels are readable and the pixels honest;
+// huge photos are capped at 2,048 px.
 
-import { interpolateViridis } from 'd3';
-import type { TokenMap } from '../../src/shared/tokenMap';
-import { fitLabel, gridRegion, haloFor, patchRects, type FitOptions, type HeatValues } from '../../src/shared/overlayLayout';
+import type { Box, TokenMap } from '../../src/shared/tokenMap';
+import { boxRect, fitLabel, haloFor, type FitOptions } from '../../src/shared/overlayLayout';
+import { paintCells, type Palette } from './overlayCanvas';
 
-const MAX_EXPORT_SIDE = 2048;
+export const MIN_EXPORT_SIDE = 512;
+export const MAX_EXPORT_SIDE = 2048;
 
 export interface ExportInput {
   tm: TokenMap;
   img: HTMLImageElement;
   imageUrl: string;
-  heat: HeatValues | undefined;
-  highlighted: string | null;
-  marked: boolean[] | null;
+  fills: readonly (string | undefined)[] | undefined;
+  hits: Uint8Array | null;
+  marked: readonly boolean[] | null;
   fit: FitOptions;
   colours: CSSStyleDeclaration;
+  palette: Palette;
+  indices: readonly number[];
+  seen: readonly Box[];
+}
+
+/** The export scale: long side ≥ 512 px (enlarging), ≤ 2048 px (shrinking), else the image's own size. */
+export function exportScale(size: { width: number; height: number }): number {
+  const long = Math.max(size.width, size.height);
+  if (long < MIN_EXPORT_SIDE) return MIN_EXPORT_SIDE / long;
+  return Math.min(1, MAX_EXPORT_SIDE / long);
 }
 
 /** Loads the image as a bitmap; fetch keeps the canvas untainted where the webview serves the image. */
@@ -31,58 +44,51 @@ async function bitmapOf(input: ExportInput): Promise<CanvasImageSource> {
 }
 
 export async function drawOverlayPng(input: ExportInput): Promise<Blob> {
-  const { tm, img } = input;
-  const src = tm.imageSize ?? { width: img.naturalWidth, height: img.naturalHeight };
-  const scale = Math.min(1, MAX_EXPORT_SIDE / Math.max(src.width, src.height));
-  // Small images are drawn at least 512 px wide so that the labels stay readable in the file.
-  const up = Math.max(scale, Math.min(4, 512 / src.width));
-  const W = Math.round(src.width * up);
-  const H = Math.round(src.height * up);
+  const { tm } = input;
+  const src = tm.imageSize;
+  const k = exportScale(src);
+  const W = Math.round(src.width * k);
+  const H = Math.round(src.height * k);
   const canvas = document.createElement('canvas');
   canvas.width = W;
   canvas.height = H;
   const ctx = canvas.getContext('2d');
   if (!ctx) throw new Error('PNG export: this webview has no 2D canvas');
+  ctx.imageSmoothingEnabled = k <= 1; // enlarged: square pixels, not a blur
   ctx.drawImage(await bitmapOf(input), 0, 0, W, H);
+  // The overlay layers go on their own canvas so that the "outside" cut-outs do not erase the image.
+  const layer = document.createElement('canvas');
+  layer.width = W;
+  layer.height = H;
+  const lctx = layer.getContext('2d')!;
+  const t = { k, x: 0, y: 0 };
+  const boxes = tm.patches.map((p) => (p.kind === 'patch' ? p.box : undefined));
+  paintCells(lctx, { boxes, indices: input.indices, t, width: W, height: H, fills: input.fills, hits: input.hits, marked: input.marked, seen: input.seen, imageSize: src, palette: input.palette });
+  ctx.drawImage(layer, 0, 0);
 
-  const rects = patchRects(tm.grid, gridRegion(tm, src), up);
   const text = input.colours.getPropertyValue('--vscode-editor-foreground').trim() || '#ffffff';
   const family = input.colours.fontFamily || 'sans-serif';
   ctx.lineJoin = 'round';
   ctx.textAlign = 'center';
   ctx.textBaseline = 'middle';
-  const measureEm = (t: string): number => {
+  const measureEm = (s: string): number => {
     ctx.font = `600 100px ${family}`;
-    return ctx.measureText(t).width / 100;
+    return ctx.measureText(s).width / 100;
   };
-  rects.forEach((r, i) => {
-    const p = tm.patches[i];
-    const top = p.words[0]?.word ?? '';
-    const v = input.heat?.values[i];
-    if (v !== undefined && !Number.isNaN(v)) {
-      ctx.globalAlpha = 0.55;
-      ctx.fillStyle = interpolateViridis(v);
-      ctx.fillRect(r.x, r.y, r.width, r.height);
-      ctx.globalAlpha = 1;
-    }
-    if (input.highlighted !== null) {
-      ctx.fillStyle = top === input.highlighted ? 'rgba(255,200,0,0.35)' : 'rgba(0,0,0,0.35)';
-      ctx.fillRect(r.x, r.y, r.width, r.height);
-    }
-    ctx.strokeStyle = input.marked?.[i] ? '#f48771' : 'rgba(255,255,255,0.35)';
-    ctx.lineWidth = input.marked?.[i] ? 2 : 1;
-    ctx.strokeRect(r.x + 0.5, r.y + 0.5, r.width - 1, r.height - 1);
+  for (const i of input.indices) {
+    const r = boxRect(boxes[i]!, t);
+    const top = tm.patches[i].words[0]?.word ?? '';
     const f = fitLabel(top, r.width, r.height, { ...input.fit, measureEm });
-    if (!f.visible) return;
+    if (!f.visible) continue;
     ctx.font = `600 ${f.fontPx}px ${family}`;
-    ctx.globalAlpha = input.highlighted !== null && top !== input.highlighted ? 0.25 : 1;
+    ctx.globalAlpha = input.hits && !input.hits[i] ? 0.25 : 1;
     ctx.strokeStyle = haloFor(text);
     ctx.lineWidth = 3;
     ctx.strokeText(f.text, r.x + r.width / 2, r.y + r.height / 2);
     ctx.fillStyle = text;
     ctx.fillText(f.text, r.x + r.width / 2, r.y + r.height / 2);
     ctx.globalAlpha = 1;
-  });
+  }
   return new Promise<Blob>((resolve, reject) => {
     try {
       canvas.toBlob((b) => (b ? resolve(b) : reject(new Error('PNG export: the canvas produced no data'))), 'image/png');

@@ -4,23 +4,51 @@
 
 export const OVERLAY_CSS = `
 .sl-overlay { position: relative; display: inline-block; max-width: 100%; color: var(--vscode-foreground, #ccc);
-  font-family: var(--vscode-font-family, system-ui, sans-serif); }
-.sl-stage { position: relative; display: inline-block; max-width: 100%; line-height: 0; }
-.sl-image { display: block; max-width: 100%; max-height: var(--sl-max-height, 78vh); height: auto; image-rendering: auto; }
-.sl-svg { position: absolute; left: 0; top: 0; overflow: visible; outline: none; }
-.sl-cell { fill: transparent; stroke: var(--sl-grid, rgba(255,255,255,0.35)); stroke-width: 1px; shape-rendering: crispEdges; }
-.sl-heat { opacity: 0; pointer-events: none; }
-.sl-heat-on .sl-heat { opacity: 0.55; }
+  font-family: var(--vscode-font-family, system-ui, sans-serif); font-size: var(--vscode-font-size, 13px); }
+.sl-controls { display: flex; flex-wrap: wrap; gap: 4px 10px; align-items: center; margin-bottom: 6px; line-height: 1.4; }
+.sl-controls [hidden] { display: none; }
+.sl-controls select, .sl-controls input, .sl-controls button { font: inherit; color: var(--vscode-input-foreground, inherit);
+  background: var(--vscode-input-background, transparent); border: 1px solid var(--vscode-input-border, var(--vscode-widget-border, #8886));
+  border-radius: 2px; padding: 1px 6px; }
+.sl-controls button { background: var(--vscode-button-secondaryBackground, #3a3d41); color: var(--vscode-button-secondaryForeground, #fff); cursor: pointer; min-width: 2em; }
+.sl-controls button:hover { background: var(--vscode-button-secondaryHoverBackground, #45494e); }
+.sl-controls :focus-visible { outline: 1px solid var(--vscode-focusBorder, #0af); outline-offset: 1px; }
+.sl-search { width: 14em; }
+.sl-search-count { opacity: 0.85; min-width: 8em; font-variant-numeric: tabular-nums; }
+.sl-zoom { display: inline-flex; gap: 2px; }
+.sl-body { display: flex; gap: 12px; align-items: flex-start; }
+.sl-stage { position: relative; line-height: 0; flex: none; }
+.sl-viewport { position: relative; overflow: hidden; touch-action: none; background: var(--vscode-editor-background, transparent); }
+/* A checkerboard under the image shows transparent pixels as transparent. */
+.sl-image { position: absolute; left: 0; top: 0; max-width: none; transform-origin: 0 0; image-rendering: auto;
+  background: repeating-conic-gradient(#8c8c8c 0 25%, #c8c8c8 0 50%) 0 0 / 16px 16px; }
+.sl-image.sl-pixelated { image-rendering: pixelated; }
+.sl-canvas, .sl-svg { position: absolute; left: 0; top: 0; width: 100%; height: 100%; }
+.sl-canvas { pointer-events: none; }
+.sl-svg { overflow: hidden; cursor: crosshair; outline: none; }
+.sl-svg:focus-visible { outline: 2px solid var(--vscode-focusBorder, #0af); outline-offset: -2px; }
 .sl-word { fill: var(--sl-text, #fff); stroke: var(--sl-halo, rgba(0,0,0,0.85)); stroke-width: 3px; stroke-linejoin: round;
   paint-order: stroke fill; font-family: var(--vscode-font-family, system-ui, sans-serif); font-weight: 600;
   text-anchor: middle; dominant-baseline: central; pointer-events: none; user-select: none; }
-.sl-patch { cursor: pointer; outline: none; }
-.sl-patch:hover .sl-cell { stroke: var(--vscode-focusBorder, #0af); stroke-width: 2px; }
-.sl-patch:focus-visible .sl-cell, .sl-patch.sl-focus .sl-cell { stroke: var(--vscode-focusBorder, #0af); stroke-width: 3px; }
-.sl-dim .sl-word { opacity: 0.25; }
-.sl-dim .sl-cell { fill: rgba(0,0,0,0.35); }
-.sl-hit .sl-cell { fill: var(--sl-hit, rgba(255, 200, 0, 0.35)); stroke: var(--vscode-editorWarning-foreground, #fc0); stroke-width: 2px; }
-.sl-marked .sl-cell { stroke: var(--vscode-editorError-foreground, #f48771); stroke-width: 2px; stroke-dasharray: 4 2; }
+.sl-word.sl-dim { opacity: 0.25; }
+.sl-hover, .sl-focus, .sl-linked { fill: none; pointer-events: none; }
+.sl-hover { stroke: var(--vscode-focusBorder, #0af); stroke-width: 2px; }
+/* The keyboard focus: a thick focus-border ring with a dark inner line, visible on light and dark images. */
+.sl-focus { stroke: var(--vscode-focusBorder, #0af); stroke-width: 3px; filter: drop-shadow(0 0 1px #000); }
+.sl-linked { stroke: var(--vscode-focusBorder, #0af); stroke-width: 2px; stroke-dasharray: 5 3; }
+.sl-side { max-width: 16em; max-height: 60vh; overflow: auto; line-height: 1.4; font-size: 12px;
+  border-left: 1px solid var(--vscode-widget-border, #8884); padding-left: 8px; }
+.sl-side[hidden] { display: none; }
+.sl-side-title { opacity: 0.85; margin-bottom: 4px; }
+.sl-side-list { margin: 0; padding: 0; list-style: none; }
+.sl-side-list li { display: flex; gap: 6px; cursor: pointer; padding: 0 2px; }
+.sl-side-list li:hover { background: var(--vscode-list-hoverBackground, #8882); }
+.sl-side-list li.sl-hit { background: var(--sl-hit, rgba(255, 200, 0, 0.35)); }
+.sl-side-list li.sl-dim { opacity: 0.5; }
+.sl-side-kind { opacity: 0.75; white-space: nowrap; }
+.sl-side-words { font-weight: 600; overflow: hidden; text-overflow: ellipsis; white-space: pre; }
+.sl-caption { margin-top: 4px; font-size: 12px; opacity: 0.8; line-height: 1.4; }
+.sl-live { position: absolute; width: 1px; height: 1px; overflow: hidden; clip-path: inset(50%); white-space: nowrap; }
 .sl-tooltip { position: absolute; z-index: 10; pointer-events: none; min-width: 9em; max-width: 22em; padding: 4px 8px;
   line-height: 1.4; font-size: var(--vscode-font-size, 13px);
   background: var(--vscode-editorHoverWidget-background, #252526); color: var(--vscode-editorHoverWidget-foreground, #ccc);
@@ -31,10 +59,13 @@ export const OVERLAY_CSS = `
 .sl-tooltip-word { font-weight: 600; overflow: hidden; text-overflow: ellipsis; white-space: pre; }
 .sl-tooltip-score { font-variant-numeric: tabular-nums; opacity: 0.85; }
 .sl-tooltip-bar { grid-column: 1 / -1; height: 3px; background: var(--vscode-progressBar-background, #0e70c0); transform-origin: left; }
-.sl-legend { display: flex; flex-wrap: wrap; gap: 4px 8px; align-items: center; margin-top: 6px; line-height: 1.4; font-size: 12px; }
+.sl-tooltip-extra { margin-top: 2px; border-top: 1px solid var(--vscode-editorHoverWidget-border, #454545); padding-top: 2px; }
+.sl-legend { display: flex; flex-wrap: wrap; gap: 4px 10px; align-items: center; margin-top: 6px; line-height: 1.4; font-size: 12px; }
 .sl-legend-name { flex-basis: 100%; opacity: 0.85; }
 .sl-legend[hidden] { display: none; }
 .sl-legend canvas { height: 10px; width: 160px; border: 1px solid var(--vscode-widget-border, #444); }
+.sl-legend-item { display: inline-flex; gap: 4px; align-items: center; font-variant-numeric: tabular-nums; }
+.sl-swatch { display: inline-block; width: 12px; height: 12px; border: 1px solid var(--vscode-widget-border, #444); }
 `;
 
 let sheet: CSSStyleSheet | undefined;

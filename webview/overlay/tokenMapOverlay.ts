@@ -1,23 +1,35 @@
-// The token-map overlay: an image with its patch grid drawn on top (d3 → SVG), each patch's top word
-// auto-fitted, a hover/focus tooltip with the top-k words, click-a-word highlighting, a heat layer and a
-// PNG export. Standalone: the explain and compare views and the notebook renderer all use it.
-// Words come from a tokenizer and are untrusted: they only ever reach the DOM as text nodes.
+// The token-map overlay: the image with every visual token drawn at its box (any size and aspect), the
+// top word fitted where it fits, a hover/focus tooltip with the top-k words, click-a-word highlighting, a
+// word search, a view switcher for multi-view maps, zoom and pan, a heat or category layer, the tokens
+// that have no place on the image listed beside it, and a PNG export. The explain and compare views and
+// the notebook renderer all use it. Boxes are painted on a canvas (overlayCanvas.ts) and hover is a
+// bucketed hit test (hitIndex.ts), so 2,880 tokens stay smooth; the SVG holds only the fitted labels and
+// the hover/focus outlines. Words come from a tokenizer and are untrusted: they reach the DOM as text only.
 
-import { select, interpolateViridis } from 'd3';
-import type { TokenMap, PatchScalarMap } from '../../src/shared/tokenMap';
-import {
-  DEFAULT_FIT, fitLabel, gridRegion, haloFor, heatValues, nextPatchIndex, patchLabel, patchRects,
-  type FitOptions, type HeatValues, type NavKey, type Rect,
-} from '../../src/shared/overlayLayout';
+import { interpolateViridis } from 'd3';
+import type { TokenMap, PatchScalarMap, Box } from '../../src/shared/tokenMap';
+import { boxRect, DEFAULT_FIT, haloFor, heatValues, nextPatchIndex, patchLabel, type FitOptions, type HeatValues, type NavKey } from '../../src/shared/overlayLayout';
 import { adoptOverlayStyles } from './overlayStyles';
 import { drawOverlayPng } from './overlayExport';
+import { paintCells, DEFAULT_PALETTE, type Palette } from './overlayCanvas';
+import { createMeasurer, renderLabels } from './overlayLabels';
+import { createTooltip } from './overlayTooltip';
+import { createOverlayControls } from './overlayControls';
+import { createSideList } from './sideList';
+import { renderCategoryLegend, renderContinuousLegend, type Categories } from './overlayLegend';
+import { createHitIndex, type HitIndex } from './hitIndex';
+import { defaultChoice, modelInputCaption, tokensOf, viewChoices, type ViewChoice } from './viewChoices';
+import { searchSummary, searchTokens } from './wordSearch';
+import { fitTransform, panBy, panToShow, zoomAbout, type Viewport } from './zoomTransform';
+import type { Transform } from '../../src/shared/overlayLayout';
+
+export type { Categories } from './overlayLegend';
 
 export interface OverlayOptions {
   /** Words shown in the tooltip (default 5). */
   topK?: number;
-  /** Initial heat layer. */
   heatmap?: PatchScalarMap | 'score' | null;
-  /** Accessible name of the patch grid. */
+  /** Accessible name of the token map. */
   ariaLabel?: string;
   /** Label fitting limits (px); defaults: 7–28. */
   fit?: Partial<FitOptions>;
@@ -25,68 +37,126 @@ export interface OverlayOptions {
   minDisplayWidth?: number;
   /** Largest image height as a fraction of the window height (default 0.78). */
   maxHeightFraction?: number;
+  /** Extra tooltip lines for a token (the compare view adds the other adapter's word). */
+  tooltipExtra?: (index: number) => string[];
+}
+
+/** What is highlighted: tokens whose top word is `word` (a click), or whose top-k holds it (the search). */
+export interface Highlight {
+  word: string;
+  mode: 'top1' | 'topk';
+  /** Highlighted tokens in the current view. */
+  count: number;
 }
 
 export interface TokenMapOverlay {
   update(tm: TokenMap, imageUrl: string): void;
-  /** `range` pins the colour scale (e.g. 0..1 for a 0/1 map); default: the map's own min..max. */
+  /** `range` pins the colour scale (e.g. 0..1); default: the map's own min..max. */
   setHeatmap(map: PatchScalarMap | 'score' | null, range?: { min: number; max: number }): void;
+  /** A categorical colour layer with a legend of counts (replaces the heat layer; null clears). */
+  setCategories(cat: Categories | null): void;
   highlightWord(word: string | null): void;
   onWordClick(cb: (word: string) => void): void;
+  /** Called whenever the highlight changes (click, search, Escape, a new map): null when cleared. */
+  onHighlight(cb: (h: Highlight | null) => void): void;
+  /** The token under the pointer or keyboard focus (undefined when none), for linked views. */
+  onHover(cb: (index: number | undefined) => void): void;
+  /** Outlines a token hovered in a linked view; undefined clears. */
+  setLinked(index: number | undefined): void;
   exportPng(): Promise<Blob>;
   dispose(): void;
-  /** Words listed in the tooltip. */
   setTopK(k: number): void;
-  /** Outline patches (row-major mask), e.g. where two adapters disagree; null clears. */
+  /** Outline tokens (patches order), e.g. where two adapters disagree; null clears. */
   setMarked(mask: boolean[] | null): void;
-  /** The word currently highlighted, or null. */
   readonly highlighted: string | null;
-  /** Resolves when the image has loaded and the grid is drawn (rejects if the image cannot load). */
+  /** Resolves when the image has loaded and the tokens are drawn (rejects if the image cannot load). */
   readonly ready: Promise<void>;
 }
 
 const NAV_KEYS = new Set(['ArrowLeft', 'ArrowRight', 'ArrowUp', 'ArrowDown', 'Home', 'End']);
+const SVG = 'http://www.w3.org/2000/svg';
+const svgEl = <K extends keyof SVGElementTagNameMap>(tag: K, cls: string): SVGElementTagNameMap[K] => {
+  const e = document.createElementNS(SVG, tag);
+  e.setAttribute('class', cls);
+  return e;
+};
 
 export function createTokenMapOverlay(host: HTMLElement, options: OverlayOptions = {}): TokenMapOverlay {
   adoptOverlayStyles(host);
-  const fit: FitOptions = { ...DEFAULT_FIT, ...options.fit };
   let topK = options.topK ?? 5;
   let tm: TokenMap | undefined;
   let imageUrl = '';
+  let boxes: (Box | undefined)[] = [];
+  let choices: ViewChoice[] = [];
+  let choice: ViewChoice | undefined;
+  let spatial: number[] = [];
+  let listed: number[] = [];
+  let onScreen = new Set<number>();
+  let hitIndex: HitIndex | undefined;
+  let vp: Viewport = { width: 1, height: 1 };
+  let t: Transform = { k: 1, x: 0, y: 0 };
+  let fitK = 1;
   let heat: PatchScalarMap | 'score' | null = options.heatmap ?? null;
-  let heatVals: HeatValues | undefined;
   let heatRange: { min: number; max: number } | undefined;
-  let highlighted: string | null = null;
+  let heatVals: HeatValues | undefined;
+  let categories: Categories | null = null;
+  let highlight: { word: string; mode: 'top1' | 'topk' } | null = null;
+  let hits: Uint8Array | null = null;
   let marked: boolean[] | null = null;
-  let focusIndex = 0;
+  let hoverIndex: number | undefined;
+  let focusIndex: number | undefined;
+  let linked: number | undefined;
+  let needFit = true;
   const clickCbs: ((w: string) => void)[] = [];
+  const highlightCbs: ((h: Highlight | null) => void)[] = [];
+  const hoverCbs: ((i: number | undefined) => void)[] = [];
   let readyResolve!: () => void;
   let readyReject!: (e: Error) => void;
   let ready = newReady();
 
+  // DOM: controls, then [stage | side list], then caption and legend.
   const root = document.createElement('div');
   root.className = 'sl-overlay';
+  const controls = createOverlayControls({ onView: selectView, onSearch: search, onZoom: zoomAction });
+  const body = document.createElement('div');
+  body.className = 'sl-body';
   const stage = document.createElement('div');
   stage.className = 'sl-stage';
+  const viewport = document.createElement('div');
+  viewport.className = 'sl-viewport';
   const img = document.createElement('img');
   img.className = 'sl-image';
   img.alt = '';
   img.decoding = 'async';
-  stage.append(img);
-  const svg = select(stage).append('svg').attr('class', 'sl-svg').attr('role', 'grid')
-    .attr('aria-label', options.ariaLabel ?? 'Visual tokens: nearest words per image patch');
-  const heatLayer = svg.append('g').attr('class', 'sl-heat-layer');
-  const patchLayer = svg.append('g').attr('class', 'sl-patch-layer');
-  const tooltip = document.createElement('div');
-  tooltip.className = 'sl-tooltip';
-  tooltip.hidden = true;
-  tooltip.setAttribute('role', 'tooltip');
-  stage.append(tooltip);
+  const canvas = document.createElement('canvas');
+  canvas.className = 'sl-canvas';
+  const svg = svgEl('svg', 'sl-svg');
+  svg.setAttribute('tabindex', '0');
+  svg.setAttribute('role', 'application');
+  svg.setAttribute('aria-roledescription', 'token map');
+  svg.setAttribute('aria-label', `${options.ariaLabel ?? 'Visual tokens: nearest words per image patch'}. Arrow keys move between tokens, Enter highlights a word, + and - zoom, 0 fits.`);
+  const labelLayer = svgEl('g', 'sl-label-layer');
+  const linkedRect = svgEl('rect', 'sl-linked');
+  const hoverRect = svgEl('rect', 'sl-hover');
+  const focusRect = svgEl('rect', 'sl-focus');
+  svg.append(labelLayer, linkedRect, hoverRect, focusRect);
+  viewport.append(img, canvas, svg);
+  const tooltip = createTooltip(stage);
+  stage.prepend(viewport);
+  const live = document.createElement('div');
+  live.className = 'sl-live';
+  live.setAttribute('aria-live', 'polite');
+  const side = createSideList((i) => clickToken(i));
+  body.append(stage, side.element);
+  const caption = document.createElement('div');
+  caption.className = 'sl-caption';
   const legend = document.createElement('div');
   legend.className = 'sl-legend';
   legend.hidden = true;
-  root.append(stage, legend);
+  root.append(controls.element, body, caption, legend, live);
   host.append(root);
+
+  const fit: FitOptions = { ...DEFAULT_FIT, ...options.fit, measureEm: createMeasurer(() => getComputedStyle(root).fontFamily) };
 
   function newReady(): Promise<void> {
     const p = new Promise<void>((res, rej) => {
@@ -97,299 +167,359 @@ export function createTokenMapOverlay(host: HTMLElement, options: OverlayOptions
     return p;
   }
 
-  // Text widths measured with the real font, cached; falls back to the average-width estimate.
-  const measureCtx = document.createElement('canvas').getContext('2d');
-  const widthCache = new Map<string, number>();
-  function measureEm(text: string): number {
-    let w = widthCache.get(text);
-    if (w === undefined) {
-      if (measureCtx) {
-        const family = getComputedStyle(root).fontFamily || 'sans-serif';
-        measureCtx.font = `600 100px ${family}`;
-        w = measureCtx.measureText(text).width / 100;
-      } else w = [...text].length * 0.58;
-      widthCache.set(text, w);
-    }
-    return w;
-  }
-
-  function themeColours(): void {
+  function palette(): Palette {
     const cs = getComputedStyle(root);
-    const text = cs.getPropertyValue('--vscode-editor-foreground').trim() || '#ffffff';
+    const v = (name: string, fallback: string) => cs.getPropertyValue(name).trim() || fallback;
+    const text = v('--vscode-editor-foreground', '#ffffff');
     root.style.setProperty('--sl-text', text);
     root.style.setProperty('--sl-halo', haloFor(text));
+    return { ...DEFAULT_PALETTE, hitStroke: v('--vscode-editorWarning-foreground', DEFAULT_PALETTE.hitStroke), marked: v('--vscode-editorError-foreground', DEFAULT_PALETTE.marked) };
   }
 
-  function sourceSize(): { width: number; height: number } {
-    return tm?.imageSize ?? { width: img.naturalWidth || 1, height: img.naturalHeight || 1 };
-  }
-
-  /**
-   * Display width of the image: small images are enlarged (to at least MIN_DISPLAY px, as far as the
-   * host is wide) so that their labels stay readable; big ones shrink to the host's width and to
-   * maxHeightFraction of the window height.
-   */
-  function fitImage(): void {
-    if (!img.naturalWidth) return;
-    const src = sourceSize();
-    const aspect = src.height / src.width;
-    const avail = Math.max(120, host.clientWidth || root.parentElement?.clientWidth || src.width);
+  /** Viewport size: the whole image's aspect at the host's width; small images enlarged to minDisplayWidth. */
+  function measureViewport(): boolean {
+    if (!tm) return false;
+    const { width, height } = tm.imageSize;
+    const avail = Math.max(120, host.clientWidth - (side.element.hidden ? 0 : side.element.offsetWidth + 12) || width);
     const maxH = window.innerHeight * (options.maxHeightFraction ?? 0.78);
-    const want = Math.max(src.width, Math.min(options.minDisplayWidth ?? 560, avail));
-    const w = Math.floor(Math.min(want, avail, maxH / aspect));
-    if (img.style.width !== `${w}px`) img.style.width = `${w}px`; // CSSOM, allowed under the CSP
+    let w = Math.min(avail, Math.max(width, options.minDisplayWidth ?? 560));
+    let h = (w * height) / width;
+    if (h > maxH) [w, h] = [(maxH * width) / height, maxH];
+    const next = { width: Math.max(1, Math.floor(w)), height: Math.max(1, Math.floor(h)) };
+    const changed = next.width !== vp.width || next.height !== vp.height;
+    vp = next;
+    return changed;
   }
 
-  function layout(): { rects: Rect[]; scale: number } | undefined {
-    if (!tm || !img.complete || img.naturalWidth === 0 || img.clientWidth === 0) return undefined;
-    const src = sourceSize();
-    const scale = img.clientWidth / src.width;
-    return { rects: patchRects(tm.grid, gridRegion(tm, src), scale), scale };
+  function layout(): void {
+    if (!tm || !choice || !img.complete || img.naturalWidth === 0) return;
+    if (measureViewport()) needFit = true;
+    viewport.style.width = `${vp.width}px`; // CSSOM, allowed under the CSP
+    viewport.style.height = `${vp.height}px`;
+    const dpr = window.devicePixelRatio || 1;
+    canvas.width = Math.round(vp.width * dpr);
+    canvas.height = Math.round(vp.height * dpr);
+    svg.setAttribute('width', String(vp.width));
+    svg.setAttribute('height', String(vp.height));
+    img.style.width = `${tm.imageSize.width}px`;
+    img.style.height = `${tm.imageSize.height}px`;
+    fitK = fitTransform(choice.rect, vp).k;
+    if (needFit) {
+      t = fitTransform(choice.rect, vp);
+      needFit = false;
+    }
+    draw();
   }
 
-  function render(): void {
-    fitImage();
-    const l = layout();
-    if (!tm || !l) return;
-    themeColours();
-    svg.attr('width', img.clientWidth).attr('height', img.clientHeight);
-    const patches = tm.patches;
-    const heatSel = heatLayer.selectAll<SVGRectElement, number>('rect.sl-heat').data(patches.map((_, i) => i));
-    heatSel.exit().remove();
-    heatSel.enter().append('rect').attr('class', 'sl-heat').merge(heatSel)
-      .attr('x', (i) => l.rects[i].x).attr('y', (i) => l.rects[i].y)
-      .attr('width', (i) => l.rects[i].width).attr('height', (i) => l.rects[i].height)
-      .attr('fill', (i) => {
-        const v = heatVals?.values[i];
-        return v === undefined || Number.isNaN(v) ? 'transparent' : interpolateViridis(v);
+  let frame = 0;
+  function scheduleDraw(): void {
+    cancelAnimationFrame(frame);
+    frame = requestAnimationFrame(draw);
+  }
+
+  function fills(): (string | undefined)[] | undefined {
+    if (categories) return categories.values.map((v) => categories!.colours[v]);
+    // 64 colour steps: one canvas path per step instead of one fill per token.
+    return heatVals?.values.map((v) => (Number.isNaN(v) ? undefined : interpolateViridis(Math.round(v * 63) / 63)));
+  }
+
+  function draw(): void {
+    if (!tm || !choice) return;
+    img.style.transform = `translate(${t.x}px, ${t.y}px) scale(${t.k})`;
+    img.classList.toggle('sl-pixelated', t.k > 1); // enlarged pixels stay sharp squares
+    const ctx = canvas.getContext('2d');
+    if (ctx) {
+      const dpr = canvas.width / vp.width;
+      ctx.setTransform(dpr, 0, 0, dpr, 0, 0);
+      ctx.clearRect(0, 0, vp.width, vp.height);
+      paintCells(ctx, {
+        boxes, indices: spatial, t, width: vp.width, height: vp.height, fills: fills(), hits, marked,
+        seen: choice.tiles.map((i) => tm!.views[i].rect), imageSize: tm.imageSize, palette: palette(),
       });
-    svg.classed('sl-heat-on', heatVals !== undefined);
-
-    const sel = patchLayer.selectAll<SVGGElement, number>('g.sl-patch').data(patches.map((_, i) => i));
-    sel.exit().remove();
-    const entered = sel.enter().append('g').attr('class', 'sl-patch').attr('role', 'gridcell');
-    entered.append('rect').attr('class', 'sl-cell');
-    entered.append('text').attr('class', 'sl-word');
-    const all = entered.merge(sel);
-    all.attr('tabindex', (i) => (i === focusIndex ? 0 : -1))
-      .attr('aria-label', (i) => patchLabel(patches[i], topK))
-      .attr('data-index', (i) => i)
-      .classed('sl-marked', (i) => !!marked?.[i]);
-    all.select<SVGRectElement>('rect.sl-cell')
-      .attr('x', (i) => l.rects[i].x).attr('y', (i) => l.rects[i].y)
-      .attr('width', (i) => l.rects[i].width).attr('height', (i) => l.rects[i].height);
-    all.select<SVGTextElement>('text.sl-word').each(function (i) {
-      const r = l.rects[i];
-      const word = patches[i].words[0]?.word ?? '';
-      const f = fitLabel(word, r.width, r.height, { ...fit, measureEm });
-      select(this).attr('x', r.x + r.width / 2).attr('y', r.y + r.height / 2)
-        .attr('font-size', f.fontPx.toFixed(1)).attr('display', f.visible ? null : 'none').text(f.text);
-    });
-    applyHighlight(all);
-    renderLegend();
-  }
-
-  function applyHighlight(all = patchLayer.selectAll<SVGGElement, number>('g.sl-patch')): void {
-    const patches = tm?.patches ?? [];
-    all.classed('sl-hit', (i) => highlighted !== null && patches[i]?.words[0]?.word === highlighted)
-      .classed('sl-dim', (i) => highlighted !== null && patches[i]?.words[0]?.word !== highlighted);
-  }
-
-  function renderLegend(): void {
-    legend.replaceChildren();
-    legend.hidden = heatVals === undefined;
-    if (!heatVals) return;
-    const bar = document.createElement('canvas');
-    bar.width = 160;
-    bar.height = 10;
-    const ctx = bar.getContext('2d');
-    if (ctx) for (let x = 0; x < 160; x++) {
-      ctx.fillStyle = interpolateViridis(x / 159);
-      ctx.fillRect(x, 0, 1, 10);
     }
-    const lo = document.createElement('span');
-    lo.textContent = heatVals.min.toFixed(3);
-    const hi = document.createElement('span');
-    hi.textContent = heatVals.max.toFixed(3);
-    const name = document.createElement('span');
-    name.className = 'sl-legend-name';
-    name.textContent = heatVals.label;
-    legend.append(name, lo, bar, hi);
+    root.dataset.labels = String(renderLabels(labelLayer, { tm, boxes, indices: spatial, t, width: vp.width, height: vp.height, fit, hits }));
+    placeRect(linkedRect, linked);
+    placeRect(hoverRect, hoverIndex);
+    placeRect(focusRect, focusIndex);
   }
 
-  function showTooltip(i: number): void {
-    const l = layout();
-    if (!tm || !l) return;
-    const p = tm.patches[i];
-    tooltip.replaceChildren();
-    const title = document.createElement('div');
-    title.className = 'sl-tooltip-title';
-    title.textContent = `row ${p.row + 1}, col ${p.col + 1}`;
-    tooltip.append(title);
-    const best = Math.max(1e-9, ...p.words.slice(0, topK).map((w) => Math.abs(w.score)));
-    for (const w of p.words.slice(0, topK)) {
-      const row = document.createElement('div');
-      row.className = 'sl-tooltip-row';
-      const word = document.createElement('span');
-      word.className = 'sl-tooltip-word';
-      word.textContent = w.word;
-      const score = document.createElement('span');
-      score.className = 'sl-tooltip-score';
-      score.textContent = w.score.toFixed(3);
-      const bar = document.createElement('div');
-      bar.className = 'sl-tooltip-bar';
-      bar.style.transform = `scaleX(${Math.max(0, w.score) / best})`; // CSSOM, allowed under the CSP
-      row.append(word, score, bar);
-      tooltip.append(row);
+  function placeRect(r: SVGRectElement, i: number | undefined): void {
+    const b = i === undefined ? undefined : boxes[i];
+    if (!b || !onScreen.has(i!)) return void r.setAttribute('display', 'none');
+    const q = boxRect(b, t);
+    r.removeAttribute('display');
+    r.setAttribute('x', String(q.x));
+    r.setAttribute('y', String(q.y));
+    r.setAttribute('width', String(Math.max(1, q.width)));
+    r.setAttribute('height', String(Math.max(1, q.height)));
+  }
+
+  function tokenTitle(i: number): string {
+    return patchLabel({ ...tm!.patches[i], words: [] }, 0, tm!.views.length > 1 ? tm!.views[tm!.patches[i].tile] : undefined).replace(/: no word$/, '');
+  }
+
+  function showTip(i: number | undefined): void {
+    if (i === undefined || !tm || !boxes[i]) return tooltip.hide();
+    tooltip.show(tokenTitle(i), tm.patches[i], topK, boxRect(boxes[i]!, t), vp, options.tooltipExtra?.(i));
+  }
+
+  function setHover(i: number | undefined): void {
+    if (i === hoverIndex) return;
+    hoverIndex = i;
+    placeRect(hoverRect, i);
+    showTip(i ?? focusIndex);
+    for (const cb of hoverCbs) cb(i);
+  }
+
+  function focusToken(i: number): void {
+    if (!tm) return;
+    focusIndex = i;
+    root.dataset.focus = String(i);
+    if (boxes[i]) {
+      const moved = panToShow(t, boxes[i]!, vp);
+      if (moved !== t) {
+        t = moved;
+        draw();
+      }
     }
-    tooltip.hidden = false;
-    const r = l.rects[i];
-    const tw = tooltip.offsetWidth;
-    const th = tooltip.offsetHeight;
-    const left = Math.min(Math.max(0, r.x + r.width + 6), Math.max(0, img.clientWidth - tw));
-    const top = r.y + r.height + 6 + th > img.clientHeight ? Math.max(0, r.y - th - 6) : r.y + r.height + 6;
-    tooltip.style.left = `${left}px`;
-    tooltip.style.top = `${top}px`;
+    placeRect(focusRect, i);
+    live.textContent = patchLabel(tm.patches[i], topK, tm.views.length > 1 ? tm.views[tm.patches[i].tile] : undefined);
+    showTip(i);
+    for (const cb of hoverCbs) cb(i);
   }
 
-  function hideTooltip(): void {
-    tooltip.hidden = true;
+  // Highlighting: a click highlights tokens with the same top word; the search, tokens whose top-k holds it.
+  function applyHighlight(h: { word: string; mode: 'top1' | 'topk' } | null): void {
+    highlight = h;
+    hits = null;
+    let count = 0;
+    let total = 0;
+    if (tm && h) {
+      hits = new Uint8Array(tm.patches.length);
+      const all = h.mode === 'topk' ? searchTokens(tm, h.word, topK) : tm.patches.flatMap((p, i) => (p.words[0]?.word === h.word ? [i] : []));
+      for (const i of all) hits[i] = 1;
+      total = all.length;
+      count = [...spatial, ...listed].filter((i) => hits![i]).length;
+      if (h.mode === 'topk') controls.setSearchSummary(searchSummary(h.word, count, total));
+    }
+    root.dataset.hits = String(count);
+    side.render(tm ?? ({ patches: [], views: [] } as unknown as TokenMap), tm ? listed : [], topK, hits);
+    scheduleDraw();
+    const out = h ? { ...h, count } : null;
+    for (const cb of highlightCbs) cb(out);
   }
 
-  function clickPatch(i: number): void {
+  function clickToken(i: number): void {
     const word = tm?.patches[i]?.words[0]?.word;
     if (word === undefined) return;
-    highlightWord(highlighted === word ? null : word);
+    controls.clearSearch();
+    applyHighlight(highlight?.mode === 'top1' && highlight.word === word ? null : { word, mode: 'top1' });
     for (const cb of clickCbs) cb(word);
   }
 
-  function focusPatch(i: number): void {
-    focusIndex = i;
-    const nodes = patchLayer.selectAll<SVGGElement, number>('g.sl-patch');
-    nodes.attr('tabindex', (j) => (j === i ? 0 : -1));
-    const node = nodes.filter((j) => j === i).node();
-    node?.focus();
-    showTooltip(i);
+  function search(query: string): void {
+    if (!query.trim()) {
+      controls.clearSearch();
+      if (highlight?.mode === 'topk') applyHighlight(null);
+      return;
+    }
+    applyHighlight({ word: query, mode: 'topk' });
   }
 
-  function indexOf(ev: Event): number | undefined {
-    const g = (ev.target as Element | null)?.closest?.('g.sl-patch');
-    const v = g?.getAttribute('data-index');
-    return v === null || v === undefined ? undefined : Number(v);
+  function selectView(id: string): void {
+    if (!tm) return;
+    choice = choices.find((c) => c.id === id) ?? defaultChoice(choices);
+    ({ spatial, listed } = tokensOf(tm, choice));
+    onScreen = new Set(spatial);
+    hitIndex = createHitIndex(boxes, spatial, tm.imageSize);
+    root.dataset.view = choice.id;
+    root.dataset.tokens = String(spatial.length);
+    caption.textContent = modelInputCaption(tm, choice);
+    if (focusIndex !== undefined && !onScreen.has(focusIndex)) focusIndex = undefined;
+    needFit = true;
+    applyHighlight(highlight);
+    renderLegend();
+    layout();
   }
 
-  const svgNode = svg.node()!;
-  svgNode.addEventListener('pointerover', (ev) => {
-    const i = indexOf(ev);
-    if (i !== undefined) showTooltip(i);
+  function zoomAction(action: 'in' | 'out' | 'fit'): void {
+    if (!choice) return;
+    t = action === 'fit' ? fitTransform(choice.rect, vp) : zoomAbout(t, action === 'in' ? 1.5 : 1 / 1.5, vp.width / 2, vp.height / 2, fitK);
+    scheduleDraw();
+  }
+
+  function renderLegend(): void {
+    if (categories) renderCategoryLegend(legend, categories, [...spatial, ...listed]);
+    else renderContinuousLegend(legend, heatVals);
+    root.dataset.heat = heatVals || categories ? 'on' : 'off';
+    svg.classList.toggle('sl-heat-on', !!(heatVals || categories));
+  }
+
+  // Pointer: hover hit-tests, drag pans, a click without a drag highlights, the wheel zooms.
+  const local = (ev: { clientX: number; clientY: number }) => {
+    const r = svg.getBoundingClientRect();
+    return [ev.clientX - r.left, ev.clientY - r.top] as const;
+  };
+  let drag: { x: number; y: number; t: Transform; moved: boolean } | undefined;
+  svg.addEventListener('pointermove', (ev) => {
+    const [x, y] = local(ev);
+    if (drag && (ev.buttons & 1)) {
+      if (Math.abs(x - drag.x) + Math.abs(y - drag.y) > 4) drag.moved = true;
+      if (drag.moved && tm) {
+        t = panBy(drag.t, x - drag.x, y - drag.y, tm.imageSize, vp);
+        scheduleDraw();
+        return;
+      }
+    }
+    setHover(hitIndex?.at((x - t.x) / t.k, (y - t.y) / t.k));
   });
-  svgNode.addEventListener('pointerleave', hideTooltip);
-  svgNode.addEventListener('click', (ev) => {
-    const i = indexOf(ev);
+  svg.addEventListener('pointerleave', () => setHover(undefined));
+  svg.addEventListener('pointerdown', (ev) => {
+    if (ev.button !== 0) return;
+    const [x, y] = local(ev);
+    drag = { x, y, t, moved: false };
+    svg.setPointerCapture?.(ev.pointerId);
+  });
+  svg.addEventListener('pointerup', (ev) => {
+    const d = drag;
+    drag = undefined;
+    if (!d || d.moved) return;
+    const [x, y] = local(ev);
+    const i = hitIndex?.at((x - t.x) / t.k, (y - t.y) / t.k);
     if (i !== undefined) {
       focusIndex = i;
-      clickPatch(i);
+      root.dataset.focus = String(i);
+      placeRect(focusRect, i);
+      clickToken(i);
     }
   });
-  svgNode.addEventListener('focusin', (ev) => {
-    const i = indexOf(ev);
-    if (i !== undefined) {
-      focusIndex = i;
-      showTooltip(i);
-    }
+  svg.addEventListener('wheel', (ev) => {
+    ev.preventDefault();
+    const [x, y] = local(ev);
+    t = zoomAbout(t, Math.exp(-ev.deltaY * (ev.deltaMode === 1 ? 0.05 : 0.002)), x, y, fitK);
+    scheduleDraw();
+  }, { passive: false });
+  svg.addEventListener('focus', () => {
+    if (focusIndex === undefined && spatial.length) focusToken(spatial[0]);
+    else if (focusIndex !== undefined) showTip(focusIndex);
   });
-  svgNode.addEventListener('focusout', hideTooltip);
-  svgNode.addEventListener('keydown', (ev) => {
+  svg.addEventListener('blur', () => tooltip.hide());
+  svg.addEventListener('keydown', (ev) => {
     if (!tm) return;
     if (NAV_KEYS.has(ev.key)) {
       ev.preventDefault();
-      focusPatch(nextPatchIndex(focusIndex, ev.key as NavKey, tm.grid));
-    } else if (ev.key === 'Enter' || ev.key === ' ') {
+      focusToken(focusIndex === undefined ? spatial[0] : nextPatchIndex(focusIndex, ev.key as NavKey, boxes, spatial));
+    } else if ((ev.key === 'Enter' || ev.key === ' ') && focusIndex !== undefined) {
       ev.preventDefault();
-      clickPatch(focusIndex);
+      clickToken(focusIndex);
     } else if (ev.key === 'Escape') {
-      highlightWord(null);
-      hideTooltip();
-    }
+      controls.clearSearch();
+      applyHighlight(null);
+      tooltip.hide();
+    } else if (ev.key === '+' || ev.key === '=') zoomAction('in');
+    else if (ev.key === '-' || ev.key === '_') zoomAction('out');
+    else if (ev.key === '0') zoomAction('fit');
   });
 
-  // Re-fit when the host's width changes. Rendering in the next frame (not inside the observer callback)
-  // avoids a resize loop: fitting the image changes the host's height, which the observer also sees.
-  let frame = 0;
+  // Re-fit when the host's width changes; in the next frame, not inside the observer (no resize loop).
   let lastWidth = -1;
+  let resizeFrame = 0;
   const resize = new ResizeObserver((entries) => {
     const w = entries[entries.length - 1]?.contentRect.width ?? host.clientWidth;
     if (w === lastWidth) return;
     lastWidth = w;
-    cancelAnimationFrame(frame);
-    frame = requestAnimationFrame(render);
+    cancelAnimationFrame(resizeFrame);
+    resizeFrame = requestAnimationFrame(layout);
   });
   resize.observe(host);
   img.addEventListener('load', () => {
-    render();
+    layout();
     readyResolve();
   });
   img.addEventListener('error', () => readyReject(new Error(`the image could not be displayed (${imageUrl})`)));
 
-  function setHeatmapInternal(map: PatchScalarMap | 'score' | null): void {
+  function setHeatInternal(map: PatchScalarMap | 'score' | null): void {
     heat = map;
     heatVals = tm && map ? heatValues(tm, map, heatRange) : undefined;
   }
 
-  function highlightWord(word: string | null): void {
-    highlighted = word;
-    applyHighlight();
-  }
-
-  const api: TokenMapOverlay = {
-    update(next: TokenMap, url: string) {
+  return {
+    update(next, url) {
+      const sameViews = tm !== undefined && tm.views.length === next.views.length && tm.views.every((v, i) => v.id === next.views[i].id);
       tm = next;
-      if (focusIndex >= next.patches.length) focusIndex = 0;
-      if (highlighted !== null && !next.patches.some((p) => p.words[0]?.word === highlighted)) highlighted = null;
-      setHeatmapInternal(heat);
+      boxes = next.patches.map((p) => (p.kind === 'patch' ? p.box : undefined));
+      choices = viewChoices(next);
+      if (focusIndex !== undefined && focusIndex >= next.patches.length) focusIndex = undefined;
+      if (categories && categories.values.length !== next.patches.length) categories = null;
+      if (highlight?.mode === 'top1' && !next.patches.some((p) => p.words[0]?.word === highlight!.word)) highlight = null;
+      setHeatInternal(heat);
+      const keepView = sameViews && choice ? choice.id : defaultChoice(choices).id;
+      controls.setChoices(choices, keepView);
+      const keepT = sameViews ? t : undefined;
       if (url !== imageUrl) {
         imageUrl = url;
         ready = newReady();
         img.src = url;
-      } else {
-        render();
+      }
+      selectView(keepView);
+      if (keepT && url === imageUrl && img.complete) {
+        t = keepT; // a new adapter or top-k keeps the zoom
+        draw();
       }
     },
     setHeatmap(map, range) {
       heatRange = range;
-      setHeatmapInternal(map);
-      render();
+      categories = null;
+      setHeatInternal(map);
+      renderLegend();
+      scheduleDraw();
     },
-    highlightWord,
-    onWordClick(cb) {
-      clickCbs.push(cb);
+    setCategories(cat) {
+      categories = cat;
+      if (cat) heatVals = undefined;
+      else setHeatInternal(heat);
+      renderLegend();
+      scheduleDraw();
     },
-    setTopK(k: number) {
+    highlightWord(word) {
+      controls.clearSearch();
+      applyHighlight(word === null ? null : { word, mode: 'top1' });
+    },
+    onWordClick: (cb) => void clickCbs.push(cb),
+    onHighlight: (cb) => void highlightCbs.push(cb),
+    onHover: (cb) => void hoverCbs.push(cb),
+    setLinked(i) {
+      linked = i;
+      placeRect(linkedRect, i);
+    },
+    setTopK(k) {
       topK = Math.max(1, Math.floor(k));
-      render();
+      if (highlight?.mode === 'topk') applyHighlight(highlight);
     },
     setMarked(mask) {
       marked = mask;
-      render();
+      scheduleDraw();
     },
     get highlighted() {
-      return highlighted;
+      return highlight?.word ?? null;
     },
     get ready() {
       return ready;
     },
     async exportPng() {
-      if (!tm) throw new Error('nothing to export yet: no token map has been shown');
+      if (!tm || !choice) throw new Error('nothing to export yet: no token map has been shown');
       await ready;
-      return drawOverlayPng({ tm, img, imageUrl, heat: heatVals, highlighted, marked, fit, colours: getComputedStyle(root) });
+      return drawOverlayPng({
+        tm, img, imageUrl, fills: fills(), hits, marked, fit, colours: getComputedStyle(root), palette: palette(),
+        indices: spatial, seen: choice.tiles.map((i) => tm!.views[i].rect),
+      });
     },
     dispose() {
       resize.disconnect();
       cancelAnimationFrame(frame);
-      clickCbs.length = 0;
+      cancelAnimationFrame(resizeFrame);
+      clickCbs.length = highlightCbs.length = hoverCbs.length = 0;
       root.remove();
     },
   };
-  return api;
 }
-

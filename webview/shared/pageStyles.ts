@@ -22,6 +22,7 @@ body { padding: 0 16px 16px; color: var(--vscode-foreground); font-family: var(-
 .sl-pair { display: grid; grid-template-columns: repeat(auto-fit, minmax(280px, 1fr)); gap: 16px; align-items: start; }
 .sl-pair h3 { margin: 0 0 6px; font-size: 13px; font-weight: 600; }
 .sl-agreement { font-size: 14px; font-weight: 600; }
+.sl-linked-status { min-height: 1.4em; margin-top: 8px; font-variant-numeric: tabular-nums; }
 .sl-hidden { display: none !important; }
 `;
 

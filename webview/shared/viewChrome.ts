@@ -52,13 +52,15 @@ export function createViewChrome(bridge: HostBridge): ViewChrome {
       error.append(retry);
       error.hidden = false;
     },
+    // The status line keeps its height when empty, so that a message appearing does not push the image down.
     clearMessages() {
       toolbar.classList.remove('sl-empty');
-      status.hidden = true;
+      status.hidden = false;
+      status.textContent = '';
       error.hidden = true;
     },
     setStatus(message) {
-      status.hidden = message.length === 0;
+      status.hidden = false;
       status.textContent = message;
     },
   };
