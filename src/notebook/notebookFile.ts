@@ -3,7 +3,8 @@
 // cell its own block. Keys this version does not know are kept (in `extra`) and written back, so a file
 // from a newer SEA Lens survives a round trip through an older one.
 
-import { NOTEBOOK_FORMAT_VERSION, type NotebookFileOutput } from '../shared/notebookFormat';
+import { LIMITS } from '../shared/mediaLimits';
+import { NOTEBOOK_FORMAT_VERSION, storedOutputSizeProblem, type NotebookFileOutput } from '../shared/notebookFormat';
 
 export type CellKind = 'markdown' | 'code';
 
@@ -44,6 +45,12 @@ export function emptyNotebook(): NotebookDoc {
  */
 export function parseNotebook(text: string, fileLabel = 'notebook'): NotebookDoc {
   if (text.trim() === '') return emptyNotebook();
+  if (text.length > LIMITS.maxNotebookBytes) {
+    throw new NotebookFormatError(
+      `${fileLabel} is ${(text.length / 1024 / 1024).toFixed(0)} MiB; SEA Lens opens notebooks up to ${LIMITS.maxNotebookBytes / 1024 / 1024} MiB. ` +
+        `Clear some outputs in a text editor, or split the notebook.`,
+    );
+  }
   let raw: unknown;
   try {
     raw = JSON.parse(text);
@@ -85,6 +92,14 @@ function parseOutput(raw: unknown, at: string): NotebookDocOutput {
   if (!('data' in raw)) throw new NotebookFormatError(`${at} (${raw.mime}) has no "data".`);
   if (!isJsonMime(raw.mime) && typeof raw.data !== 'string') {
     throw new NotebookFormatError(`${at}.data must be a string for ${raw.mime} (text, or base64 for binary), found ${typeName(raw.data)}.`);
+  }
+  // Sizes before anything allocates by them (text fallbacks, the HTML report, the renderer's layout).
+  const tooBig = storedOutputSizeProblem(raw.mime, raw.data, `${at}.data`);
+  if (tooBig) {
+    throw new NotebookFormatError(
+      `${tooBig} (${raw.mime}). SEA Lens did not write this output, or the file is damaged: delete the output ` +
+        `in a text editor (Reopen Editor With… > Text Editor) and run the cell again; SEA Lens will not save over it.`,
+    );
   }
   return { mime: raw.mime, data: raw.data, extra: extraKeys(raw, OUTPUT_KEYS) };
 }

@@ -2,8 +2,9 @@
 // back (in place, or to --out) and optionally a self-contained HTML report. A broken notebook file is
 // refused before anything runs, and never overwritten.
 
-import { readFile, writeFile, rename } from 'node:fs/promises';
+import { readFile, writeFile, rename, stat } from 'node:fs/promises';
 import { basename, dirname, resolve } from 'node:path';
+import { LIMITS } from '../shared/mediaLimits';
 import { formatNotebook, parseNotebook } from './notebookFile';
 import { htmlReport } from './htmlReport';
 import { runNotebook, type CellSummary, type NotebookRunSummary } from './runNotebook';
@@ -25,6 +26,14 @@ export interface RunNotebookFileOptions {
 
 export async function runNotebookFile(file: string, opts: RunNotebookFileOptions): Promise<NotebookRunSummary> {
   const abs = resolve(file);
+  // Only a regular file of a sane size is read (a FIFO would block, a device never end).
+  const st = await stat(abs).catch((err: NodeJS.ErrnoException) => {
+    throw new Error(`cannot read ${file}: ${err.code === 'ENOENT' ? 'no such file' : err.message}`);
+  });
+  if (!st.isFile()) throw new Error(`cannot read ${file}: ${st.isDirectory() ? 'a folder' : 'not a regular file'}, not a .sealens notebook`);
+  if (st.size > LIMITS.maxNotebookBytes) {
+    throw new Error(`${file} is ${(st.size / 1024 / 1024).toFixed(0)} MiB; notebooks up to ${LIMITS.maxNotebookBytes / 1024 / 1024} MiB are supported (clear some outputs, or split it)`);
+  }
   const text = await readFile(abs, 'utf8').catch((err: NodeJS.ErrnoException) => {
     throw new Error(`cannot read ${file}: ${err.code === 'ENOENT' ? 'no such file' : err.message}`);
   });

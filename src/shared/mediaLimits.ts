@@ -39,8 +39,8 @@ export const LIMITS = {
   maxPixels: 100_000_000,
   /** Image files larger than this are refused before they are read. */
   maxImageBytes: 512 * 1024 * 1024,
-  /** A patch grid (TokenMap `grid`): each side and the number of cells. */
-  maxGridSide: 1024,
+  /** A patch grid (TokenMap `grid`): each side and the number of cells (tokenMap.ts's upgrade uses the same). */
+  maxGridSide: 4096,
   maxGridCells: 65_536,
   /** Visual tokens in one TokenMap (patches.length), with or without a grid. */
   maxTokens: 65_536,

@@ -2,8 +2,9 @@
 // (extension host), the headless runner (CLI), and the notebook renderer (browser), so that a payload
 // written by one side is read by the others with one definition. Documented in docs/notebook.md.
 
-import type { TokenMap, PatchScalarMap } from './tokenMap';
+import { TOKENMAP_MIME, type TokenMap, type PatchScalarMap } from './tokenMap';
 import type { CompareResult, LabelsResult, MetricsResult, NeighborHit } from './engineProtocol';
+import { LIMITS } from './mediaLimits';
 
 export const NOTEBOOK_TYPE = 'sealens-notebook';
 export const CELL_LANGUAGE = 'sealens-cell';
@@ -75,4 +76,75 @@ export interface ErrorPayload {
 export interface NotebookFileOutput {
   mime: string;
   data: unknown;
+}
+
+/**
+ * Size check of a stored output, before anything is drawn, upgraded or laid out: a notebook file is data
+ * anyone can edit, and a 226-byte output that claims a 10000×10000 grid would otherwise make the text
+ * fallback, the HTML report or the renderer allocate 10^8 cells. Returns what is wrong (with the field's
+ * path under `at`), or undefined when the output is within LIMITS. Shapes are checked by the validators
+ * of each payload; this looks only at sizes, so it never rejects a payload merely for being of another kind.
+ */
+export function storedOutputSizeProblem(mime: string, data: unknown, at = 'data'): string | undefined {
+  if (!isRecord(data)) return undefined;
+  switch (mime) {
+    case TOKENMAP_MIME:
+      return tokenMapSizeProblem(data, at);
+    case COMPARE_MIME: {
+      const r = data.result;
+      if (!isRecord(r)) return undefined;
+      return tokenMapSizeProblem(r.a, `${at}.result.a`) ?? tokenMapSizeProblem(r.b, `${at}.result.b`) ?? listProblem(r.changed, `${at}.result.changed`, LIMITS.maxTokens);
+    }
+    case LABELS_MIME: {
+      const r = data.result;
+      if (!isRecord(r)) return undefined;
+      const cells = gridCells(r.grid);
+      return gridProblem(r.grid, `${at}.result.grid`) ?? listProblem(r.patches, `${at}.result.patches`, typeof cells === 'number' ? cells : LIMITS.maxTokens);
+    }
+    case WORDS_NEAR_MIME: {
+      const m = data.map;
+      const mapProblem = isRecord(m) ? gridProblem(m.grid, `${at}.map.grid`) ?? listProblem(m.values, `${at}.map.values`, LIMITS.maxTokens, gridCells(m.grid)) : undefined;
+      return mapProblem ?? tokenMapSizeProblem(data.tokenMap, `${at}.tokenMap`);
+    }
+    case NEIGHBORS_MIME:
+      return listProblem(data.hits, `${at}.hits`, LIMITS.maxTokens);
+    default:
+      return undefined;
+  }
+}
+
+function tokenMapSizeProblem(tm: unknown, at: string): string | undefined {
+  if (!isRecord(tm)) return undefined;
+  const cells = gridCells(tm.grid);
+  return gridProblem(tm.grid, `${at}.grid`)
+    ?? listProblem(tm.patches, `${at}.patches`, LIMITS.maxTokens, cells)
+    ?? listProblem(tm.views, `${at}.views`, LIMITS.maxTokens)
+    ?? (Array.isArray(tm.views) ? tm.views.map((v, i) => (isRecord(v) ? gridProblem(v.grid, `${at}.views[${i}].grid`) : undefined)).find((p) => p) : undefined);
+}
+
+/** rows × cols when `g` is a grid of whole numbers, else undefined. */
+function gridCells(g: unknown): number | undefined {
+  return isRecord(g) && Number.isInteger(g.rows) && Number.isInteger(g.cols) ? (g.rows as number) * (g.cols as number) : undefined;
+}
+
+function gridProblem(g: unknown, at: string): string | undefined {
+  if (g === undefined || g === null) return undefined;
+  const { maxGridSide: side, maxGridCells: cells } = LIMITS;
+  const ok = (n: unknown) => Number.isInteger(n) && (n as number) >= 1 && (n as number) <= side;
+  if (!isRecord(g) || !ok(g.rows) || !ok(g.cols)) {
+    return `${at} must have whole rows and cols from 1 to ${side}, found ${JSON.stringify(g)?.slice(0, 80)}`;
+  }
+  const n = (g.rows as number) * (g.cols as number);
+  return n > cells ? `${at} is ${g.rows}×${g.cols} = ${n} cells; at most ${cells} are supported` : undefined;
+}
+
+function listProblem(list: unknown, at: string, max: number, exact?: number): string | undefined {
+  if (!Array.isArray(list)) return undefined;
+  if (list.length > max) return `${at} has ${list.length} entries; at most ${max} are supported`;
+  if (exact !== undefined && list.length !== exact) return `${at} has ${list.length} entries but its grid has ${exact} cells`;
+  return undefined;
+}
+
+function isRecord(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
 }

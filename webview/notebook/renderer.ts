@@ -9,6 +9,7 @@ import { COMPARE_MIME, LABELS_MIME, METRICS_MIME, NEIGHBORS_MIME, WORDS_NEAR_MIM
 import { renderCompare, renderLabels, renderTokenMap, renderWordsNear, type View } from './overlayViews';
 import { renderMetrics, renderNeighbors } from './tableViews';
 import { RENDERER_CSS } from './rendererStyles';
+import { checkOutputSize } from './validatePayload';
 
 const RENDERERS: Record<string, (data: unknown, host: HTMLElement) => View> = {
   [TOKENMAP_MIME]: renderTokenMap,
