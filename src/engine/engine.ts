@@ -103,6 +103,7 @@ export class Engine {
 
   explain(p: ExplainParams, signal?: AbortSignal): Promise<TokenMap> {
     return this.schedule(p.viewId, signal, async (check) => {
+      requireStrings(p, 'explain', 'pack', 'image');
       const pack = await this.getPack(p.pack, parseDeviceChoice(p.device));
       check();
       const index = await pack.searchIndex(p.filters ?? {});
@@ -119,6 +120,7 @@ export class Engine {
    */
   explainWithTokens(p: ExplainParams, signal?: AbortSignal): Promise<{ map: TokenMap; tokens: Float32Array; width: number; views: { id: string; pixels: Float32Array; width: number; height: number }[] }> {
     return this.schedule(p.viewId, signal, async (check) => {
+      requireStrings(p, 'explain', 'pack', 'image');
       const pack = await this.getPack(p.pack, parseDeviceChoice(p.device));
       const index = await pack.searchIndex(p.filters ?? {});
       check();
@@ -132,6 +134,7 @@ export class Engine {
 
   compare(p: CompareParams, signal?: AbortSignal): Promise<CompareResult> {
     return this.schedule(p.viewId, signal, async (check) => {
+      requireStrings(p, 'compare', 'pack', 'image');
       const pack = await this.getPack(p.pack, parseDeviceChoice(p.device));
       const index = await pack.searchIndex(p.filters ?? {});
       check();
@@ -146,6 +149,7 @@ export class Engine {
 
   labels(p: LabelsParams, signal?: AbortSignal): Promise<LabelsResult> {
     return this.schedule(undefined, signal, async () => {
+      requireStrings(p, 'labels', 'pack', 'image');
       const pack = await this.getPack(p.pack, parseDeviceChoice(p.device));
       const enc = await encodeImage(pack, p.image, true);
       const grid = gridOf(pack, 'labels');
@@ -156,6 +160,7 @@ export class Engine {
 
   wordsNear(p: WordsNearParams, signal?: AbortSignal): Promise<PatchScalarMap> {
     return this.schedule(p.viewId, signal, async (check) => {
+      requireStrings(p, 'wordsNear', 'pack', 'image', 'word');
       const pack = await this.getPack(p.pack, parseDeviceChoice(p.device));
       const index = await pack.searchIndex(p.filters ?? {});
       const enc = await encodeImage(pack, p.image);
@@ -168,6 +173,7 @@ export class Engine {
 
   neighbors(p: NeighborsParams, signal?: AbortSignal): Promise<NeighborHit[]> {
     return this.schedule(undefined, signal, async (check) => {
+      requireStrings(p, 'neighbors', 'pack', 'folder', 'word');
       const pack = await this.getPack(p.pack, parseDeviceChoice(p.device));
       const index = await pack.searchIndex({});
       const adapter = resolveAdapter(pack, p.adapter);
@@ -190,6 +196,7 @@ export class Engine {
 
   metrics(p: MetricsParams, signal?: AbortSignal): Promise<MetricsResult> {
     return this.schedule(undefined, signal, async (check) => {
+      requireStrings(p, 'metrics', 'pack', 'folder');
       const pack = await this.getPack(p.pack, parseDeviceChoice(p.device));
       // Metrics use the canonical candidate definition, so that they match the Python evaluator.
       const filters: VocabularyFilters = { ...CANONICAL_FILTERS };
@@ -247,6 +254,20 @@ export class Engine {
 function gridOf(pack: LoadedPack, what: string): { rows: number; cols: number } {
   if (!pack.grid) throw badInput(`${what} needs a pack with one patch grid; "${pack.manifest.name}" is a ${pack.family?.def.title ?? 'multi-view'} pack whose tokens follow the image's views`);
   return pack.grid;
+}
+
+/**
+ * Required string parameters, checked first: a request without an image (a client bug, or a hand-written
+ * JSON-RPC call) gets "explain: "image" is required …", not an internal error from deep in the pipeline.
+ */
+function requireStrings(p: object, method: string, ...keys: string[]): void {
+  for (const k of keys) {
+    const v = (p as Record<string, unknown>)[k];
+    if (typeof v !== 'string' || v.trim() === '') {
+      const what: Record<string, string> = { image: 'the path of an image file', folder: 'the path of a folder of images', pack: 'the path of a model pack folder', word: 'a word of the vocabulary' };
+      throw badInput(`${method}: "${k}" is required (${what[k] ?? 'a string'}), got ${v === undefined ? 'nothing' : JSON.stringify(v)}`);
+    }
+  }
 }
 
 function topK(k: number | undefined): number {
