@@ -24,7 +24,7 @@ export function readImageFile(file: string, maxBytes: number = LIMITS.maxImageBy
     // O_NONBLOCK: opening a FIFO without a writer returns at once instead of waiting (no effect on files).
     fd = openSync(file, constants.O_RDONLY | (constants.O_NONBLOCK ?? 0));
   } catch (e) {
-    throw imageError(`${file}: cannot open the image (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
+    throw imageError(`${file}: cannot read the image (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
   }
   try {
     const st = fstatSync(fd);

@@ -1,7 +1,9 @@
 // The host side of the engine process: spawns it with the running Node/Electron binary
 // (ELECTRON_RUN_AS_NODE=1 makes VS Code's Electron behave as Node), sends typed requests, forwards
 // cancellation, times requests out, and — when the process dies — rejects everything pending with the exit
-// code/signal and the tail of its stderr, then starts a fresh process on the next request.
+// code/signal and the tail of its stderr, then starts a fresh process on the next request. A request that
+// runs past its timeout kills the process: inference is synchronous native work that cannot be
+// interrupted, so a stuck engine would otherwise hold every later request behind it.
 import { spawn, type ChildProcess } from 'node:child_process';
 import {
   CancellationTokenSource, ResponseError, createMessageConnection, type CancellationToken, type MessageConnection,
@@ -46,6 +48,8 @@ interface Live {
   connection: MessageConnection;
   pending: Set<(e: Error) => void>;
   stderrTail: string[];
+  /** Detaches this process at once (the next request starts a fresh one) and rejects what is pending. */
+  gone(why: string): void;
 }
 
 export class EngineClient {
@@ -69,7 +73,7 @@ export class EngineClient {
     });
     this.starts++;
     const connection = createMessageConnection(new StreamMessageReader(child.stdout!), new StreamMessageWriter(child.stdin!));
-    const live: Live = { child, connection, pending: new Set(), stderrTail: [] };
+    const live: Live = { child, connection, pending: new Set(), stderrTail: [], gone: () => undefined };
     child.stderr!.on('data', (d: Buffer) => {
       live.stderrTail.push(...d.toString('utf8').split('\n').filter((l) => l.trim()));
       live.stderrTail.splice(0, Math.max(0, live.stderrTail.length - 40));
@@ -89,6 +93,7 @@ export class EngineClient {
       live.pending.clear();
       connection.dispose();
     };
+    live.gone = onGone;
     child.on('exit', (code, signal) => onGone(signal ? `was killed by ${signal}` : `exited with code ${code}`));
     child.on('error', (e) => onGone(`could not run (${e.message})`));
     connection.onError(() => undefined); // reported through 'exit'
@@ -120,7 +125,8 @@ export class EngineClient {
       const fail = (e: Error) => finish(() => reject(e));
       const timer = setTimeout(() => {
         cts.cancel();
-        fail(new EngineRequestError('Timeout', `SEA Lens engine: ${method} timed out after ${timeoutMs} ms`));
+        fail(new EngineRequestError('Timeout', `SEA Lens engine: ${method} timed out after ${timeoutMs} ms; the engine process was stopped and will be restarted on the next request`));
+        this.kill(live, `was stopped because ${method} ran past its ${timeoutMs} ms timeout`);
       }, timeoutMs);
       // Cancelling tells the engine (so it stops work) and settles the promise at once.
       live.pending.add(fail);
@@ -134,6 +140,12 @@ export class EngineClient {
         (e: unknown) => fail(e instanceof ResponseError ? new EngineRequestError(e.code as EngineErrorCode, e.message) : (e as Error)),
       );
     });
+  }
+
+  /** Stops a stuck process now: later requests go to a fresh one, pending ones are rejected with `why`. */
+  private kill(live: Live, why: string): void {
+    live.gone(why);
+    if (live.child.exitCode === null && live.child.signalCode === null) live.child.kill('SIGKILL');
   }
 
   /** Asks the engine to exit; kills it if it does not within a second. */

@@ -185,7 +185,7 @@ describe('BAD INPUT - images', () => {
     await texture(f, 64, 64);
     const b = readFileSync(f);
     writeFileSync(f, new Uint8Array(b.buffer, b.byteOffset, Math.floor(b.length / 2)));
-    await assert.rejects(preprocessImage(f, cfg), { message: /trunc\.png: (decoding failed|not a readable image).*/ });
+    await assert.rejects(preprocessImage(f, cfg), { message: /trunc\.png: (the image file is corrupt or truncated|not a readable image).*/ });
   });
   it('BAD INPUT - decompression bomb (declared 20000×20000) → refused before decoding', async () => {
     const f = path.join(TMP, 'bomb.png');
