@@ -71,7 +71,7 @@ def brute_force_check(tm: dict, tokens: np.ndarray, table: np.ndarray, tokenizer
         if i >= table.shape[0]:
             continue
         w = re.sub(r"^[▁Ġ]", "", piece)
-        if w and w.isalpha():
+        if w != piece and w.isalpha():   # word-start pieces: the engine never offers mid-word ones
             by_word.setdefault(w, []).append(i)
     t = tokens / np.linalg.norm(tokens, axis=1, keepdims=True)
     e = table / np.maximum(np.linalg.norm(table, axis=1, keepdims=True), 1e-12)

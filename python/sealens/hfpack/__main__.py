@@ -88,7 +88,7 @@ def init(a) -> dict:
         embed = getattr(family, "EMBED_PATTERN", r"(^|\.)embed_tokens\.weight$")
         key, shard = ckpt.find(embed, ctx.mapping)
         name = a.name or a.repo or ckpt.dir.name
-        model = {"family": family.ID, "architecture": (config.architectures or [type(config).__name__])[0],
+        model = {"family": part.get("family", family.ID), "architecture": (config.architectures or [type(config).__name__])[0],
                  "checkpoint": str(ckpt.dir)}
         if a.repo:
             model["repo"] = a.repo
@@ -106,7 +106,7 @@ def init(a) -> dict:
             manifest["filters"] = part["filters"]
         (tmp / "manifest.json").write_text(json.dumps(manifest, indent=2) + "\n", encoding="utf-8")
         replace(tmp, out)
-        return {"pack": str(out), "family": family.ID, "name": name}
+        return {"pack": str(out), "family": model["family"], "name": name}
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise

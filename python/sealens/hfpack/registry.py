@@ -6,10 +6,14 @@ import importlib
 
 from .errors import Unsupported
 
-# family module → the model_type values it handles
-FAMILIES = {
-    "llava": "llava",
-}
+# One family module per line (each lists the model_type values it handles in MODEL_TYPES).
+FAMILIES = [
+    "llava",
+    "llava_next",
+    "paligemma",
+    "qwen2_vl",
+    "idefics3",
+]
 
 
 def family_for(model_type: str):

@@ -2,9 +2,21 @@
 // is one folder (its geometry here, its export in python/sealens/hfpack/families/) and one line below.
 import { packError } from '../engineError';
 import type { ModelFamily } from './family';
+import { idefics3 } from './idefics3/geometry';
 import { llava } from './llava/geometry';
+import { llavaNext } from './llava-next/geometry';
+import { gemma3, paligemma } from './paligemma/geometry';
+import { qwen2Vl } from './qwen2-vl/geometry';
 
-const FAMILIES: readonly ModelFamily<never>[] = [llava as ModelFamily<never>];
+// One line per family (each parses its own config type, hence the cast).
+const FAMILIES = [
+  llava,
+  llavaNext,
+  paligemma,
+  gemma3,
+  idefics3,
+  qwen2Vl,
+] as unknown as readonly ModelFamily[];
 
 export function familyIds(): string[] {
   return FAMILIES.map((f) => f.id);
@@ -13,5 +25,5 @@ export function familyIds(): string[] {
 export function getFamily(id: string): ModelFamily {
   const f = FAMILIES.find((x) => x.id === id);
   if (!f) throw packError(`manifest.json: /model/family: "${id}" is not a family this SEA Lens knows (it knows: ${familyIds().join(', ')}) — update SEA Lens or run \`sea-lens pack init\` again`);
-  return f as unknown as ModelFamily;
+  return f;
 }
