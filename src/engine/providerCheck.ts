@@ -97,8 +97,11 @@ function fixFor(device: Device, reason: string): string {
 
 const close = (a: number[], b: number[]): boolean => a.length === b.length && a.every((v, i) => Math.abs(v - b[i]) <= 1e-3 * (1 + Math.abs(b[i])));
 
-/** Tries cpu, webgpu and cuda one after the other (in parallel they would fight over a small machine's cores). */
-export async function checkProviders(timeoutMs = 30_000): Promise<ProviderReport> {
+/**
+ * Tries cpu, webgpu and cuda one after the other (in parallel they would fight over a small machine's cores).
+ * 20 s each: the CPU session takes 0.1–0.7 s on a busy 2-core machine; a GPU driver that needs longer hangs.
+ */
+export async function checkProviders(timeoutMs = 20_000): Promise<ProviderReport> {
   const version = onnxruntimeVersion();
   const devices: Device[] = ['cpu', 'webgpu', 'cuda'];
   if (version === null) {

@@ -61,7 +61,7 @@ const TORCH_CUDA = [
 ].join('\n');
 
 /** Imports torch (seconds) to ask whether it sees a GPU: only the doctor does this, never the launcher. */
-export function torchCuda(executable: string, timeoutMs = 120_000): Promise<TorchCuda | { error: string }> {
+export function torchCuda(executable: string, timeoutMs = 60_000): Promise<TorchCuda | { error: string }> {
   return new Promise((resolve) => {
     execFile(executable, ['-c', TORCH_CUDA], { timeout: timeoutMs, windowsHide: true }, (err, stdout, stderr) => {
       if (err) {
