@@ -3,7 +3,8 @@ import type { CliCommand } from '../command';
 import { demoCommand } from './demo';
 import { doctorCommand } from './doctor';
 import { explainCommand } from './explain';
+import { gpuCommand } from './gpu';
 import { notebookCommand } from './notebook';
 import { trainCommand } from './train';
 
-export const COMMANDS: CliCommand[] = [explainCommand, demoCommand, notebookCommand, trainCommand, doctorCommand];
+export const COMMANDS: CliCommand[] = [explainCommand, demoCommand, notebookCommand, trainCommand, doctorCommand, gpuCommand];
