@@ -3,14 +3,20 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  fitLabel, gridRegion, patchRects, nextPatchIndex, heatValues, luminance, parseCssColor, haloFor, patchesWithTopWord, patchLabel, DEFAULT_FIT,
+  fitLabel, boxRect, nextPatchIndex, heatValues, luminance, parseCssColor, haloFor, patchesWithTopWord, patchLabel, scoreText, DEFAULT_FIT,
 } from '../../src/shared/overlayLayout';
-import type { TokenMap } from '../../src/shared/tokenMap';
+import { gridBoxes, gridPatches, type Box, type TokenMap } from '../../src/shared/tokenMap';
+import { llavaNextMap } from '../fixtures/tokenMaps';
 
-const tm = (words: string[][], rows: number, cols: number): TokenMap => ({
-  image: 'i.png', pack: 'p', adapter: 'a', device: 'cpu', grid: { rows, cols }, timings: {},
-  patches: words.map((ws, i) => ({ row: Math.floor(i / cols), col: i % cols, words: ws.map((w, j) => ({ word: w, score: 0.9 - j * 0.1 - i * 0.01 })) })),
-});
+// A one-grid version-2 map over a rows×cols*10 px image.
+const tm = (words: string[][], rows: number, cols: number): TokenMap => {
+  const rect = { x: 0, y: 0, w: cols * 10, h: rows * 10 };
+  return {
+    version: 2, image: 'i.png', pack: 'p', adapter: 'a', device: 'cpu', grid: { rows, cols }, timings: {}, imageSize: { width: rect.w, height: rect.h },
+    views: [{ id: 'image', label: 'image', rect, grid: { rows, cols } }],
+    patches: gridPatches({ rows, cols }, rect, words.map((ws, i) => ws.map((w, j) => ({ word: w, score: 0.9 - j * 0.1 - i * 0.01 })))),
+  };
+};
 
 test('fitLabel: a short word in a big cell is capped at maxPx', () => {
   const f = fitLabel('cat', 200, 200);
@@ -55,27 +61,50 @@ test('fitLabel: non-ASCII words are counted by code points', () => {
   assert.ok(f.visible);
 });
 
-test('gridRegion and patchRects: the grid covers the region, scaled to the display', () => {
-  const region = gridRegion({ region: { x: 16, y: 0, width: 64, height: 64 } }, { width: 96, height: 64 });
-  assert.deepEqual(region, { x: 16, y: 0, width: 64, height: 64 });
-  const rects = patchRects({ rows: 2, cols: 4 }, region, 0.5);
-  assert.equal(rects.length, 8);
-  assert.deepEqual(rects[0], { x: 8, y: 0, width: 8, height: 16 });
-  assert.deepEqual(rects[7], { x: 8 + 3 * 8, y: 16, width: 8, height: 16 });
-  assert.deepEqual(gridRegion({}, { width: 30, height: 20 }), { x: 0, y: 0, width: 30, height: 20 });
-  assert.deepEqual(gridRegion({ imageSize: { width: 40, height: 10 } }, { width: 30, height: 20 }), { x: 0, y: 0, width: 40, height: 10 }, 'the engine size wins over the displayed natural size');
+test('boxRect: a box in image pixels lands on the display through the zoom transform', () => {
+  // A region at x = 16 of a 96×64 image, shown at half size and panned by (5, 7).
+  const boxes = gridBoxes({ rows: 2, cols: 4 }, { x: 16, y: 0, w: 64, h: 64 });
+  const t = { k: 0.5, x: 5, y: 7 };
+  assert.deepEqual(boxRect(boxes[0], t), { x: 13, y: 7, width: 8, height: 16 });
+  assert.deepEqual(boxRect(boxes[7], t), { x: 5 + 8 + 3 * 8, y: 7 + 16, width: 8, height: 16 });
+  assert.deepEqual(boxRect({ x: 10, y: 10, w: 10, h: 10 }, { k: 2, x: 0, y: 0 }, 3), { x: 20, y: 30, width: 20, height: 30 }, 'the CLI scales the axes separately');
 });
 
-test('nextPatchIndex: arrows move within the grid and stop at its edges', () => {
-  const g = { rows: 3, cols: 4 };
-  assert.equal(nextPatchIndex(0, 'ArrowLeft', g), 0);
-  assert.equal(nextPatchIndex(0, 'ArrowUp', g), 0);
-  assert.equal(nextPatchIndex(0, 'ArrowRight', g), 1);
-  assert.equal(nextPatchIndex(3, 'ArrowRight', g), 3, 'no wrap to the next row');
-  assert.equal(nextPatchIndex(1, 'ArrowDown', g), 5);
-  assert.equal(nextPatchIndex(9, 'ArrowDown', g), 9);
-  assert.equal(nextPatchIndex(6, 'Home', g), 4);
-  assert.equal(nextPatchIndex(6, 'End', g), 7);
+test('nextPatchIndex: on a grid, arrows move to the neighbour and stop at the edges', () => {
+  const boxes = gridBoxes({ rows: 3, cols: 4 }, { x: 0, y: 0, w: 40, h: 30 });
+  const all = boxes.map((_, i) => i);
+  const nav = (i: number, k: Parameters<typeof nextPatchIndex>[1]) => nextPatchIndex(i, k, boxes, all);
+  assert.equal(nav(0, 'ArrowLeft'), 0);
+  assert.equal(nav(0, 'ArrowUp'), 0);
+  assert.equal(nav(0, 'ArrowRight'), 1);
+  assert.equal(nav(3, 'ArrowRight'), 3, 'no wrap to the next row');
+  assert.equal(nav(1, 'ArrowDown'), 5);
+  assert.equal(nav(9, 'ArrowDown'), 9);
+  assert.equal(nav(6, 'Home'), 4);
+  assert.equal(nav(6, 'End'), 7);
+});
+
+test('nextPatchIndex: boxes of different sizes — the spatial neighbour by box centre', () => {
+  // One 20×20 box on the left, two 10×10 boxes stacked on its right, one wide box below all of them.
+  const boxes: Box[] = [{ x: 0, y: 0, w: 20, h: 20 }, { x: 20, y: 0, w: 10, h: 10 }, { x: 20, y: 10, w: 10, h: 10 }, { x: 0, y: 20, w: 30, h: 10 }];
+  const all = [0, 1, 2, 3];
+  assert.equal(nextPatchIndex(0, 'ArrowRight', boxes, all), 1, 'equal distance: the first of the two');
+  assert.equal(nextPatchIndex(2, 'ArrowLeft', boxes, all), 0);
+  assert.equal(nextPatchIndex(1, 'ArrowDown', boxes, all), 2);
+  assert.equal(nextPatchIndex(2, 'ArrowDown', boxes, all), 3);
+  assert.equal(nextPatchIndex(3, 'ArrowUp', boxes, all), 0, 'straight up before diagonally up');
+  assert.equal(nextPatchIndex(0, 'ArrowRight', boxes, [0, 3]), 0, 'only candidates (the current view) count');
+  assert.equal(nextPatchIndex(0, 'ArrowLeft', [undefined, ...boxes.slice(1)], [2, 3]), 2, 'a token without a box goes to the first candidate');
+});
+
+test('nextPatchIndex: LLaVA-NeXT tiles — right across a tile edge, down across a newline token', () => {
+  const m = llavaNextMap();
+  const boxes = m.patches.map((p) => p.box);
+  const tiles = m.patches.flatMap((p, i) => (p.tile >= 1 && p.kind === 'patch' ? [i] : []));
+  const firstTileRow = tiles.slice(0, 48);
+  assert.equal(nextPatchIndex(firstTileRow[23], 'ArrowRight', boxes, tiles), firstTileRow[24], 'tile 1,1 → tile 1,2');
+  assert.equal(nextPatchIndex(firstTileRow[0], 'ArrowDown', boxes, tiles), tiles[48], 'the newline token is skipped');
+  assert.equal(nextPatchIndex(firstTileRow[5], 'End', boxes, tiles), firstTileRow[47]);
 });
 
 test('heatValues: top-1 scores normalised to [0, 1] with the range kept for the legend', () => {
@@ -84,16 +113,16 @@ test('heatValues: top-1 scores normalised to [0, 1] with the range kept for the 
   assert.equal(h.values[0], 1);
   assert.equal(h.values[3], 0);
   assert.ok(Math.abs(h.max - 0.9) < 1e-12 && Math.abs(h.min - 0.87) < 1e-12);
-  const custom = heatValues(t, { grid: { rows: 2, cols: 2 }, values: [0, 1, 1, 0], label: 'changed' });
+  const custom = heatValues(t, { values: [0, 1, 1, 0], label: 'changed' });
   assert.deepEqual(custom.values, [0, 1, 1, 0]);
   assert.equal(custom.label, 'changed');
-  const flat = heatValues(t, { grid: { rows: 2, cols: 2 }, values: [2, 2, 2, 2], label: 'flat' });
+  const flat = heatValues(t, { values: [2, 2, 2, 2], label: 'flat' });
   assert.deepEqual(flat.values, [0, 0, 0, 0], 'a constant map does not divide by zero');
 });
 
-test('EXPECTED FAILURE - heatValues: a map of another grid is refused with both sizes', () => {
+test('EXPECTED FAILURE - heatValues: a map of another size is refused with both counts', () => {
   const t = tm([['a'], ['b'], ['c'], ['d']], 2, 2);
-  assert.throws(() => heatValues(t, { grid: { rows: 1, cols: 4 }, values: [1, 2, 3, 4], label: 'x' }), /heatmap "x" is 1×4 with 4 values; the token map is 2×2/);
+  assert.throws(() => heatValues(t, { values: [1, 2, 3, 4, 5], label: 'x' }), /heatmap "x" has 5 values; the token map has 4 tokens/);
 });
 
 test('colours: parse, luminance and a contrasting halo', () => {
@@ -112,5 +141,9 @@ test('patchesWithTopWord and patchLabel', () => {
   assert.deepEqual(patchesWithTopWord(t, 'cat'), [0, 2]);
   assert.deepEqual(patchesWithTopWord(t, 'dog'), [1], 'only the top word counts');
   assert.equal(patchLabel(t.patches[0], 1), 'row 1, column 1: cat 0.900');
-  assert.equal(patchLabel({ row: 0, col: 0, words: [] }, 3), 'row 1, column 1: no word');
+  assert.equal(patchLabel({ kind: 'patch', tile: 0, row: 0, col: 0, words: [] }, 3), 'row 1, column 1: no word');
+  const next = llavaNextMap();
+  assert.equal(patchLabel(next.patches[576], 1, next.views[1]), `tile 1, 1 of 2×2, row 1, column 1: ${next.patches[576].words[0].word} ${next.patches[576].words[0].score.toFixed(3)}`);
+  assert.match(patchLabel(next.patches[576 + 48], 1), /^newline after row 1: /);
+  assert.equal(scoreText(null), '–', 'a score stored as null prints as a dash');
 });

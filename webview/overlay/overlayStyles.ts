@@ -49,17 +49,18 @@ export const OVERLAY_CSS = `
 .sl-side-words { font-weight: 600; overflow: hidden; text-overflow: ellipsis; white-space: pre; }
 .sl-caption { margin-top: 4px; font-size: 12px; opacity: 0.8; line-height: 1.4; }
 .sl-live { position: absolute; width: 1px; height: 1px; overflow: hidden; clip-path: inset(50%); white-space: nowrap; }
-.sl-tooltip { position: absolute; z-index: 10; pointer-events: none; min-width: 9em; max-width: 22em; padding: 4px 8px;
+.sl-tooltip { position: absolute; left: 0; top: 0; z-index: 10; pointer-events: none; min-width: 9em; max-width: 22em; padding: 4px 8px;
   line-height: 1.4; font-size: var(--vscode-font-size, 13px);
   background: var(--vscode-editorHoverWidget-background, #252526); color: var(--vscode-editorHoverWidget-foreground, #ccc);
   border: 1px solid var(--vscode-editorHoverWidget-border, #454545); border-radius: 3px; box-shadow: 0 2px 8px var(--vscode-widget-shadow, rgba(0,0,0,0.36)); }
 .sl-tooltip[hidden] { display: none; }
 .sl-tooltip-title { opacity: 0.8; margin-bottom: 2px; }
+.sl-tooltip-row[hidden], .sl-tooltip-extras[hidden] { display: none; }
 .sl-tooltip-row { display: grid; grid-template-columns: 1fr auto; gap: 0 10px; align-items: center; }
 .sl-tooltip-word { font-weight: 600; overflow: hidden; text-overflow: ellipsis; white-space: pre; }
 .sl-tooltip-score { font-variant-numeric: tabular-nums; opacity: 0.85; }
 .sl-tooltip-bar { grid-column: 1 / -1; height: 3px; background: var(--vscode-progressBar-background, #0e70c0); transform-origin: left; }
-.sl-tooltip-extra { margin-top: 2px; border-top: 1px solid var(--vscode-editorHoverWidget-border, #454545); padding-top: 2px; }
+.sl-tooltip-extras { white-space: pre-line; margin-top: 2px; border-top: 1px solid var(--vscode-editorHoverWidget-border, #454545); padding-top: 2px; }
 .sl-legend { display: flex; flex-wrap: wrap; gap: 4px 10px; align-items: center; margin-top: 6px; line-height: 1.4; font-size: 12px; }
 .sl-legend-name { flex-basis: 100%; opacity: 0.85; }
 .sl-legend[hidden] { display: none; }

@@ -1,5 +1,8 @@
 // The hover/focus tooltip: where the token is and its top-k words with cosine scores and bars. Extra lines
 // (the compare view's other adapter) come from the caller. Text nodes only: words are untrusted.
+// Hovering runs at pointer rate over thousands of tokens, so the rows are reused (only their text changes)
+// and the size used for placement is the one measured after the previous paint: the handler never forces a
+// synchronous layout.
 
 import { scoreText, type Rect } from '../../src/shared/overlayLayout';
 import type { PatchWords } from '../../src/shared/tokenMap';
@@ -10,43 +13,65 @@ export interface Tooltip {
   readonly element: HTMLElement;
 }
 
+interface Row {
+  row: HTMLElement;
+  word: HTMLElement;
+  score: HTMLElement;
+  bar: HTMLElement;
+}
+
+const make = (tag: string, cls: string): HTMLElement => {
+  const e = document.createElement(tag);
+  e.className = cls;
+  return e;
+};
+
 export function createTooltip(parent: HTMLElement): Tooltip {
-  const tip = document.createElement('div');
-  tip.className = 'sl-tooltip';
+  const tip = make('div', 'sl-tooltip');
   tip.hidden = true;
   tip.setAttribute('role', 'tooltip');
+  const title = make('div', 'sl-tooltip-title');
+  const extras = make('div', 'sl-tooltip-extras');
+  tip.append(title, extras);
   parent.append(tip);
-  const div = (cls: string, text?: string) => {
-    const d = document.createElement(text === undefined ? 'div' : 'span');
-    d.className = cls;
-    if (text !== undefined) d.textContent = text;
-    return d;
-  };
+  const rows: Row[] = [];
+  let size = { width: 160, height: 120 };
+  let measure = 0;
+
+  function rowAt(j: number): Row {
+    while (rows.length <= j) {
+      const r: Row = { row: make('div', 'sl-tooltip-row'), word: make('span', 'sl-tooltip-word'), score: make('span', 'sl-tooltip-score'), bar: make('div', 'sl-tooltip-bar') };
+      r.row.append(r.word, r.score, r.bar);
+      tip.insertBefore(r.row, extras);
+      rows.push(r);
+    }
+    return rows[j];
+  }
+
   return {
     element: tip,
-    show(title, p, topK, r, bounds, extra = []) {
-      const title_ = div('sl-tooltip-title');
-      title_.textContent = title;
-      const rows: HTMLElement[] = [title_];
+    show(text, p, topK, r, bounds, extra = []) {
+      title.textContent = text;
       const words = p.words.slice(0, topK);
       const best = Math.max(1e-9, ...words.map((w) => Math.abs(w.score ?? 0)));
-      for (const w of words) {
-        const row = div('sl-tooltip-row');
-        const bar = div('sl-tooltip-bar');
-        bar.style.transform = `scaleX(${Math.max(0, w.score ?? 0) / best})`; // CSSOM, allowed under the CSP
-        row.append(div('sl-tooltip-word', w.word), div('sl-tooltip-score', scoreText(w.score)), bar);
-        rows.push(row);
-      }
-      if (!words.length) rows.push(div('sl-tooltip-extra', 'no word'));
-      for (const line of extra) rows.push(Object.assign(div('sl-tooltip-extra'), { textContent: line }));
-      tip.replaceChildren(...rows);
+      words.forEach((w, j) => {
+        const row = rowAt(j);
+        row.row.hidden = false;
+        row.word.textContent = w.word;
+        row.score.textContent = scoreText(w.score);
+        row.bar.style.transform = `scaleX(${Math.max(0, w.score ?? 0) / best})`; // CSSOM, allowed under the CSP
+      });
+      for (let j = words.length; j < rows.length; j++) rows[j].row.hidden = true;
+      extras.textContent = [...(words.length ? [] : ['no word']), ...extra].join('\n');
+      extras.hidden = extras.textContent === '';
       tip.hidden = false;
-      const tw = tip.offsetWidth;
-      const th = tip.offsetHeight;
-      const left = Math.min(Math.max(0, r.x + r.width + 6), Math.max(0, bounds.width - tw));
-      const top = r.y + r.height + 6 + th > bounds.height ? Math.max(0, r.y - th - 6) : r.y + r.height + 6;
-      tip.style.left = `${left}px`;
-      tip.style.top = `${top}px`;
+      const left = Math.min(Math.max(0, r.x + r.width + 6), Math.max(0, bounds.width - size.width));
+      const top = r.y + r.height + 6 + size.height > bounds.height ? Math.max(0, r.y - size.height - 6) : r.y + r.height + 6;
+      tip.style.transform = `translate(${Math.round(left)}px, ${Math.round(top)}px)`;
+      cancelAnimationFrame(measure);
+      measure = requestAnimationFrame(() => {
+        size = { width: tip.offsetWidth || size.width, height: tip.offsetHeight || size.height };
+      });
     },
     hide() {
       tip.hidden = true;
