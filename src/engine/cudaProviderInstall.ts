@@ -8,8 +8,7 @@ import { existsSync } from 'node:fs';
 import { copyFile, mkdir, rename, rm, stat } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { nvidiaDriverMissing } from './devices';
-import { findSharedLibrary } from './nativeLibraries';
+import { findSharedLibrary, nvidiaDriverMissing } from './nativeLibraries';
 import { downloadFile, DownloadError } from './resumableDownload';
 import { extractZipEntry, listZip } from './zipEntries';
 

@@ -5,7 +5,9 @@ import path from 'node:path';
 import * as ort from 'onnxruntime-node';
 import { DEVICE_CHOICES, type Device, type DeviceChoice } from '../shared/tokenMap';
 import { badInput } from './engineError';
-import { findSharedLibrary } from './nativeLibraries';
+import { nvidiaDriverMissing, vulkanLoaderMissing } from './nativeLibraries';
+
+export { nvidiaDriverMissing, vulkanLoaderMissing };
 
 const EXECUTION_PROVIDERS: Readonly<Record<Device, string>> = Object.freeze({ cpu: 'cpu', webgpu: 'webgpu', cuda: 'cuda' });
 
@@ -74,22 +76,6 @@ export function cudaProviderMissing(): string | undefined {
   } catch {
     return undefined; // cannot tell: let onnxruntime try
   }
-}
-
-/**
- * Linux: the NVIDIA driver's user-space library. Without it the CUDA provider cannot start, and trying makes
- * onnxruntime log a load failure on stderr.
- */
-export function nvidiaDriverMissing(env: NodeJS.ProcessEnv = process.env): string | undefined {
-  return findSharedLibrary('libcuda.so.1', env) === null ? 'no NVIDIA driver (libcuda.so.1 not found)' : undefined;
-}
-
-/**
- * Linux: WebGPU runs on Vulkan. Without the Vulkan loader, Dawn (inside onnxruntime) prints "Couldn't load
- * Vulkan" with a source location on stderr on every try; checking the file first keeps every run quiet.
- */
-export function vulkanLoaderMissing(env: NodeJS.ProcessEnv = process.env): string | undefined {
-  return findSharedLibrary('libvulkan.so.1', env) === null ? 'no Vulkan loader (libvulkan.so.1 not found; install libvulkan1 and the GPU\'s Vulkan driver)' : undefined;
 }
 
 /** Why `device` cannot work here, known without loading anything native; undefined when it may. */

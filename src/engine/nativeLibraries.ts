@@ -2,6 +2,7 @@
 // folders of /etc/ld.so.conf(.d), the default folders), without loading it: loading Vulkan or the CUDA
 // driver from inside onnxruntime is what prints native warnings on stderr when they are missing, and what
 // `sea-lens gpu install` must check before a 300 MB download. Linux only; elsewhere the answer is "unknown".
+// No onnxruntime import: the extension host may call it.
 import { spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
@@ -67,4 +68,20 @@ export function findSharedLibrary(name: string, env: NodeJS.ProcessEnv = process
   }
   const line = r.stdout.split('\n').find((l) => l.trim().startsWith(`${name} `));
   return line ? line.slice(line.indexOf('=>') + 2).trim() : null;
+}
+
+/**
+ * Linux: the NVIDIA driver's user-space library. Without it the CUDA provider cannot start, and trying makes
+ * onnxruntime log a load failure on stderr.
+ */
+export function nvidiaDriverMissing(env: NodeJS.ProcessEnv = process.env): string | undefined {
+  return findSharedLibrary('libcuda.so.1', env) === null ? 'no NVIDIA driver (libcuda.so.1 not found)' : undefined;
+}
+
+/**
+ * Linux: WebGPU runs on Vulkan. Without the Vulkan loader, Dawn (inside onnxruntime) prints "Couldn't load
+ * Vulkan" with a source location on stderr on every try; checking the file first keeps every run quiet.
+ */
+export function vulkanLoaderMissing(env: NodeJS.ProcessEnv = process.env): string | undefined {
+  return findSharedLibrary('libvulkan.so.1', env) === null ? "no Vulkan loader (libvulkan.so.1 not found; install libvulkan1 and the GPU's Vulkan driver)" : undefined;
 }

@@ -10,12 +10,15 @@ import type { EngineRequester } from './lensView';
 import { describeError, notifyError } from './engineErrors';
 import * as settings from './settings';
 import { checkEnvironment } from './checkEnvironment';
+import { installGpuSupport } from './gpuInstall';
 
 export interface CommandDeps {
   views: ViewRegistry;
   engine: EngineRequester;
   log: vscode.LogOutputChannel;
   extensionUri: vscode.Uri;
+  /** The extension's global storage (downloads are kept there, never in the install folder). */
+  globalStorageUri: vscode.Uri;
   onAdapterChosen(name: string): void;
 }
 
@@ -57,6 +60,7 @@ export function registerCommands(deps: CommandDeps): vscode.Disposable[] {
     }),
     vscode.commands.registerCommand('seaLens.showLog', () => log.show()),
     vscode.commands.registerCommand('seaLens.checkEnvironment', () => checkEnvironment()),
+    vscode.commands.registerCommand('seaLens.installGpuSupport', () => installGpuSupport(deps.globalStorageUri, log)),
     vscode.commands.registerCommand('seaLens.selectPack', () => selectPack(deps)),
     vscode.commands.registerCommand('seaLens.selectAdapter', () => selectAdapter(deps)),
   ];

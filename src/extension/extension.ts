@@ -29,7 +29,7 @@ export function activate(context: vscode.ExtensionContext): void {
       webviewOptions: { retainContextWhenHidden: false },
       supportsMultipleEditorsPerDocument: true,
     }),
-    ...registerCommands({ views, engine, log, extensionUri: context.extensionUri, onAdapterChosen: (a) => statusBar.setAdapter(a) }),
+    ...registerCommands({ views, engine, log, extensionUri: context.extensionUri, globalStorageUri: context.globalStorageUri, onAdapterChosen: (a) => statusBar.setAdapter(a) }),
     vscode.workspace.onDidChangeConfiguration((e) => e.affectsConfiguration('seaLens') && statusBar.render()),
     vscode.workspace.onDidGrantWorkspaceTrust(() => statusBar.render()),
   );

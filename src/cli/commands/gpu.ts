@@ -1,7 +1,7 @@
 // sea-lens gpu install | status: the CUDA execution provider that onnxruntime-node's npm package leaves out.
 import { parseArgs } from 'node:util';
 import { cudaPlan, cudaProviderInstalled, CUDA_RUNTIME_HINT, GpuInstallError, installCudaProvider, missingCudaRuntime } from '../../engine/cudaProviderInstall';
-import { nvidiaDriverMissing, vulkanLoaderMissing } from '../../engine/devices';
+import { nvidiaDriverMissing, vulkanLoaderMissing } from '../../engine/nativeLibraries';
 import { EXIT, UsageError, type CliCommand, type CliContext } from '../command';
 
 export const gpuCommand: CliCommand = {
