@@ -111,3 +111,8 @@ test('zoom: fit centres the region; zooming about a point keeps it still; limits
   assert.ok(r.x <= 300 && r.y <= 300 && r.x + r.w >= 314 && r.y + r.h >= 314, 'the focused token is brought into view');
   assert.equal(panToShow(zin, { x: 10, y: 10, w: 14, h: 14 }, vp), zin, 'no move when it is visible');
 });
+
+test('modelInputCaption: the combined tiles are named as one choice', () => {
+  const m = llavaNextMap();
+  assert.equal(modelInputCaption(m, defaultChoice(viewChoices(m))), 'model input: all 4 tiles — covers the whole 672×672 image; alpha → white');
+});

@@ -37,7 +37,9 @@ export function createSideList(onPick: (index: number) => void): SideList {
         li.title = patchLabel(p, topK, tm.views.length > 1 ? tm.views[p.tile] : undefined);
         const mark = document.createElement('span');
         mark.className = 'sl-side-kind';
-        mark.textContent = `${KIND_MARK[p.kind] ?? '·'} ${p.kind}${p.row === undefined ? '' : ` ${p.row + 1}`}`;
+        // "↵ tile 1, 2 · row 3": the view's label up to " of …", so that rows of different tiles differ.
+        const view = tm.views.length > 1 ? `${tm.views[p.tile]?.label.replace(/ of .*$/, '')} · ` : '';
+        mark.textContent = `${KIND_MARK[p.kind] ?? '·'} ${view}${p.row === undefined ? p.kind : `row ${p.row + 1}`}`;
         const words = document.createElement('span');
         words.className = 'sl-side-words';
         words.textContent = p.words.slice(0, Math.min(topK, 3)).map((w) => w.word).join(', ') || '—';

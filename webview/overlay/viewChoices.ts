@@ -52,20 +52,19 @@ export function tokensOf(tm: TokenMap, choice: ViewChoice): { spatial: number[];
 }
 
 /**
- * The caption under the image: what the model saw (the chosen views' labels, which the engine writes as
+ * The caption under the image: what the model saw (the chosen view's label, or the combined choice's, which the engine writes as
  * "model input 336×336 (centre crop of 4000×3000)") and the pixel operations among the notes ("alpha →
  * white": the engine writes those as "from → to").
  */
 export function modelInputCaption(tm: TokenMap, choice: ViewChoice): string {
-  const labels = choice.tiles.map((i) => tm.views[i].label);
-  const shown = labels.length > 4 ? [...labels.slice(0, 3), `… ${labels.length - 3} more`] : labels;
+  const what = choice.tiles.length > 1 ? choice.label : tm.views[choice.tiles[0]].label;
   const { width, height } = tm.imageSize;
   const r = choice.rect;
   const covers = r.x <= 0.5 && r.y <= 0.5 && r.w >= width - 1 && r.h >= height - 1
     ? `the whole ${width}×${height} image`
     : `${Math.round(r.w)}×${Math.round(r.h)} at (${Math.round(r.x)}, ${Math.round(r.y)}) of ${width}×${height}`;
   const pixelNotes = (tm.notes ?? []).filter((n) => n.includes('→'));
-  return [`model input: ${shown.join(' · ')} — covers ${covers}`, ...pixelNotes].join('; ');
+  return [`model input: ${what} — covers ${covers}`, ...pixelNotes].join('; ');
 }
 
 /** "8×8 patches" for a one-grid map, else "2,928 tokens in 5 views". */
