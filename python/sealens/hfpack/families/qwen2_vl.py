@@ -107,7 +107,9 @@ def processor_geometry(ctx: Context, vc) -> dict:
 def export_pack(ctx: Context) -> dict:
     cfg = ctx.config
     vc = cfg.vision_config
-    cls, rotary = _classes(cfg.model_type)
+    # config.json's model_type: the loaded config answers `model_type` from its text_config ("qwen2_5_vl_text").
+    model_type = ctx.ckpt.config_json.get("model_type")
+    cls, rotary = _classes(model_type)
     ctx.progress("reading the vision tower", 0.1)
     visual = build(lambda: cls._from_config(vc), ctx, ("model.visual.",))
     depth = len(visual.blocks)
@@ -117,7 +119,7 @@ def export_pack(ctx: Context) -> dict:
     geo = processor_geometry(ctx, vc)
     windowed: set[int] = set()
     inputs = ["pixel_values", "pos_ids"]
-    if cfg.model_type == "qwen2_5_vl":
+    if model_type == "qwen2_5_vl":
         full = set(vc.fullatt_block_indexes)
         windowed = {i for i in range(keep) if i not in full}
         if vc.window_size % (vc.patch_size * vc.spatial_merge_size):
