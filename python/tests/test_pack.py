@@ -103,8 +103,15 @@ def test_broken_packs_name_the_file(quick_pack, tmp_path, breakage, needle):
 def test_tokenmap_helper(quick_pack):
     from sealens.tokenmap import MIME, display_tokenmap, tokenmap
     d, _, _ = quick_pack
-    tm = tokenmap(d / "demo-pack", np.random.rand(64, 128), adapter="sea")
-    assert tm["grid"] == {"rows": 8, "cols": 8} and len(tm["tokens"]) == 64
+    tm = tokenmap(d / "demo-pack", np.random.rand(64, 128), adapter="sea", image_size=(96, 96))
+    assert tm["version"] == 2 and tm["grid"] == {"rows": 8, "cols": 8} and len(tm["patches"]) == 64
+    assert tm["patches"][9]["box"] == {"x": 12.0, "y": 12.0, "w": 12.0, "h": 12.0}
+    from sealens.tokenmap import validate
+    bad = {**tm, "patches": [{**tm["patches"][0], "box": {"x": 90, "y": 0, "w": 12, "h": 12}}]}
+    with pytest.raises(ValueError, match="leaves the 96x96 image"):
+        validate(bad)
+    with pytest.raises(ValueError, match="TokenMap /patches/0"):
+        validate({**tm, "patches": [{"kind": "patch", "tile": 0, "words": []}]})
     bundle = display_tokenmap(tm)
     if bundle is not None:
         assert bundle[MIME] is tm
