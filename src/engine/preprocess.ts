@@ -29,7 +29,7 @@ export interface PreprocessedImage {
 }
 
 /** Decompression-bomb guard: images (and resize targets) with more pixels than this are refused before decoding. */
-export const DEFAULT_MAX_PIXELS = LIMITS.maxPixels;
+export const DEFAULT_MAX_PIXELS: number = LIMITS.maxPixels;
 
 // PIL resample codes used in preprocessor_config.json → libvips kernels. PIL's BICUBIC is Keys a = −0.5,
 // libvips' `cubic` is Catmull-Rom (the same kernel); both widen the kernel when downscaling (antialias).

@@ -37,9 +37,10 @@ export function readImageFile(file: string, maxBytes: number = LIMITS.maxImageBy
     // 30 kB PNG vs 0.04 ms), a seventh of a warm explain on the demo pack. The engine serves one request at
     // a time in its own process, so the short block harms no one.
     const buf = Buffer.allocUnsafe(st.size);
+    const view = new Uint8Array(buf.buffer, buf.byteOffset, buf.length);
     let off = 0;
     while (off < st.size) {
-      const n = readSync(fd, buf, off, st.size - off, off);
+      const n = readSync(fd, view, off, st.size - off, off);
       if (n === 0) break; // the file shrank while we read it
       off += n;
     }
