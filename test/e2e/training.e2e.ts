@@ -79,11 +79,12 @@ export async function runTrainingScenario({ page, root, workspace, python = defa
     await openCompare(page, run);
     const compare = await findWebview(page, '#agreement', 60_000);
     await compare.locator('#agreement', { hasText: 'Agreement' }).waitFor({ timeout: 180_000 });
-    const overlayA = compare.locator('[aria-label="Adapter A: nearest words per patch"]');
-    const overlayB = compare.locator('[aria-label="Adapter B: nearest words per patch"]');
-    await overlayB.locator('g.sl-patch').first().waitFor({ state: 'attached', timeout: 60_000 });
-    const patchesA = await overlayA.locator('g.sl-patch').count();
-    const patchesB = await overlayB.locator('g.sl-patch').count();
+    // Each overlay says how many tokens it draws (data-tokens); its map carries the pane's accessible name.
+    const overlayA = compare.locator('.sl-overlay[data-tokens]:has([aria-label="Adapter A: nearest words per patch"])');
+    const overlayB = compare.locator('.sl-overlay[data-tokens]:has([aria-label="Adapter B: nearest words per patch"])');
+    await overlayB.waitFor({ state: 'attached', timeout: 60_000 });
+    const patchesA = Number(await overlayA.getAttribute('data-tokens'));
+    const patchesB = Number(await overlayB.getAttribute('data-tokens'));
     if (patchesA === 0 || patchesA !== patchesB) throw new Error(`overlays drew ${patchesA} and ${patchesB} patches`);
     const titles = (await compare.locator('h3').allTextContents()).slice(0, 2) as [string, string];
     if (titles[0] !== `A: ${start}` || titles[1] !== `B: ${outputName}`) throw new Error(`compare titles ${JSON.stringify(titles)}; expected A: ${start}, B: ${outputName}`);

@@ -61,8 +61,8 @@ const otherWord = (side: 'a' | 'b') => (i: number): string[] => {
   const w = tm?.patches[i]?.words[0];
   return tm && w ? [`${side === 'a' ? 'B' : 'A'} (${tm.adapter}): ${w.word} ${w.score.toFixed(3)}${r?.changed[i] ? ' — changed' : ''}`] : [];
 };
-const a = createTokenMapOverlay(hostA, { ariaLabel: 'Adapter A: nearest words per token', tooltipExtra: otherWord('a') });
-const b = createTokenMapOverlay(hostB, { ariaLabel: 'Adapter B: nearest words per token', tooltipExtra: otherWord('b') });
+const a = createTokenMapOverlay(hostA, { ariaLabel: 'Adapter A: nearest words per patch', tooltipExtra: otherWord('a') });
+const b = createTokenMapOverlay(hostB, { ariaLabel: 'Adapter B: nearest words per patch', tooltipExtra: otherWord('b') });
 const diff = createTokenMapOverlay(hostD, { ariaLabel: 'Difference map: tokens whose top word changed', tooltipExtra: otherWord('b') });
 const linkedStatus = el('div', 'sl-linked-status');
 linkedStatus.id = 'linked';

@@ -48,7 +48,8 @@ export const OVERLAY_CSS = `
 .sl-side-kind { opacity: 0.75; white-space: nowrap; }
 .sl-side-words { font-weight: 600; overflow: hidden; text-overflow: ellipsis; white-space: pre; }
 .sl-caption { margin-top: 4px; font-size: 12px; opacity: 0.8; line-height: 1.4; }
-.sl-live { position: absolute; width: 1px; height: 1px; overflow: hidden; clip-path: inset(50%); white-space: nowrap; }
+.sl-svg:not(:focus) .sl-focus { display: none; }
+.sl-current { position: absolute; width: 1px; height: 1px; overflow: hidden; clip-path: inset(50%); white-space: nowrap; }
 .sl-tooltip { position: absolute; left: 0; top: 0; z-index: 10; pointer-events: none; min-width: 9em; max-width: 22em; padding: 4px 8px;
   line-height: 1.4; font-size: var(--vscode-font-size, 13px);
   background: var(--vscode-editorHoverWidget-background, #252526); color: var(--vscode-editorHoverWidget-foreground, #ccc);

@@ -134,7 +134,8 @@ export function createTokenMapOverlay(host: HTMLElement, options: OverlayOptions
   svg.setAttribute('tabindex', '0');
   svg.setAttribute('role', 'application');
   svg.setAttribute('aria-roledescription', 'token map');
-  svg.setAttribute('aria-label', `${options.ariaLabel ?? 'Visual tokens: nearest words per image patch'}. Arrow keys move between tokens, Enter highlights a word, + and - zoom, 0 fits.`);
+  svg.setAttribute('aria-label', options.ariaLabel ?? 'Visual tokens: nearest words per image patch');
+  svg.setAttribute('aria-keyshortcuts', 'ArrowLeft ArrowRight ArrowUp ArrowDown Home End Enter Escape + - 0');
   const labelLayer = svgEl('g', 'sl-label-layer');
   const linkedRect = svgEl('rect', 'sl-linked');
   const hoverRect = svgEl('rect', 'sl-hover');
@@ -143,9 +144,13 @@ export function createTokenMapOverlay(host: HTMLElement, options: OverlayOptions
   viewport.append(img, canvas, svg);
   const tooltip = createTooltip(stage);
   stage.prepend(viewport);
+  // The current token (keyboard focus, else the view's first token) in words, for screen readers (the token
+  // map's description, announced as it changes) and for the end-to-end tests, which read the view as text.
   const live = document.createElement('div');
-  live.className = 'sl-live';
+  live.className = 'sl-current';
+  live.id = `sl-current-${Math.random().toString(36).slice(2)}`;
   live.setAttribute('aria-live', 'polite');
+  svg.setAttribute('aria-describedby', live.id);
   const side = createSideList((i) => clickToken(i));
   body.append(stage, side.element);
   const caption = document.createElement('div');
@@ -283,9 +288,13 @@ export function createTokenMapOverlay(host: HTMLElement, options: OverlayOptions
       }
     }
     placeRect(focusRect, i);
-    live.textContent = patchLabel(tm.patches[i], topK, tm.views.length > 1 ? tm.views[tm.patches[i].tile] : undefined);
+    describe(i);
     showTip(i);
     for (const cb of hoverCbs) cb(i);
+  }
+
+  function describe(i: number | undefined): void {
+    live.textContent = tm && i !== undefined ? patchLabel(tm.patches[i], topK, tm.views.length > 1 ? tm.views[tm.patches[i].tile] : undefined) : '';
   }
 
   // Highlighting: a click highlights tokens with the same top word; the search, tokens whose top-k holds it.
@@ -336,6 +345,7 @@ export function createTokenMapOverlay(host: HTMLElement, options: OverlayOptions
     root.dataset.tokens = String(spatial.length);
     caption.textContent = modelInputCaption(tm, choice);
     if (focusIndex !== undefined && !onScreen.has(focusIndex)) focusIndex = undefined;
+    describe(focusIndex ?? spatial[0] ?? listed[0]);
     needFit = true;
     applyHighlight(highlight);
     renderLegend();
@@ -400,6 +410,7 @@ export function createTokenMapOverlay(host: HTMLElement, options: OverlayOptions
     scheduleDraw();
   }, { passive: false });
   svg.addEventListener('focus', () => {
+    if (drag) return; // focused by a click: the click picks the token, the view must not jump to the first one
     if (focusIndex === undefined && spatial.length) focusToken(spatial[0]);
     else if (focusIndex !== undefined) showTip(focusIndex);
   });
@@ -449,7 +460,9 @@ export function createTokenMapOverlay(host: HTMLElement, options: OverlayOptions
       tm = next;
       boxes = next.patches.map((p) => (p.kind === 'patch' ? p.box : undefined));
       choices = viewChoices(next);
-      if (focusIndex !== undefined && focusIndex >= next.patches.length) focusIndex = undefined;
+      // The keyboard position survives a new adapter or top-k only while the map has the focus.
+      const focused = (root.getRootNode() as Document | ShadowRoot).activeElement === svg;
+      if (!focused || (focusIndex !== undefined && focusIndex >= next.patches.length)) focusIndex = undefined;
       if (categories && categories.values.length !== next.patches.length) categories = null;
       if (highlight?.mode === 'top1' && !next.patches.some((p) => p.words[0]?.word === highlight!.word)) highlight = null;
       setHeatInternal(heat);
