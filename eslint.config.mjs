@@ -40,6 +40,8 @@ export default tseslint.config(
       '@typescript-eslint/no-non-null-assertion': 'off',
       // Our errors carry the cause's text in their message (what the user sees); `cause` adds nothing there.
       'preserve-caught-error': 'off',
+      // Flags `let n = 0` before an if/else that assigns it: a defensive initial value, not a bug.
+      'no-useless-assignment': 'off',
     },
   },
   {

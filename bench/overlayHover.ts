@@ -23,7 +23,7 @@ async function main(): Promise<void> {
       let t0 = 0;
       window.addEventListener('pointermove', () => (t0 = performance.now()), { capture: true });
       window.addEventListener('pointermove', () => {
-        (document.querySelector('.sl-tooltip') as HTMLElement).offsetHeight; // the layout this move causes
+        void (document.querySelector('.sl-tooltip') as HTMLElement).offsetHeight; // the layout this move causes
         w.moves.push(performance.now() - t0);
       });
       new PerformanceObserver((list) => w.loaf.push(...list.getEntries().map((e) => e.duration))).observe({ type: 'long-animation-frame', buffered: false });

@@ -50,7 +50,7 @@ describe('token-map overlay in Chromium', { skip: missing }, () => {
       for (let y = 2; y < rect.height; y += 11) for (let x = 2; x < rect.width; x += 13) {
         const t0 = performance.now();
         svg.dispatchEvent(new PointerEvent('pointermove', { clientX: rect.left + x, clientY: rect.top + y, bubbles: true }));
-        (document.querySelector('.sl-tooltip') as HTMLElement).offsetHeight; // include the layout the move causes
+        void (document.querySelector('.sl-tooltip') as HTMLElement).offsetHeight; // include the layout the move causes
         times.push(performance.now() - t0);
       }
       times.sort((a, b) => a - b);
