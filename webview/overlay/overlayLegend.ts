@@ -38,9 +38,11 @@ export function categoryCounts(cat: Categories, indices: readonly number[]): num
   return counts;
 }
 
-export function renderCategoryLegend(legend: HTMLElement, cat: Categories, indices: readonly number[]): void {
+/** Swatches with counts among `indices` (the tokens of the current view; `total` = all tokens of the map). */
+export function renderCategoryLegend(legend: HTMLElement, cat: Categories, indices: readonly number[], total: number): void {
   const counts = categoryCounts(cat, indices);
-  const name = Object.assign(document.createElement('span'), { className: 'sl-legend-name', textContent: cat.label });
+  const scope = indices.length === total ? '' : ` — counts in this view (${indices.length.toLocaleString('en-US')} of ${total.toLocaleString('en-US')} tokens)`;
+  const name = Object.assign(document.createElement('span'), { className: 'sl-legend-name', textContent: cat.label + scope });
   const items = cat.names.map((n, k) => {
     const item = document.createElement('span');
     item.className = 'sl-legend-item';

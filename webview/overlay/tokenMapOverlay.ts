@@ -359,7 +359,7 @@ export function createTokenMapOverlay(host: HTMLElement, options: OverlayOptions
   }
 
   function renderLegend(): void {
-    if (categories) renderCategoryLegend(legend, categories, [...spatial, ...listed]);
+    if (categories) renderCategoryLegend(legend, categories, [...spatial, ...listed], tm?.patches.length ?? 0);
     else renderContinuousLegend(legend, heatVals);
     root.dataset.heat = heatVals || categories ? 'on' : 'off';
     svg.classList.toggle('sl-heat-on', !!(heatVals || categories));
