@@ -1,12 +1,12 @@
 // One image file → 8-bit sRGB RGB bytes at full size, EXIF orientation applied, alpha flattened onto white
 // (what an image viewer shows and what the family processors' convert-to-RGB gives for most inputs).
-// Only regular files are read, and the pixel limit covers the source and the largest raster the views
+// Only regular files are read (readImageFile), and the pixel limit covers the source and the largest raster the views
 // will allocate, so a tiny file that decodes or resizes to gigabytes is refused before it is decoded.
-import { readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import sharp, { type Metadata } from 'sharp';
-import { EngineError, imageError } from '../engineError';
+import { imageError } from '../engineError';
 import { DEFAULT_MAX_PIXELS } from '../preprocess';
+import { readImageFile } from '../readImageFile';
 
 export interface DecodedImage {
   name: string;
@@ -19,16 +19,7 @@ export async function decodeImage(
   file: string, largestTarget: (size: { width: number; height: number }) => number, maxPixels = DEFAULT_MAX_PIXELS,
 ): Promise<DecodedImage> {
   const name = path.basename(file);
-  let bytes: Buffer;
-  try {
-    const st = statSync(file);
-    if (!st.isFile()) throw imageError(`${name}: not a regular file (${st.isDirectory() ? 'a folder' : st.isFIFO() ? 'a named pipe' : 'a device or socket'}); give an image file`);
-    bytes = readFileSync(file);
-  } catch (e) {
-    if (e instanceof EngineError) throw e;
-    throw imageError(`${name}: cannot read the image (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
-  }
-  if (bytes.length === 0) throw imageError(`${name}: the file is empty (0 bytes)`);
+  const bytes = readImageFile(file);
   const notes: string[] = [];
   const open = () => sharp(bytes, { limitInputPixels: maxPixels, failOn: 'error', pages: 1, page: 0 });
   let meta: Metadata;
