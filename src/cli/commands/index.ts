@@ -5,6 +5,7 @@ import { doctorCommand } from './doctor';
 import { explainCommand } from './explain';
 import { gpuCommand } from './gpu';
 import { notebookCommand } from './notebook';
+import { packCommand } from './pack';
 import { trainCommand } from './train';
 
-export const COMMANDS: CliCommand[] = [explainCommand, demoCommand, notebookCommand, trainCommand, doctorCommand, gpuCommand];
+export const COMMANDS: CliCommand[] = [explainCommand, demoCommand, notebookCommand, trainCommand, doctorCommand, gpuCommand, packCommand];
