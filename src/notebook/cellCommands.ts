@@ -39,7 +39,7 @@ export const COMMANDS: readonly CommandSpec[] = [
     name: 'explain',
     synopsis: 'explain <image> [adapter=NAME] [topk=K]',
     doc: "Decode every visual token of the image to its nearest LLM words (cosine in the LLM's input-embedding table) and draw them on the image.",
-    args: [{ name: 'image', kind: 'image', doc: 'Image file, relative to the notebook folder.' }],
+    args: [{ name: 'image', kind: 'image', doc: 'Image file, relative to the notebook folder (or demo:samples/… for a shipped sample).' }],
     options: [adapterOption, { name: 'topk', kind: 'int', doc: `Words kept per patch (${LIMITS.topK.min}–${LIMITS.topK.max}, default ${LIMITS.topK.default}).`, min: LIMITS.topK.min, max: LIMITS.topK.max }],
   },
   {
@@ -47,7 +47,7 @@ export const COMMANDS: readonly CommandSpec[] = [
     synopsis: 'compare <image> <adapterA> <adapterB>',
     doc: 'Decode the image with two adapters side by side and mark the patches whose top word differs.',
     args: [
-      { name: 'image', kind: 'image', doc: 'Image file, relative to the notebook folder.' },
+      { name: 'image', kind: 'image', doc: 'Image file, relative to the notebook folder (or demo:samples/… for a shipped sample).' },
       { name: 'adapterA', kind: 'adapter', doc: 'First adapter (left).' },
       { name: 'adapterB', kind: 'adapter', doc: 'Second adapter (right).' },
     ],
@@ -57,7 +57,7 @@ export const COMMANDS: readonly CommandSpec[] = [
     name: 'labels',
     synopsis: 'labels <image> [seed=N]',
     doc: "SEA's patch labels (method §3.1): the vision-language model's top-10 words per patch after the threshold, and the one label sampled in proportion to its score.",
-    args: [{ name: 'image', kind: 'image', doc: 'Image file, relative to the notebook folder.' }],
+    args: [{ name: 'image', kind: 'image', doc: 'Image file, relative to the notebook folder (or demo:samples/… for a shipped sample).' }],
     options: [{ name: 'seed', kind: 'int', doc: 'Seed of the score-proportional sampling (default 0).', min: 0, max: 2 ** 31 - 1 }],
   },
   {
@@ -67,7 +67,7 @@ export const COMMANDS: readonly CommandSpec[] = [
     args: [
       { name: 'word', kind: 'word', doc: 'The word, in double quotes.' },
       { name: 'in', kind: 'keyword', literal: 'in', doc: 'The keyword `in`.' },
-      { name: 'folder', kind: 'folder', doc: 'Folder of images, relative to the notebook folder.' },
+      { name: 'folder', kind: 'folder', doc: 'Folder of images, relative to the notebook folder (or demo:samples).' },
     ],
     options: [adapterOption, { name: 'limit', kind: 'int', doc: 'Patches to show (1–200, default 24).', min: 1, max: 200 }],
   },
@@ -76,7 +76,7 @@ export const COMMANDS: readonly CommandSpec[] = [
     synopsis: 'words <image> near "<word>" [adapter=NAME]',
     doc: "A heatmap of every visual token's cosine similarity to one word's LLM embedding.",
     args: [
-      { name: 'image', kind: 'image', doc: 'Image file, relative to the notebook folder.' },
+      { name: 'image', kind: 'image', doc: 'Image file, relative to the notebook folder (or demo:samples/… for a shipped sample).' },
       { name: 'near', kind: 'keyword', literal: 'near', doc: 'The keyword `near`.' },
       { name: 'word', kind: 'word', doc: 'The word, in double quotes.' },
     ],
@@ -86,14 +86,14 @@ export const COMMANDS: readonly CommandSpec[] = [
     name: 'metrics',
     synopsis: 'metrics <folder> [adapter=NAME]',
     doc: 'Patch-word accuracy where NAME.truth.json exists, agreement with the SEA labels, the modality gap D (Eq. 5) and TACS (K = 10) over a folder of images.',
-    args: [{ name: 'folder', kind: 'folder', doc: 'Folder of images, relative to the notebook folder.' }],
+    args: [{ name: 'folder', kind: 'folder', doc: 'Folder of images, relative to the notebook folder (or demo:samples).' }],
     options: [adapterOption],
   },
   {
     name: 'pack',
     synopsis: 'pack <dir>',
     doc: 'Use another model pack for the following lines of this cell (default: the `seaLens.pack` setting, or the demo pack).',
-    args: [{ name: 'dir', kind: 'dir', doc: 'Model pack folder (holding manifest.json), relative to the notebook folder.' }],
+    args: [{ name: 'dir', kind: 'dir', doc: 'Model pack folder (holding manifest.json), relative to the notebook folder (or demo:demo-pack).' }],
     options: [],
   },
 ];

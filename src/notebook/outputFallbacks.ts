@@ -2,7 +2,7 @@
 // renderer (GitHub, a Jupyter front end without the extension, a terminal) still show the answer. They
 // are derived from the primary payload on load and at run time, so the notebook file stores only that.
 
-import { metricsRows, percent as pct } from '../shared/metricsRows';
+import { metricsTable, percent as pct } from '../shared/metricsRows';
 import { TOKENMAP_MIME, type TokenMap } from '../shared/tokenMap';
 import {
   COMPARE_MIME, LABELS_MIME, METRICS_MIME, NEIGHBORS_MIME, WORDS_NEAR_MIME,
@@ -57,10 +57,17 @@ function describe(o: NotebookFileOutput): { text: string; html: string } | undef
       }
       case METRICS_MIME: {
         const p = o.data as MetricsPayload;
-        const rows = metricsRows(p);
+        const { columns, rows } = metricsTable(p);
+        const adapters = columns.length > 1 ? `adapters ${columns.join(', ')}` : `adapter ${p.result.adapter}`;
+        const width = Math.max(...rows.map((r) => r[0].length));
         return {
-          text: [`metrics of ${p.folder} (${p.result.pack}, adapter ${p.result.adapter})`, ...rows.map(([k, v]) => `${k}: ${v}`)].join('\n'),
-          html: `<table>${rows.map(([k, v]) => `<tr><th>${esc(k)}</th><td>${esc(v)}</td></tr>`).join('')}</table>`,
+          text: [
+            `metrics of ${p.folder} (${p.result.pack}, ${adapters})`,
+            ...(columns.length > 1 ? [`${''.padEnd(width)}  ${columns.join(' | ')}`] : []),
+            ...rows.map(([k, ...v]) => (columns.length > 1 ? `${k.padEnd(width)}  ${v.join(' | ')}` : `${k}: ${v[0]}`)),
+          ].join('\n'),
+          html: `<table>${columns.length > 1 ? `<tr><th></th>${columns.map((c) => `<th>${esc(c)}</th>`).join('')}</tr>` : ''}${rows
+            .map(([k, ...v]) => `<tr><th>${esc(k)}</th>${v.map((x) => `<td>${esc(x)}</td>`).join('')}</tr>`).join('')}</table>`,
         };
       }
     }

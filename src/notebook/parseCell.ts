@@ -3,6 +3,7 @@
 // editor can underline it and the runner can say where a cell went wrong.
 
 import { COMMANDS, findCommand, type CommandName, type CommandSpec } from './cellCommands';
+import { closestName } from './closestName';
 
 /** Zero-based line; columns are zero-based, `end` exclusive. */
 export interface Span {
@@ -21,6 +22,15 @@ export interface Token extends Span {
 
 export interface CellError extends Span {
   message: string;
+  /** A replacement of the error's span that fixes it (the editor offers it as a quick fix). */
+  fix?: CellFix;
+}
+
+export interface CellFix {
+  /** What the quick fix says it does, e.g. `Change to "explain"`. */
+  title: string;
+  /** The text that replaces the span. */
+  text: string;
 }
 
 export interface ArgValue extends Span {
@@ -58,8 +68,8 @@ export function parseCell(source: string): ParsedCell {
     }
     if (tokens.length === 0) return;
     const result = parseCommand(tokens, text, line);
-    if ('message' in result) errors.push(result);
-    else commands.push(result);
+    errors.push(...result.errors);
+    if (result.command) commands.push(result.command);
   });
   return { commands, errors };
 }
@@ -113,16 +123,22 @@ function readQuoted(text: string, open: number): { value: string; end: number } 
   return null;
 }
 
-function parseCommand(tokens: Token[], text: string, line: number): ParsedCommand | CellError {
+function parseCommand(tokens: Token[], text: string, line: number): { command?: ParsedCommand; errors: CellError[] } {
   const [head, ...rest] = tokens;
   const spec = findCommand(head.value);
   if (!spec || head.quoted || head.option) {
-    const near = suggest(head.value);
+    // Without a known command the rest of the line has no meaning to check; one problem is all there is.
+    const near = closestName(head.value, COMMANDS.map((c) => c.name));
     return {
-      ...span(head),
-      message: `Unknown command "${head.value}".${near ? ` Did you mean "${near}"?` : ''} Commands: ${COMMANDS.map((c) => c.name).join(', ')}.`,
+      errors: [{
+        ...span(head),
+        message: `Unknown command "${head.value}".${near ? ` Did you mean "${near}"?` : ''} Commands: ${COMMANDS.map((c) => c.name).join(', ')}.`,
+        ...(near ? { fix: { title: `Change to "${near}"`, text: near } } : {}),
+      }],
     };
   }
+  // Every problem of the line is reported, so a user fixes a line once instead of once per problem.
+  const errors: CellError[] = [];
   const positional = rest.filter((t) => !t.option);
   const optionTokens = rest.filter((t) => t.option);
   const args: Record<string, ArgValue> = {};
@@ -130,29 +146,34 @@ function parseCommand(tokens: Token[], text: string, line: number): ParsedComman
     const arg = spec.args[k];
     const tok = positional[k];
     if (!tok) {
+      // Only the first missing argument: the later ones are missing because of it.
       const at = text.trimEnd().length;
-      return { line, start: at, end: at + 1, message: `${spec.name}: missing <${arg.name}>. Usage: ${spec.synopsis}` };
+      errors.push({ line, start: at, end: at + 1, message: `${spec.name}: missing <${arg.name}>. Usage: ${spec.synopsis}` });
+      break;
     }
     if (arg.kind === 'keyword') {
-      if (tok.value !== arg.literal || tok.quoted) return { ...span(tok), message: `${spec.name}: expected the keyword "${arg.literal}" here, found "${tok.value}". Usage: ${spec.synopsis}` };
+      if (tok.value !== arg.literal || tok.quoted) {
+        errors.push({ ...span(tok), message: `${spec.name}: expected the keyword "${arg.literal}" here, found "${tok.value}". Usage: ${spec.synopsis}`, fix: { title: `Change to "${arg.literal}"`, text: arg.literal! } });
+      }
     } else if (arg.kind === 'word' && !tok.quoted) {
-      return { ...span(tok), message: `${spec.name}: put the word in double quotes, e.g. "${tok.value}". Usage: ${spec.synopsis}` };
+      const quoted = `"${tok.value.replace(/["\\]/g, (c) => `\\${c}`)}"`;
+      errors.push({ ...span(tok), message: `${spec.name}: put the word in double quotes, e.g. "${tok.value}". Usage: ${spec.synopsis}`, fix: { title: `Quote as ${quoted}`, text: quoted } });
     } else if (tok.value === '') {
-      return { ...span(tok), message: `${spec.name}: <${arg.name}> is empty. Usage: ${spec.synopsis}` };
+      errors.push({ ...span(tok), message: `${spec.name}: <${arg.name}> is empty. Usage: ${spec.synopsis}` });
     }
     args[arg.name] = { ...span(tok), value: tok.value };
   }
-  if (positional.length > spec.args.length) {
-    const extra = positional[spec.args.length];
-    return { ...span(extra), message: `${spec.name}: unexpected "${extra.value}" (it takes ${spec.args.length} argument${spec.args.length === 1 ? '' : 's'}). Usage: ${spec.synopsis}` };
+  for (const extra of positional.slice(spec.args.length)) {
+    errors.push({ ...span(extra), message: `${spec.name}: unexpected "${extra.value}" (it takes ${spec.args.length} argument${spec.args.length === 1 ? '' : 's'}). Usage: ${spec.synopsis}` });
   }
   const options: Record<string, OptionValue> = {};
   for (const tok of optionTokens) {
     const parsed = parseOption(spec, tok);
-    if ('message' in parsed) return parsed;
-    options[tok.option!.name] = parsed;
+    if ('message' in parsed) errors.push(parsed);
+    else options[tok.option!.name] = parsed;
   }
-  return { line, start: head.start, end: tokens[tokens.length - 1].end, name: spec.name, args, options };
+  if (errors.length) return { errors };
+  return { command: { line, start: head.start, end: tokens[tokens.length - 1].end, name: spec.name, args, options }, errors };
 }
 
 function parseOption(spec: CommandSpec, tok: Token): OptionValue | CellError {
@@ -161,7 +182,12 @@ function parseOption(spec: CommandSpec, tok: Token): OptionValue | CellError {
   const nameSpan = { line: tok.line, start: tok.start, end: tok.option!.valueStart - 1 };
   if (!opt) {
     const known = spec.options.map((o) => o.name);
-    return { ...nameSpan, message: `${spec.name}: unknown option "${name}". ${known.length ? `Options: ${known.join(', ')}.` : 'It takes no options.'}` };
+    const near = closestName(name, known);
+    return {
+      ...nameSpan,
+      message: `${spec.name}: unknown option "${name}".${near ? ` Did you mean "${near}"?` : ''} ${known.length ? `Options: ${known.join(', ')}.` : 'It takes no options.'}`,
+      ...(near ? { fix: { title: `Change to "${near}"`, text: near } } : {}),
+    };
   }
   const valueSpan = { line: tok.line, start: tok.option!.valueStart, end: tok.end };
   if (tok.value === '') return { ...valueSpan, start: nameSpan.start, message: `${spec.name}: option ${name}= needs a value.` };
@@ -177,29 +203,4 @@ function parseOption(spec: CommandSpec, tok: Token): OptionValue | CellError {
 
 function span(t: Span): Span {
   return { line: t.line, start: t.start, end: t.end };
-}
-
-/** The closest command name within two edits, for "did you mean". */
-function suggest(word: string): string | undefined {
-  let best: string | undefined;
-  let bestDist = 3;
-  for (const c of COMMANDS) {
-    const d = editDistance(word.toLowerCase(), c.name);
-    if (d < bestDist) [best, bestDist] = [c.name, d];
-  }
-  return best;
-}
-
-function editDistance(a: string, b: string): number {
-  const row = Array.from({ length: b.length + 1 }, (_, j) => j);
-  for (let i = 1; i <= a.length; i++) {
-    let prev = row[0];
-    row[0] = i;
-    for (let j = 1; j <= b.length; j++) {
-      const tmp = row[j];
-      row[j] = Math.min(row[j] + 1, row[j - 1] + 1, prev + (a[i - 1] === b[j - 1] ? 0 : 1));
-      prev = tmp;
-    }
-  }
-  return row[b.length];
 }

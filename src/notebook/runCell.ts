@@ -3,15 +3,16 @@
 // by the VS Code notebook controller and by `sea-lens notebook run`, so both produce the same outputs.
 
 import { stat } from 'node:fs/promises';
-import { isAbsolute, join, relative, resolve } from 'node:path';
+import { isAbsolute, join } from 'node:path';
 import type { EngineMethod, EngineRequests, PackInfo } from '../shared/engineProtocol';
 import { TOKENMAP_MIME, type TokenMap } from '../shared/tokenMap';
 import {
   COMPARE_MIME, ERROR_MIME, LABELS_MIME, METRICS_MIME, NEIGHBORS_MIME, WORDS_NEAR_MIME,
-  type ErrorPayload, type NotebookFileOutput,
+  type ErrorPayload, type MetricsPayload, type NotebookFileOutput,
 } from '../shared/notebookFormat';
 import { formatPosition, parseCell, type ParsedCommand, type Span } from './parseCell';
 import { imageDataUri } from './imageDataUri';
+import { CellPathError, displayCellPath, resolveCellPath } from './resolveCellPath';
 
 /** What the runner needs from the engine client: typed requests that an AbortSignal can cancel. */
 export interface NotebookEngine {
@@ -22,11 +23,19 @@ export interface RunContext {
   engine: NotebookEngine;
   /** The notebook's folder: relative paths in cells resolve against it. */
   baseDir: string;
+  /** The installed demo folder (`<install>/media`) that `demo:` paths resolve against. */
+  demoDir?: string;
   /** Absolute path of the pack to use unless a `pack` line says otherwise. */
   pack: string;
   signal?: AbortSignal;
   /** Pack info by pack folder, shared across the cells of one run so each pack is described once. */
   packCache?: Map<string, Promise<PackInfo>>;
+  /**
+   * Notes that hold for the whole run rather than one output (today: the device fallback, e.g. "running
+   * on cpu: …"). They are taken out of the outputs, so a saved notebook does not repeat them in every
+   * cell, and handed here to be shown once (status bar, log, stderr).
+   */
+  onNotice?: (note: string) => void;
 }
 
 export interface CellRunResult {
@@ -51,14 +60,30 @@ export async function runCell(source: string, ctx: RunContext): Promise<CellRunR
   const outputs: NotebookFileOutput[] = [];
   let pack = ctx.pack;
   const packCache = ctx.packCache ?? new Map<string, Promise<PackInfo>>();
+  let lastMetrics: { pack: string; folder: string; payload: MetricsPayload } | undefined;
   for (const cmd of parsed.commands) {
     if (ctx.signal?.aborted) return { outputs, status: 'cancelled' };
     try {
       if (cmd.name === 'pack') {
-        pack = await checkPath(ctx.baseDir, cmd.args.dir, 'pack');
+        pack = await checkPath(ctx, cmd.args.dir, 'pack');
+        lastMetrics = undefined;
         continue;
       }
-      outputs.push(await runCommand(cmd, { ...ctx, pack, packCache }));
+      const out = await runCommand(cmd, { ...ctx, pack, packCache });
+      // Metrics of several adapters over one folder, on consecutive lines, are one table with a column
+      // per adapter: the comparison the lines ask for, instead of tables to read side by side.
+      if (out.mime === METRICS_MIME) {
+        const payload = out.data as MetricsPayload;
+        if (lastMetrics && lastMetrics.pack === pack && lastMetrics.folder === payload.folder) {
+          lastMetrics.payload.results!.push(payload.result);
+          continue;
+        }
+        payload.results = [payload.result];
+        lastMetrics = { pack, folder: payload.folder, payload };
+      } else {
+        lastMetrics = undefined;
+      }
+      outputs.push(out);
     } catch (err) {
       if (ctx.signal?.aborted) return { outputs, status: 'cancelled' };
       const span = err instanceof CellRunError ? err.span : cmd;
@@ -76,27 +101,45 @@ export function errorOutput(name: string, message: string): NotebookFileOutput {
 
 type Ctx = RunContext & { packCache: Map<string, Promise<PackInfo>> };
 
+/**
+ * The engine's device-fallback note (src/engine/pipeline.ts writes `running on <device>: <reason>`).
+ * It says the same thing for every image of a run, so it belongs in the status bar, not in each output.
+ */
+const DEVICE_NOTE = /^running on [^\s:]+: /;
+
+/** The TokenMap without its device-fallback note, which goes to ctx.onNotice instead. */
+function withoutDeviceNote(tm: TokenMap, ctx: Ctx): TokenMap {
+  if (!tm.notes?.some((n) => DEVICE_NOTE.test(n))) return tm;
+  const kept: string[] = [];
+  for (const n of tm.notes) {
+    if (DEVICE_NOTE.test(n)) ctx.onNotice?.(n);
+    else kept.push(n);
+  }
+  const { notes: _dropped, ...rest } = tm;
+  return kept.length ? { ...rest, notes: kept } : rest;
+}
+
 async function runCommand(cmd: ParsedCommand, ctx: Ctx): Promise<NotebookFileOutput> {
   const { engine, signal, pack } = ctx;
   const adapter = await checkAdapter(cmd, ctx);
   switch (cmd.name) {
     case 'explain': {
-      const image = await checkPath(ctx.baseDir, cmd.args.image, 'image');
+      const image = await checkPath(ctx, cmd.args.image, 'image');
       const topK = cmd.options.topk?.value as number | undefined;
       const tm = await engine.request('engine/explain', { image, pack, adapter, topK }, signal);
-      return { mime: TOKENMAP_MIME, data: { ...asWritten(tm, cmd), imageDataUri: await imageDataUri(image) } };
+      return { mime: TOKENMAP_MIME, data: { ...asWritten(withoutDeviceNote(tm, ctx), cmd), imageDataUri: await imageDataUri(image) } };
     }
     case 'compare': {
-      const image = await checkPath(ctx.baseDir, cmd.args.image, 'image');
+      const image = await checkPath(ctx, cmd.args.image, 'image');
       const info = await packInfo(ctx);
       for (const key of ['adapterA', 'adapterB'] as const) checkAdapterName(info, cmd.args[key].value, cmd.args[key]);
       const result = await engine.request('engine/compare', { image, pack, adapterA: cmd.args.adapterA.value, adapterB: cmd.args.adapterB.value }, signal);
-      result.a = asWritten(result.a, cmd);
-      result.b = asWritten(result.b, cmd);
+      result.a = asWritten(withoutDeviceNote(result.a, ctx), cmd);
+      result.b = asWritten(withoutDeviceNote(result.b, ctx), cmd);
       return { mime: COMPARE_MIME, data: { image: cmd.args.image.value, result, imageDataUri: await imageDataUri(image) } };
     }
     case 'labels': {
-      const image = await checkPath(ctx.baseDir, cmd.args.image, 'image');
+      const image = await checkPath(ctx, cmd.args.image, 'image');
       const info = await packInfo(ctx);
       if (!info.hasLabeling) throw new CellRunError(cmd, `pack "${info.name}" has no "labeling" section in its manifest, so it cannot make SEA labels (see docs/model-pack.md).`);
       const seed = cmd.options.seed?.value as number | undefined;
@@ -110,18 +153,18 @@ async function runCommand(cmd: ParsedCommand, ctx: Ctx): Promise<NotebookFileOut
       };
     }
     case 'words': {
-      const image = await checkPath(ctx.baseDir, cmd.args.image, 'image');
+      const image = await checkPath(ctx, cmd.args.image, 'image');
       const word = cmd.args.word.value;
       const map = await engine.request('engine/wordsNear', { image, pack, adapter, word }, signal);
       const tm = await engine.request('engine/explain', { image, pack, adapter }, signal);
-      return { mime: WORDS_NEAR_MIME, data: { word, map, tokenMap: asWritten(tm, cmd), imageDataUri: await imageDataUri(image) } };
+      return { mime: WORDS_NEAR_MIME, data: { word, map, tokenMap: asWritten(withoutDeviceNote(tm, ctx), cmd), imageDataUri: await imageDataUri(image) } };
     }
     case 'neighbors': {
-      const folder = await checkPath(ctx.baseDir, cmd.args.folder, 'folder');
+      const folder = await checkPath(ctx, cmd.args.folder, 'folder');
       const limit = cmd.options.limit?.value as number | undefined;
       const hits = await engine.request('engine/neighbors', { word: cmd.args.word.value, folder, pack, adapter, limit }, signal);
       const thumbnails: Record<string, string> = {};
-      const shown = hits.map((h) => ({ ...h, image: displayPath(ctx.baseDir, h.image) }));
+      const shown = hits.map((h) => ({ ...h, image: displayCellPath(h.image, ctx) }));
       for (let i = 0; i < hits.length; i++) {
         if (thumbnails[shown[i].image] !== undefined) continue;
         const uri = await imageDataUri(isAbsolute(hits[i].image) ? hits[i].image : join(folder, hits[i].image), 256);
@@ -130,7 +173,7 @@ async function runCommand(cmd: ParsedCommand, ctx: Ctx): Promise<NotebookFileOut
       return { mime: NEIGHBORS_MIME, data: { word: cmd.args.word.value, folder: cmd.args.folder.value, hits: shown, thumbnails } };
     }
     case 'metrics': {
-      const folder = await checkPath(ctx.baseDir, cmd.args.folder, 'folder');
+      const folder = await checkPath(ctx, cmd.args.folder, 'folder');
       const result = await engine.request('engine/metrics', { folder, pack, adapter }, signal);
       return { mime: METRICS_MIME, data: { folder: cmd.args.folder.value, result } };
     }
@@ -139,12 +182,21 @@ async function runCommand(cmd: ParsedCommand, ctx: Ctx): Promise<NotebookFileOut
   }
 }
 
-/** Resolves a path argument against the notebook folder and checks that it is what the command needs. */
-async function checkPath(baseDir: string, arg: { value: string } & Span, what: 'image' | 'folder' | 'pack'): Promise<string> {
-  const abs = resolve(baseDir, arg.value);
+/** Resolves a path argument (see resolveCellPath) and checks that it is what the command needs. */
+async function checkPath(ctx: RunContext, arg: { value: string } & Span, what: 'image' | 'folder' | 'pack'): Promise<string> {
+  let abs: string;
+  try {
+    abs = resolveCellPath(arg.value, ctx);
+  } catch (e) {
+    if (e instanceof CellPathError) throw new CellRunError(arg, e.message);
+    throw e;
+  }
   const st = await stat(abs).catch(() => undefined);
   const where = abs === arg.value ? '' : ` (looked for ${abs})`;
-  if (!st) throw new CellRunError(arg, `${what} not found: ${arg.value}${where}. Paths are relative to the notebook's folder.`);
+  if (!st) {
+    const hint = arg.value.startsWith('demo:') ? 'demo: paths are relative to the installed demo folder (demo:samples/…, demo:demo-pack).' : "Paths are relative to the notebook's folder; demo:samples/… names the shipped sample images.";
+    throw new CellRunError(arg, `${what} not found: ${arg.value}${where}. ${hint}`);
+  }
   if (what === 'image' && !st.isFile()) throw new CellRunError(arg, `${arg.value} is a folder; explain, compare, labels and words take an image file.`);
   if (what !== 'image' && !st.isDirectory()) throw new CellRunError(arg, `${arg.value} is a file; ${what === 'pack' ? 'pack takes a model pack folder' : 'this command takes a folder of images'}.`);
   if (what === 'pack') {
@@ -180,10 +232,4 @@ function packInfo(ctx: Ctx): Promise<PackInfo> {
 /** Outputs name the image as the cell wrote it, so a saved notebook holds no machine-specific paths. */
 function asWritten(tm: TokenMap, cmd: ParsedCommand): TokenMap {
   return { ...tm, image: cmd.args.image.value };
-}
-
-function displayPath(baseDir: string, file: string): string {
-  if (!isAbsolute(file)) return file;
-  const rel = relative(baseDir, file);
-  return rel.startsWith('..') || isAbsolute(rel) ? file : rel.split('\\').join('/');
 }

@@ -14,6 +14,10 @@ export interface RunNotebookFileOptions {
   engine: NotebookEngine;
   /** Absolute pack folder used unless a cell says `pack <dir>`. */
   pack: string;
+  /** The installed demo folder that `demo:` paths resolve against (see resolveCellPath). */
+  demoDir?: string;
+  /** Run-wide notes such as the device fallback, for the caller to show once. */
+  onNotice?: (note: string) => void;
   /** Where to write the executed notebook (default: the input file). */
   out?: string;
   /** Where to write the HTML report (default: none). */
@@ -38,7 +42,7 @@ export async function runNotebookFile(file: string, opts: RunNotebookFileOptions
     throw new Error(`cannot read ${file}: ${err.code === 'ENOENT' ? 'no such file' : err.message}`);
   });
   const doc = parseNotebook(text, file);
-  const { doc: executed, summary } = await runNotebook(doc, { engine: opts.engine, pack: opts.pack, baseDir: dirname(abs), signal: opts.signal }, opts.onCell);
+  const { doc: executed, summary } = await runNotebook(doc, { engine: opts.engine, pack: opts.pack, baseDir: dirname(abs), demoDir: opts.demoDir, onNotice: opts.onNotice, signal: opts.signal }, opts.onCell);
   await writeAtomic(resolve(opts.out ?? abs), formatNotebook(executed));
   if (opts.html) await writeAtomic(resolve(opts.html), htmlReport(executed, { title: basename(file), rendererScript: opts.rendererScript }));
   return summary;

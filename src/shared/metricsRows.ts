@@ -12,7 +12,27 @@ function percentOrNa(x: number | null): string {
 }
 
 export function metricsRows(p: MetricsPayload): [string, string][] {
-  const r = p.result;
+  return resultRows(p.result);
+}
+
+/** A metrics output as one table: a column per adapter (one column for a single result). */
+export interface MetricsTable {
+  /** Column headings after the row names: the adapters (with the pack when they differ). */
+  columns: string[];
+  /** Row name, then one formatted value per column. */
+  rows: string[][];
+}
+
+export function metricsTable(p: MetricsPayload): MetricsTable {
+  const results = p.results?.length ? p.results : [p.result];
+  const packs = new Set(results.map((r) => r.pack));
+  const columns = results.map((r) => (packs.size > 1 ? `${r.pack} / ${r.adapter}` : r.adapter));
+  const perResult = results.map(resultRows);
+  const rows = perResult[0].map(([name], i) => [name, ...perResult.map((rows) => rows[i][1])]);
+  return { columns, rows };
+}
+
+function resultRows(r: MetricsPayload['result']): [string, string][] {
   return [
     ['images', String(r.images)],
     ['images with truth', String(r.imagesWithTruth)],

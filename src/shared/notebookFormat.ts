@@ -62,7 +62,13 @@ export interface NeighborsPayload {
 
 export interface MetricsPayload {
   folder: string;
+  /** The first adapter's metrics (what readers that know one result show). */
   result: MetricsResult;
+  /**
+   * Every adapter's metrics over the folder, in the cell's order, when a cell asks for several on
+   * consecutive lines (result === results[0]); one table with a column per adapter (metricsTable).
+   */
+  results?: MetricsResult[];
 }
 
 /** Payload of ERROR_MIME (what vscode.NotebookCellOutputItem.error writes). */

@@ -73,20 +73,35 @@ test('headless run on the fixture pack: every command gives its output, a bad li
 test('headless run of the starter notebook on the demo pack', {
   skip: existsSync(join(demoPack, 'manifest.json')) ? false : `demo pack missing (${demoPack}/manifest.json); build it with python3 -m sealens.build_pack (see python/)`,
 }, async () => {
-  // Run a copy beside the original so relative paths resolve the same way and the original is untouched.
-  const copy = join(root, 'media', 'notebooks', `.starter-test-${process.pid}.sealens`);
+  // Run a copy far from the install (a temporary folder): its demo: paths must still find the samples.
+  const away = await mkdtemp(join(tmpdir(), 'sealens-starter-'));
+  const copy = join(away, 'starter.sealens');
   await copyFile(starter, copy);
+  const notices: string[] = [];
   try {
-    const summary = await runNotebookFile(copy, { engine: inProcessEngine(engine), pack: demoPack });
+    const summary = await runNotebookFile(copy, { engine: inProcessEngine(engine), pack: demoPack, demoDir: join(root, 'media'), onNotice: (n) => notices.push(n) });
     assert.ok(summary.cells.length >= 4);
     assert.deepEqual(summary.cells.filter((c) => c.status !== 'ok'), []);
-    const out = JSON.parse(await readFile(copy, 'utf8'));
+    const text = await readFile(copy, 'utf8');
+    assert.ok(!text.includes(root), 'the executed notebook holds no path of the install folder');
+    const out = JSON.parse(text);
     const mimes = out.cells.flatMap((c: any) => c.outputs.map((o: any) => o.mime));
     for (const m of [TOKENMAP_MIME, LABELS_MIME, COMPARE_MIME, METRICS_MIME]) assert.ok(mimes.includes(m), `starter produces ${m}`);
-    const metrics = out.cells.flatMap((c: any) => c.outputs).find((o: any) => o.mime === METRICS_MIME).data.result;
+    const explained = out.cells.flatMap((c: any) => c.outputs).find((o: any) => o.mime === TOKENMAP_MIME).data;
+    assert.match(explained.image, /^demo:samples\/test\d{4}-.*\.png$/, 'outputs name the image as the cell wrote it');
+    assert.ok(!(explained.notes ?? []).some((n: string) => /^running on /.test(n)), 'no device note stored in an output');
+    // The starter asks for two adapters' metrics on consecutive lines: one output, one column each.
+    const metricsOutputs = out.cells.flatMap((c: any) => c.outputs).filter((o: any) => o.mime === METRICS_MIME);
+    assert.equal(metricsOutputs.length, 1);
+    const { result: metrics, results } = metricsOutputs[0].data;
+    assert.deepEqual(results.map((r: any) => r.adapter), ['baseline', 'sea']);
+    assert.deepEqual(results[0], metrics);
     assert.ok(metrics.imagesWithTruth > 0, 'the samples carry truth files');
     assert.ok(metrics.patchWordAccuracy !== null && metrics.patchWordAccuracy >= 0 && metrics.patchWordAccuracy <= 1);
+    // The shipped pack's SEA adapter names its patches better than the baseline (README: 84.7 % vs 7.6 %).
+    assert.ok(results[1].patchWordAccuracy > results[0].patchWordAccuracy, JSON.stringify(results.map((r: any) => r.patchWordAccuracy)));
+    assert.ok(notices.every((n) => /^running on /.test(n)), notices.join('\n'));
   } finally {
-    await rm(copy, { force: true });
+    await rm(away, { recursive: true, force: true });
   }
 });

@@ -39,7 +39,7 @@ const bad: [string, string, number, number, RegExp][] = [
   ['unknown command with a suggestion', 'explain a.png\n  explian b.png', 1, 2, /Unknown command "explian"\. Did you mean "explain"\?/],
   ['missing argument', 'compare a.png sea', 0, 17, /compare: missing <adapterB>\. Usage: compare <image> <adapterA> <adapterB>/],
   ['too many arguments', 'labels a.png b.png', 0, 13, /unexpected "b\.png" \(it takes 1 argument\)/],
-  ['unknown option', 'explain a.png topn=3', 0, 14, /unknown option "topn"\. Options: adapter, topk/],
+  ["unknown option", "explain a.png topn=3", 0, 14, /unknown option "topn". Did you mean "topk"\? Options: adapter, topk/],
   ['option out of range', 'explain a.png topk=0', 0, 19, /topk must be a whole number from 1 to 50, found "0"/],
   ['option not a number', 'explain a.png topk=five', 0, 19, /found "five"/],
   ['option without value', 'metrics dir adapter=', 0, 12, /option adapter= needs a value/],

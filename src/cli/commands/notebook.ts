@@ -13,7 +13,8 @@ const HELP = `Usage: sea-lens notebook run <file.sealens> [--out FILE] [--html F
 
 Runs every code cell of a SEA Lens notebook, top to bottom, and writes the outputs back into the file
 (like executing a Jupyter notebook from the command line). A failing cell keeps its error output and
-the run goes on. Relative paths in cells resolve against the notebook's folder.
+the run goes on. Relative paths in cells resolve against the notebook's folder; demo:samples/… and
+demo:demo-pack name the sample images and the demo pack installed with SEA Lens.
 
 Options:
   --out FILE    write the executed notebook here instead of over the input
@@ -49,11 +50,19 @@ export const notebookCommand: CliCommand = {
     const engine = new Engine();
     const abort = new AbortController();
     const onSigint = () => abort.abort();
+    const noticed = new Set<string>();
     process.once('SIGINT', onSigint);
     try {
       const summary = await runNotebookFile(file, {
         engine: inProcessEngine(engine),
         pack,
+        demoDir: path.join(ctx.installDir, 'media'),
+        // The device fallback is the same for every cell: said once here, not stored in each output.
+        onNotice: (n) => {
+          if (noticed.has(n)) return;
+          noticed.add(n);
+          ctx.stderr(`note: ${n}\n`);
+        },
         out: values.out,
         html: values.html,
         rendererScript,

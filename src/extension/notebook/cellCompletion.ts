@@ -1,6 +1,6 @@
 // Completion in sealens-cell cells: command names with their synopsis, argument keywords, option names,
 // adapter names read from the pack (through the engine), and file or folder paths relative to the
-// notebook's folder.
+// notebook's folder or, after `demo:`, in the installed demo folder.
 
 import * as fs from 'node:fs/promises';
 import * as path from 'node:path';
@@ -8,12 +8,13 @@ import * as vscode from 'vscode';
 import type { PackInfo } from '../../shared/engineProtocol';
 import { isImageFileName } from '../../shared/mediaLimits';
 import { COMMANDS, type ArgKind } from '../../notebook/cellCommands';
+import { DEMO_PREFIX } from '../../notebook/resolveCellPath';
 import { placeAt } from './cellLanguageHelp';
 import { notebookBaseDir } from './notebookEngine';
 
 
 export class CellCompletionProvider implements vscode.CompletionItemProvider {
-  constructor(private readonly packInfo: () => Promise<PackInfo | undefined>) {}
+  constructor(private readonly packInfo: () => Promise<PackInfo | undefined>, private readonly demoDir?: string) {}
 
   async provideCompletionItems(doc: vscode.TextDocument, pos: vscode.Position): Promise<vscode.CompletionItem[]> {
     const place = placeAt(doc.lineAt(pos.line).text, pos.line, pos.character);
@@ -29,7 +30,7 @@ export class CellCompletionProvider implements vscode.CompletionItemProvider {
         if (place.arg.kind === 'keyword') return [new vscode.CompletionItem(place.arg.literal!, vscode.CompletionItemKind.Keyword)];
         if (place.arg.kind === 'adapter') return this.adapters();
         if (place.arg.kind === 'word') return [];
-        return paths(doc, place.prefix, place.arg.kind);
+        return paths(doc, place.prefix, place.arg.kind, this.demoDir, new vscode.Range(pos.line, place.token?.start ?? pos.character, pos.line, pos.character));
       case 'optionValue':
         return place.option.kind === 'adapter' ? this.adapters() : [];
       case 'free':
@@ -55,12 +56,29 @@ export class CellCompletionProvider implements vscode.CompletionItemProvider {
   }
 }
 
-async function paths(doc: vscode.TextDocument, prefix: string, kind: ArgKind): Promise<vscode.CompletionItem[]> {
+async function paths(doc: vscode.TextDocument, prefix: string, kind: ArgKind, demoDir: string | undefined, typed: vscode.Range): Promise<vscode.CompletionItem[]> {
+  // `demo:…` lists the installed demo folder; its items replace the whole typed path, prefix included.
+  if (demoDir && prefix.startsWith(DEMO_PREFIX)) {
+    const rest = prefix.slice(DEMO_PREFIX.length);
+    const dirPart = rest.includes('/') ? rest.slice(0, rest.lastIndexOf('/') + 1) : '';
+    const entries = await fs.readdir(path.resolve(demoDir, dirPart), { withFileTypes: true }).catch(() => []);
+    return entries
+      .filter((e) => !e.name.startsWith('.') && (e.isDirectory() || (kind === 'image' && isImageFileName(e.name))))
+      .slice(0, 500)
+      .map((e) => {
+        const text = `${DEMO_PREFIX}${dirPart}${e.name}${e.isDirectory() && kind !== 'dir' ? '/' : ''}`;
+        const item = new vscode.CompletionItem(text, e.isDirectory() ? vscode.CompletionItemKind.Folder : vscode.CompletionItemKind.File);
+        item.range = typed;
+        if (e.isDirectory() && kind === 'image') item.command = { command: 'editor.action.triggerSuggest', title: '' };
+        return item;
+      });
+  }
   const notebook = vscode.workspace.notebookDocuments.find((nb) => nb.getCells().some((c) => c.document === doc));
   const base = notebook ? notebookBaseDir(notebook) : path.dirname(doc.uri.fsPath);
   const dirPart = prefix.includes('/') ? prefix.slice(0, prefix.lastIndexOf('/') + 1) : '';
   const entries = await fs.readdir(path.resolve(base, dirPart), { withFileTypes: true }).catch(() => []);
-  return entries
+  const demo = demoDir && prefix === '' ? [demoItem(kind)] : [];
+  return demo.concat(entries
     .filter((e) => !e.name.startsWith('.') && (e.isDirectory() || (kind === 'image' && isImageFileName(e.name))))
     .slice(0, 500)
     .map((e) => {
@@ -68,5 +86,13 @@ async function paths(doc: vscode.TextDocument, prefix: string, kind: ArgKind): P
       item.insertText = e.name + (e.isDirectory() ? '/' : '');
       if (e.isDirectory() && kind === 'image') item.command = { command: 'editor.action.triggerSuggest', title: '' };
       return item;
-    });
+    }));
+}
+
+function demoItem(kind: ArgKind): vscode.CompletionItem {
+  const item = new vscode.CompletionItem(kind === 'dir' ? `${DEMO_PREFIX}demo-pack` : `${DEMO_PREFIX}samples/`, vscode.CompletionItemKind.Module);
+  item.detail = vscode.l10n.t('installed with SEA Lens');
+  item.documentation = vscode.l10n.t('demo: paths name the sample images and the demo pack installed with SEA Lens, so the notebook runs on any machine.');
+  if (kind !== 'dir') item.command = { command: 'editor.action.triggerSuggest', title: '' };
+  return item;
 }

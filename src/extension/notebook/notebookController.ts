@@ -8,7 +8,7 @@ import type { PackInfo } from '../../shared/engineProtocol';
 import { CELL_LANGUAGE, NOTEBOOK_TYPE } from '../../shared/notebookFormat';
 import { errorOutput, runCell, type NotebookEngine } from '../../notebook/runCell';
 import { toCellOutput } from './cellOutputs';
-import { configuredPack, notebookBaseDir } from './notebookEngine';
+import { configuredPack, demoFolder, notebookBaseDir } from './notebookEngine';
 
 export class SeaLensNotebookController implements vscode.Disposable {
   private readonly controller: vscode.NotebookController;
@@ -86,6 +86,7 @@ export class SeaLensNotebookController implements vscode.Disposable {
       const result = await runCell(execution.cell.document.getText(), {
         engine: this.engine,
         baseDir: notebookBaseDir(notebook),
+        demoDir: demoFolder(this.extensionUri),
         pack: configuredPack(this.extensionUri),
         signal: abort.signal,
         packCache: this.packCache,

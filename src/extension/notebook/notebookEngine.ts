@@ -37,6 +37,11 @@ export function configuredPack(extensionUri: vscode.Uri): string {
   return folder ? path.resolve(folder, setting) : path.resolve(setting);
 }
 
+/** The installed demo folder (demo-pack/, samples/) that `demo:` paths in cells resolve against. */
+export function demoFolder(extensionUri: vscode.Uri): string {
+  return vscode.Uri.joinPath(extensionUri, 'media').fsPath;
+}
+
 /** The folder relative paths of a notebook resolve against: its own folder, or the workspace if untitled. */
 export function notebookBaseDir(notebook: vscode.NotebookDocument): string {
   if (notebook.uri.scheme === 'file') return path.dirname(notebook.uri.fsPath);

@@ -1,5 +1,5 @@
 // Everything the *.sealens notebook adds to VS Code, behind one call from the extension's activate():
-// the serializer, the kernel, completion, hover and diagnostics for the cell language, and the
+// the serializer, the kernel, completion, hover, diagnostics and quick fixes for the cell language, and the
 // "SEA Lens: New Notebook" command.
 
 import * as vscode from 'vscode';
@@ -9,8 +9,9 @@ import { SeaLensNotebookController } from './notebookController';
 import { CellCompletionProvider } from './cellCompletion';
 import { CellHoverProvider } from './cellHover';
 import { registerCellDiagnostics } from './cellDiagnostics';
+import { CellQuickFixProvider } from './cellQuickFixes';
 import { openStarterNotebook } from './newNotebook';
-import { configuredPack, notebookEngine, type EngineRequester } from './notebookEngine';
+import { configuredPack, demoFolder, notebookEngine, type EngineRequester } from './notebookEngine';
 
 export function registerNotebook(context: vscode.ExtensionContext, engineClient: EngineRequester): void {
   const engine = notebookEngine(engineClient);
@@ -29,8 +30,9 @@ export function registerNotebook(context: vscode.ExtensionContext, engineClient:
   context.subscriptions.push(
     vscode.workspace.registerNotebookSerializer(NOTEBOOK_TYPE, new SeaLensNotebookSerializer(), { transientOutputs: false }),
     controller,
-    vscode.languages.registerCompletionItemProvider(selector, new CellCompletionProvider(packInfo), ' ', '/', '='),
+    vscode.languages.registerCompletionItemProvider(selector, new CellCompletionProvider(packInfo, demoFolder(context.extensionUri)), ' ', '/', '='),
     vscode.languages.registerHoverProvider(selector, new CellHoverProvider()),
+    vscode.languages.registerCodeActionsProvider(selector, new CellQuickFixProvider(context.extensionUri), CellQuickFixProvider.metadata),
     vscode.commands.registerCommand('seaLens.newNotebook', () =>
       openStarterNotebook(context.extensionUri).then(undefined, (err) =>
         vscode.window.showErrorMessage(vscode.l10n.t('SEA Lens: could not open the starter notebook: {0}', String((err as Error)?.message ?? err))),
