@@ -8,6 +8,7 @@ import assert from 'node:assert/strict';
 import { fileURLToPath } from 'node:url';
 import { browserMissing, openPage, type HarnessPage } from '../fixtures/overlayPage';
 import { gridMap, llavaNextMap } from '../fixtures/tokenMaps';
+import { TOKENMAP_MIME } from '../../src/shared/tokenMap';
 import type { TokenMap } from '../../src/shared/tokenMap';
 
 // A stand-in for VS Code's webview API that records what the page posts.
@@ -120,5 +121,56 @@ describe('explain view in Chromium', { skip: browserMissing() }, () => {
     assert.equal(await top(), before);
     assert.match((await h.page.locator('.sl-caption').textContent()) ?? '', /^model input: model input 96×96 — covers the whole 96×96 image; alpha → white$/);
     assert.ok(await h.page.locator('img.sl-image.sl-pixelated').count(), 'an enlarged image is drawn with square pixels');
+  });
+});
+
+// The notebook renderer as VS Code calls it (activate → renderOutputItem into an element), on stored outputs.
+const RENDERER_ENTRY = `import { activate } from ${JSON.stringify(fileURLToPath(new URL('../../webview/notebook/renderer.ts', import.meta.url)))};
+const r = activate({});
+window.renderOutput = (id, mime, data) => {
+  const el = document.createElement('div');
+  el.id = id;
+  document.body.append(el);
+  r.renderOutputItem({ id, mime, json: () => data }, el);
+};`;
+
+describe('notebook renderer in Chromium', { skip: browserMissing() }, () => {
+  let h: HarnessPage;
+  before(async () => {
+    const { writeFileSync, mkdtempSync } = await import('node:fs');
+    const { tmpdir } = await import('node:os');
+    const { join } = await import('node:path');
+    const entry = join(mkdtempSync(join(tmpdir(), 'sealens-renderer-')), 'entry.ts');
+    writeFileSync(entry, RENDERER_ENTRY);
+    h = await openPage(entry, '', { width: 1000, height: 900 });
+  });
+  after(async () => {
+    await h?.close();
+  });
+  const render = (id: string, data: unknown) => h.page.evaluate(([i, m, d]) => {
+    const c = document.createElement('canvas');
+    c.width = c.height = 96;
+    c.getContext('2d')!.fillRect(0, 0, 96, 96);
+    (d as { imageDataUri: string }).imageDataUri = c.toDataURL('image/png');
+    (window as unknown as { renderOutput: (a: unknown, b: unknown, c: unknown) => void }).renderOutput(i, m, d);
+  }, [id, TOKENMAP_MIME, data] as const);
+
+  it('a version-1 TokenMap from an old notebook is upgraded and drawn on its 96-px image', async () => {
+    const v1 = { image: 'a.png', pack: 'p', adapter: 'sea', device: 'cpu', grid: { rows: 2, cols: 2 }, timings: {},
+      patches: [0, 1, 2, 3].map((i) => ({ row: i >> 1, col: i & 1, words: [{ word: `w${i}`, score: 0.5 }] })) };
+    await render('v1', v1);
+    const overlay = h.page.locator('#v1 .sl-overlay[data-tokens="4"]');
+    await overlay.waitFor({ state: 'attached' });
+    assert.deepEqual(await h.page.locator('#v1 text.sl-word').allTextContents(), ['w0', 'w1', 'w2', 'w3']);
+    assert.match((await h.page.locator('#v1 .sln-head').textContent()) ?? '', /2×2 patches/);
+  });
+
+  it('EXPECTED FAILURE - a map whose boxes leave the image shows why in the output', async () => {
+    const bad = structuredClone(gridMap(2, 2, { width: 96, height: 96 }));
+    bad.patches[3].box = { x: 48, y: 48, w: 64, h: 48 };
+    await render('bad', bad);
+    const msg = (await h.page.locator('#bad .sln-error').textContent()) ?? '';
+    assert.match(msg, /TokenMap\.patches\[3\]\.box \{"x":48,"y":48,"w":64,"h":48\} leaves the 96×96 image\. Run the cell again/);
+    assert.equal(await h.page.locator('#bad .sl-overlay').count(), 0, 'nothing is drawn');
   });
 });
