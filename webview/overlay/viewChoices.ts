@@ -52,9 +52,9 @@ export function tokensOf(tm: TokenMap, choice: ViewChoice): { spatial: number[];
 }
 
 /**
- * The caption under the image: what the model saw (the chosen view's label, or the combined choice's, which the engine writes as
- * "model input 336×336 (centre crop of 4000×3000)") and the pixel operations among the notes ("alpha →
- * white": the engine writes those as "from → to").
+ * The caption under the image: what the model saw — the chosen view's label (the engine writes it as "model
+ * input 336×336 (centre crop of 4000×3000)") or the combined choice's — where that lies on the image, and
+ * the pixel operations among the notes ("alpha → white": the engine writes those as "from → to").
  */
 export function modelInputCaption(tm: TokenMap, choice: ViewChoice): string {
   const what = choice.tiles.length > 1 ? choice.label : tm.views[choice.tiles[0]].label;
