@@ -92,7 +92,7 @@ function parseHeader(label: string, file: string, json: unknown, dataBytes: numb
 
 let f16Table: Float32Array | undefined;
 /** All 65,536 half-precision values, so converting a large fp16 table is one lookup per element. */
-function halfTable(): Float32Array {
+export function halfTable(): Float32Array {
   if (f16Table) return f16Table;
   const t = new Float32Array(65536);
   for (let h = 0; h < 65536; h++) {
@@ -109,8 +109,10 @@ export async function readTensorF32(header: SafetensorsHeader, name: string): Pr
   const info = header.tensors.get(name);
   const label = path.basename(header.file);
   if (!info) {
-    const have = [...header.tensors.keys()].slice(0, 12).join(', ');
-    throw packError(`${label}: no tensor named "${name}" (it has: ${have}${header.tensors.size > 12 ? ', …' : ''})`);
+    // Nearest names first: a prefix like `language_model.` added or missing is the usual mistake.
+    const keys = [...header.tensors.keys()];
+    const list = keys.length <= 12 ? `it has: ${nearestNames(name, keys, 12).join(', ')}` : `nearest of its ${keys.length}: ${nearestNames(name, keys).join(', ')}`;
+    throw packError(`${label}: no tensor named "${name}" (${list})`);
   }
   const n = info.end - info.begin;
   const buf = new Uint8Array(n);
@@ -184,4 +186,28 @@ export function encodeSafetensors(tensors: Record<string, { shape: number[]; dat
     at += t.data.byteLength;
   }
   return out;
+}
+
+/**
+ * The `n` names closest to `name`: first those that end with it or it ends with (a prefix such as
+ * `language_model.` added or missing), then by edit distance. For "tensor not found" messages.
+ */
+export function nearestNames(name: string, names: readonly string[], n = 3): string[] {
+  const suffix = (k: string): boolean => k.endsWith(name) || name.endsWith(k);
+  return names
+    .map((k) => ({ k, s: suffix(k) ? 0 : 1, d: editDistance(name, k) }))
+    .sort((a, b) => a.s - b.s || a.d - b.d || a.k.localeCompare(b.k))
+    .slice(0, n)
+    .map((x) => x.k);
+}
+
+/** Levenshtein distance, two rows. */
+function editDistance(a: string, b: string): number {
+  let prev = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    const cur = [i];
+    for (let j = 1; j <= b.length; j++) cur[j] = Math.min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1));
+    prev = cur;
+  }
+  return prev[b.length];
 }
