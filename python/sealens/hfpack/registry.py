@@ -13,6 +13,7 @@ FAMILIES = [
     "paligemma",
     "qwen2_vl",
     "idefics3",
+    "internvl",
 ]
 
 

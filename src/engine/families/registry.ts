@@ -3,6 +3,7 @@
 import { packError } from '../engineError';
 import type { ModelFamily } from './family';
 import { idefics3 } from './idefics3/geometry';
+import { internvl } from './internvl/geometry';
 import { llava } from './llava/geometry';
 import { llavaNext } from './llava-next/geometry';
 import { gemma3, paligemma } from './paligemma/geometry';
@@ -15,6 +16,7 @@ const FAMILIES = [
   paligemma,
   gemma3,
   idefics3,
+  internvl,
   qwen2Vl,
 ] as unknown as readonly ModelFamily[];
 
