@@ -163,6 +163,8 @@ describe('notebook renderer in Chromium', { skip: browserMissing() }, () => {
     await overlay.waitFor({ state: 'attached' });
     assert.deepEqual(await h.page.locator('#v1 text.sl-word').allTextContents(), ['w0', 'w1', 'w2', 'w3']);
     assert.match((await h.page.locator('#v1 .sln-head').textContent()) ?? '', /2×2 patches/);
+    await h.page.locator('#v1 .sl-svg').click({ position: { x: 5, y: 5 } });
+    assert.equal(await overlay.getAttribute('data-hits'), '1', 'a click highlights the word (and does not toggle it off again)');
   });
 
   it('EXPECTED FAILURE - a map whose boxes leave the image shows why in the output', async () => {

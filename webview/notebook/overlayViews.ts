@@ -44,7 +44,8 @@ export function renderCompare(data: unknown, root: HTMLElement): View {
   // The token under the pointer in one panel is outlined in the other.
   overlays.forEach((o, k) => o.onHover((i) => overlays[1 - k].setLinked(i)));
   // Clicking a word in one panel highlights it in both, to see where each adapter puts it.
-  for (const o of overlays) o.onWordClick((w) => overlays.forEach((x) => x.highlightWord(x.highlighted === w ? null : w)));
+  // (The clicked overlay has already toggled its own highlight; the other follows it.)
+  for (const o of overlays) o.onWordClick(() => overlays.forEach((x) => x !== o && x.highlightWord(o.highlighted)));
   return { dispose: () => overlays.forEach((o) => o.dispose()) };
 }
 
@@ -102,7 +103,6 @@ function overlayIn(parent: HTMLElement, tm: TokenMap, image: string, topK = 5): 
   parent.append(host);
   const overlay = createTokenMapOverlay(host, { topK });
   overlay.update(tm, image);
-  overlay.onWordClick((w) => overlay.highlightWord(overlay.highlighted === w ? null : w));
   overlay.ready.catch((err: Error) => {
     const box = el('div', 'sln-error', `The image could not be drawn: ${err.message}`);
     host.replaceChildren(box);
