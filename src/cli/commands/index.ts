@@ -4,8 +4,9 @@ import { demoCommand } from './demo';
 import { doctorCommand } from './doctor';
 import { explainCommand } from './explain';
 import { gpuCommand } from './gpu';
+import { inspectCommand } from './inspect';
 import { notebookCommand } from './notebook';
 import { packCommand } from './pack';
 import { trainCommand } from './train';
 
-export const COMMANDS: CliCommand[] = [explainCommand, demoCommand, notebookCommand, trainCommand, doctorCommand, gpuCommand, packCommand];
+export const COMMANDS: CliCommand[] = [explainCommand, demoCommand, notebookCommand, trainCommand, doctorCommand, gpuCommand, packCommand, inspectCommand];
