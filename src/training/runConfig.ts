@@ -85,6 +85,13 @@ export function checkRunInputs(cfg: RunConfig, configFile: string): void {
   if (!existsSync(path.join(pack, 'manifest.json'))) {
     throw new RunConfigError(configFile, 'pack', `${pack} has no manifest.json (a model pack folder is expected; see docs/model-pack.md)`);
   }
+  if (cfg.startAdapter) {
+    // Refused here in milliseconds rather than after the trainer has started PyTorch (the trainer checks too).
+    const names = manifestAdapterNames(path.join(pack, 'manifest.json'));
+    if (names && !names.includes(cfg.startAdapter)) {
+      throw new RunConfigError(configFile, 'startAdapter', `the pack ${pack} has no adapter named ${JSON.stringify(cfg.startAdapter)} (it has ${names.map((n) => JSON.stringify(n)).join(', ') || 'none'}); use one of them, or null for a fresh adapter`);
+    }
+  }
   const ds = resolveConfigPath(configFile, cfg.dataset);
   if (!existsSync(ds)) throw new RunConfigError(configFile, 'dataset', `${ds} does not exist`);
   if (statSync(ds).isDirectory()) {
@@ -95,6 +102,16 @@ export function checkRunInputs(cfg: RunConfig, configFile: string): void {
   }
 }
 
+
+/** The adapter names a pack manifest lists, or undefined when it cannot be read (the trainer then reports it). */
+function manifestAdapterNames(manifestFile: string): string[] | undefined {
+  try {
+    const m = JSON.parse(readFileSync(manifestFile, 'utf8')) as { adapters?: { name?: unknown }[] };
+    return Array.isArray(m.adapters) ? m.adapters.map((a) => a?.name).filter((n): n is string => typeof n === 'string') : undefined;
+  } catch {
+    return undefined;
+  }
+}
 
 export function countImages(dir: string): number {
   return readdirSync(dir).filter(isImageFileName).length;

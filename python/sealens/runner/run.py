@@ -47,7 +47,7 @@ def start_weights(cfg, src):
     try:
         w = src.pack.adapter(cfg.start_adapter)
     except PackError as e:
-        raise ConfigError(f"{cfg.base_dir}: startAdapter: {e}") from None
+        raise ConfigError(f"startAdapter: {e}") from None
     w0, _, w2, _ = w
     if w0.shape[1] != src.hidden_dim or w2.shape[0] != src.embed.shape[1]:
         raise ConfigError(f"startAdapter: {cfg.start_adapter!r} maps {w0.shape[1]}->{w2.shape[0]} but the "
