@@ -17,6 +17,7 @@ import { getFamily } from './families/registry';
 import { geometryTensors, readManifest, type PackManifest } from './packManifest';
 import { parsePreprocessorConfig, type PreprocessorConfig } from './preprocess';
 import { assertFinite, readSafetensorsHeader, readTensorF32 } from './safetensors';
+import { readEmbeddingTable } from './embeddingTable';
 import { parsePackFilters, VocabularyTable, type SearchIndex } from './searchIndex';
 import { loadTokenizer, sizeMismatchNote, type LoadedTokenizer } from './vocabulary';
 
@@ -175,10 +176,8 @@ export async function loadPack(packDir: string, choice: DeviceChoice): Promise<L
 
     const embRef = manifest.llm.embeddings;
     const embHeader = await readSafetensorsHeader(resolve(embRef.file, embRef.root));
-    const emb = await readTensorF32(embHeader, embRef.tensor);
-    if (emb.shape.length !== 2) throw packError(`${embRef.file}: "${embRef.tensor}" must be [vocabulary, width], got [${emb.shape}]`);
-    const embeddings = { data: emb.data, rows: emb.shape[0], width: emb.shape[1] };
-    assertFinite(emb.data, `${embRef.file}: "${embRef.tensor}"`, emb.shape);
+    // Half-precision tables stay half until a row is needed (embeddingTable.ts: a third of the cold explain).
+    const embeddings = await readEmbeddingTable(embHeader, embRef.tensor, embRef.file);
 
     const adapters = new Map<string, LoadedAdapter>();
     for (const [i, a] of manifest.adapters.entries()) {

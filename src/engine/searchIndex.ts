@@ -11,6 +11,7 @@ import * as ort from 'onnxruntime-node';
 import type { VocabularyFilters } from '../shared/engineProtocol';
 import type { Device } from '../shared/tokenMap';
 import { estimateMacs, sessionOptions } from './devices';
+import { copyRow, type EmbeddingTable } from './embeddingTable';
 import { packError } from './engineError';
 import { MASKED, NORM_INPUT, NORM_OUTPUT, rowNormModel, SEARCH_BIAS, SEARCH_INPUT, SEARCH_K, SEARCH_TABLE, SEARCH_WORDS, gatherSearchModel, maskSearchModel } from './headGraphs';
 import { candidateSet, DEFAULT_FILTERS, FILTER_NAMES, tokenWord, type Candidate, type FilterSet, type LoadedTokenizer } from './vocabulary';
@@ -23,11 +24,7 @@ export interface SearchResult {
   k: number;
 }
 
-export interface EmbeddingTable {
-  data: Float32Array;
-  rows: number;
-  width: number;
-}
+export type { EmbeddingTable };
 
 export type SearchMode = 'gather' | 'mask';
 
@@ -115,10 +112,11 @@ export class VocabularyTable {
   /** One session per pack: its inputs take any candidate count, so filter changes reuse it. */
   searchSession(candidates: number): Promise<ort.InferenceSession> {
     if (!this.session) {
-      const { rows, width, data } = this.emb;
+      const { rows, width } = this.emb;
       const macs = estimateMacs((this.mode === 'mask' ? rows : candidates) * width, this.tokens);
       this.session = (async () => {
-        const model = this.mode === 'mask' ? maskSearchModel(data, inverse(await this.rowNorms()), rows, width) : gatherSearchModel(width);
+        // `emb.data` converts a half-precision table on first use: only the mask graph needs all of it.
+        const model = this.mode === 'mask' ? maskSearchModel(this.emb.data, inverse(await this.rowNorms()), rows, width) : gatherSearchModel(width);
         return ort.InferenceSession.create(model, sessionOptions(this.device, macs));
       })();
       this.session.catch(() => (this.session = undefined));
@@ -168,13 +166,13 @@ export class SearchIndex {
     private readonly tokenIds: Int32Array,
     /** L2 norm of each candidate row before normalisation (for distances, e.g. gap D). */
     readonly norms: Float32Array,
-    /** Norms of every table row (VocabularyTable.rowNorms). */
-    private readonly rowNorms: Float32Array,
+    /** Mask mode: norms of every table row (VocabularyTable.rowNorms). */
+    private readonly rowNorms?: Float32Array,
   ) {}
 
   static async over(vocab: VocabularyTable, words: Candidate[], tokenIds: Int32Array): Promise<SearchIndex> {
     const C = words.length + tokenIds.length;
-    const index = new SearchIndex(vocab, words, tokenIds, new Float32Array(C), await vocab.rowNorms());
+    const index = new SearchIndex(vocab, words, tokenIds, new Float32Array(C), vocab.mode === 'mask' ? await vocab.rowNorms() : undefined);
     if (vocab.mode === 'gather') index.gather();
     else index.prepareMask();
     await vocab.searchSession(C);
@@ -214,26 +212,32 @@ export class SearchIndex {
 
   /** Copies the candidate rows (word-list words as the mean of their token rows), normalised, and their norms. */
   private gather(): Float32Array {
-    const { data, width: H } = this.vocab.emb;
+    const emb = this.vocab.emb;
+    const H = emb.width;
     const table = new Float32Array(this.size * H);
     this.words.forEach((w, r) => this.writeWordRow(w, table, r));
     const W = this.words.length;
     for (let i = 0; i < this.tokenIds.length; i++) {
-      const src = this.tokenIds[i] * H;
-      const n = this.rowNorms[this.tokenIds[i]];
+      const dst = (W + i) * H;
+      // Converts half-precision rows on the way (embeddingTable.ts): only candidate rows are ever converted.
+      const n = copyRow(emb, this.tokenIds[i], table, dst);
       this.norms[W + i] = n;
       const inv = n > 0 ? 1 / n : 0;
-      const dst = (W + i) * H;
-      for (let j = 0; j < H; j++) table[dst + j] = data[src + j] * inv;
+      for (let j = dst, end = dst + H; j < end; j++) table[j] *= inv;
     }
     return (this.tableCache = table);
   }
 
   /** Row `r` of `out` = the normalised mean of the word's token rows (SEA Eq. 10); records its norm. */
   private writeWordRow(w: Candidate, out: Float32Array, r: number): void {
-    const { data, width: H } = this.vocab.emb;
+    const emb = this.vocab.emb;
+    const H = emb.width;
     const row = out.subarray(r * H, (r + 1) * H);
-    for (const id of w.ids) for (let j = 0; j < H; j++) row[j] += data[id * H + j];
+    const tmp = new Float32Array(H);
+    for (const id of w.ids) {
+      copyRow(emb, id, tmp, 0);
+      for (let j = 0; j < H; j++) row[j] += tmp[j];
+    }
     for (let j = 0; j < H; j++) row[j] /= w.ids.length;
     const n = rowNorm(row, 0, H);
     this.norms[r] = n;
@@ -253,7 +257,7 @@ export class SearchIndex {
       const id = this.tokenIds[i];
       bias[id] = 0;
       rowToCandidate[id] = W + i;
-      this.norms[W + i] = this.rowNorms[id];
+      this.norms[W + i] = (this.rowNorms as Float32Array)[id];
     }
     for (let w = 0; w < W; w++) {
       bias[R + w] = 0;

@@ -3,7 +3,10 @@
 // costs one pass over the class bytes, never a new table. The labeling word list adds rows (multi-token
 // words = mean of their sub-token rows, SEA Eq. 10). See docs/engine.md, "Candidate definition".
 import { Tokenizer } from '@huggingface/tokenizers';
-import { readFile } from 'node:fs/promises';
+import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { mkdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
+import os from 'node:os';
 import path from 'node:path';
 import type { VocabularyFilters } from '../shared/engineProtocol';
 import { packError } from './engineError';
@@ -46,26 +49,103 @@ export interface LoadedTokenizer {
   classes: Uint8Array;
 }
 
+/** Bump when what is cached (pieces, surfaces, classes) would come out differently. */
+const VOCABULARY_CACHE_VERSION = 1;
+
+/**
+ * Where decoded vocabularies are cached: SEA_LENS_CACHE_DIR (empty = no cache), else the user's cache folder.
+ * A 152k-token tokenizer.json is 11 MB of JSON: parsing it and decoding every piece took ~40 % of the
+ * non-ONNX cold-explain time; the cached pieces, surfaces and classes (~4 MB) load in a fraction of that.
+ * The tokenizer itself is only built when a word list or caption needs encoding.
+ */
+export function vocabularyCacheDir(env: NodeJS.ProcessEnv = process.env): string | undefined {
+  if (env.SEA_LENS_CACHE_DIR === '') return undefined;
+  return path.join(env.SEA_LENS_CACHE_DIR || path.join(env.XDG_CACHE_HOME || path.join(os.homedir(), '.cache'), 'sea-lens'), 'vocabulary');
+}
+
+interface CachedVocabulary {
+  version: number;
+  pieces: string[];
+  surfaces: string[];
+  special: number[];
+  marker: LoadedTokenizer['marker'];
+  classes: string;
+}
+
+async function cacheFile(file: string, configFile?: string): Promise<string | undefined> {
+  const dir = vocabularyCacheDir();
+  if (!dir) return undefined;
+  const id = async (f?: string) => {
+    if (!f) return '-';
+    const st = await stat(f);
+    return `${path.resolve(f)}\0${st.size}\0${st.mtimeMs}`;
+  };
+  const key = createHash('sha256').update(`${VOCABULARY_CACHE_VERSION}\0${await id(file)}\0${await id(configFile)}`).digest('hex').slice(0, 32);
+  return path.join(dir, `${key}.json`);
+}
+
 export async function loadTokenizer(file: string, configFile?: string): Promise<LoadedTokenizer> {
   const label = path.basename(file);
-  let json: Record<string, unknown>;
-  let config: Record<string, unknown> = {};
+  const cached = await cacheFile(file, configFile).catch(() => undefined);
+  if (cached) {
+    try {
+      const c = JSON.parse(await readFile(cached, 'utf8')) as CachedVocabulary;
+      if (c.version === VOCABULARY_CACHE_VERSION && c.pieces.length === c.surfaces.length) {
+        const classes = new Uint8Array(Buffer.from(c.classes, 'base64'));
+        if (classes.length === c.pieces.length) {
+          const t = { pieces: c.pieces, surfaces: c.surfaces, special: new Set(c.special), marker: c.marker, classes };
+          const build = lazyTokenizer(label, () => readJson(file, configFile, label));
+          return Object.defineProperty(t, 'tokenizer', { get: build, enumerable: true }) as LoadedTokenizer;
+        }
+      }
+    } catch {
+      /* no cache yet, or an unreadable one: decode below */
+    }
+  }
+  const { json, config } = readJson(file, configFile, label);
+  const t = decodeVocabulary(json, config, label);
+  if (cached) {
+    const c: CachedVocabulary = {
+      version: VOCABULARY_CACHE_VERSION, pieces: t.pieces, surfaces: t.surfaces, special: [...t.special], marker: t.marker,
+      classes: Buffer.from(t.classes.buffer, t.classes.byteOffset, t.classes.byteLength).toString('base64'),
+    };
+    // Best effort: a read-only home only costs the decode next time. Written beside, then renamed.
+    const tmp = `${cached}.${process.pid}.tmp`;
+    await mkdir(path.dirname(cached), { recursive: true })
+      .then(() => writeFile(tmp, JSON.stringify(c)))
+      .then(() => rename(tmp, cached))
+      .catch(() => rm(tmp, { force: true }).catch(() => undefined));
+  }
+  return t;
+}
+
+function readJson(file: string, configFile: string | undefined, label: string): { json: Record<string, unknown>; config: Record<string, unknown> } {
   try {
-    json = JSON.parse(await readFile(file, 'utf8'));
-    if (configFile) config = JSON.parse(await readFile(configFile, 'utf8'));
+    const json = JSON.parse(readFileSync(file, 'utf8')) as Record<string, unknown>;
+    const config = configFile ? (JSON.parse(readFileSync(configFile, 'utf8')) as Record<string, unknown>) : {};
+    return { json, config };
   } catch (e) {
     throw packError(`${label}: not valid JSON (${(e as Error).message}); re-save it from the model's tokenizer (tokenizer.save_pretrained)`);
   }
-  const model = json.model as { type?: string; vocab?: unknown } | null;
-  if (typeof model !== 'object' || model === null) throw packError(`${label}: not a Hugging Face tokenizer.json (no "model" section)`);
+}
+
+function lazyTokenizer(label: string, source: () => { json: Record<string, unknown>; config: Record<string, unknown> }): () => Tokenizer {
   let built: Tokenizer | undefined;
-  const build = () => {
+  return () => {
+    if (built) return built;
+    const { json, config } = source();
     try {
-      return (built ??= new Tokenizer(json, config));
+      return (built = new Tokenizer(json, config));
     } catch (e) {
       throw packError(`${label}: not a Hugging Face tokenizer.json (${(e as Error).message})`);
     }
   };
+}
+
+function decodeVocabulary(json: Record<string, unknown>, config: Record<string, unknown>, label: string): LoadedTokenizer {
+  const model = json.model as { type?: string; vocab?: unknown } | null;
+  if (typeof model !== 'object' || model === null) throw packError(`${label}: not a Hugging Face tokenizer.json (no "model" section)`);
+  const build = lazyTokenizer(label, () => ({ json, config }));
   const pieces: string[] = [];
   const added = Array.isArray(json.added_tokens) ? (json.added_tokens as { id: number; content: string; special?: boolean }[]) : [];
   const vocab = model.vocab;

@@ -4,7 +4,7 @@
 // UTF-8 never become words, that the fast piece decoder equals the tokenizer's decode, and that the CPU
 // ('gather') and GPU ('mask') search graphs give the brute-force answer.
 import assert from 'node:assert/strict';
-import { existsSync } from 'node:fs';
+import { existsSync, readdirSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { parsePackFilters, VocabularyTable, type SearchIndex } from '../../src/engine/searchIndex';
@@ -193,5 +193,34 @@ describe('search over one table: CPU gather graph and GPU mask graph agree with 
     tables.push(v);
     assert.ok((await v.index({})).candidates.some((c) => c.word === 'the'));
     assert.ok(!(await v.index({ stopwords: true })).candidates.some((c) => c.word === 'the'));
+  });
+});
+
+describe('decoded-vocabulary cache', { skip: missing(DIRS.qwen3) }, () => {
+  const dir = path.join(ROOT, '.test-artifacts', 'vocab-cache-test');
+  const saved = process.env.SEA_LENS_CACHE_DIR;
+  after(() => {
+    if (saved === undefined) delete process.env.SEA_LENS_CACHE_DIR;
+    else process.env.SEA_LENS_CACHE_DIR = saved;
+  });
+  it('a second load comes from the cache and equals a fresh decode; the tokenizer is still built on demand', async () => {
+    rmSync(dir, { recursive: true, force: true });
+    process.env.SEA_LENS_CACHE_DIR = dir;
+    const fresh = await load(DIRS.qwen3);
+    const files = readdirSync(path.join(dir, 'vocabulary'));
+    assert.equal(files.length, 1, 'one cache file written');
+    const again = await load(DIRS.qwen3);
+    assert.deepEqual(again.pieces, fresh.pieces);
+    assert.deepEqual(again.surfaces, fresh.surfaces);
+    assert.deepEqual(again.classes, fresh.classes);
+    assert.deepEqual([...again.special], [...fresh.special]);
+    assert.equal(again.marker, fresh.marker);
+    assert.deepEqual(wordTokenIds(again, 'bicycle').map((i) => again.pieces[i]), ['Ġbicycle']);
+  });
+  it('SEA_LENS_CACHE_DIR="" turns the cache off', async () => {
+    rmSync(dir, { recursive: true, force: true });
+    process.env.SEA_LENS_CACHE_DIR = '';
+    await load(DIRS.llama2);
+    assert.equal(existsSync(dir), false);
   });
 });
