@@ -11,6 +11,7 @@ import { describeError, notifyError } from './engineErrors';
 import * as settings from './settings';
 import { checkEnvironment } from './checkEnvironment';
 import { installGpuSupport } from './gpuInstall';
+import { openHfModel } from './openHfModel';
 
 export interface CommandDeps {
   views: ViewRegistry;
@@ -62,6 +63,7 @@ export function registerCommands(deps: CommandDeps): vscode.Disposable[] {
     vscode.commands.registerCommand('seaLens.checkEnvironment', () => checkEnvironment()),
     vscode.commands.registerCommand('seaLens.installGpuSupport', () => installGpuSupport(deps.globalStorageUri, log)),
     vscode.commands.registerCommand('seaLens.selectPack', () => selectPack(deps)),
+    vscode.commands.registerCommand('seaLens.openHfModel', () => openHfModel(deps)),
     vscode.commands.registerCommand('seaLens.selectAdapter', () => selectAdapter(deps)),
   ];
 }

@@ -8,7 +8,7 @@ import path from 'node:path';
 import { downloadForExplain, type ExplainDownloadOptions } from '../hub/downloadForExplain';
 import { HubError } from '../hub/hubError';
 import { PACK_INIT_NEED, PythonError } from '../training/pythonInterpreter';
-import { discoverPython, pythonCandidates, type Discovery } from '../training/pythonDiscovery';
+import { discoverPython, pythonCandidates, type Discovery, type PythonCandidate } from '../training/pythonDiscovery';
 import { exporterExit, HUB_EXIT, PACK_INIT_EXIT, PackInitError } from './packInitError';
 import { defaultPackName, resolveSource, type PackSource } from './packSource';
 import { runExporter } from './runExporter';
@@ -30,6 +30,8 @@ export interface PackInitOptions {
   installDir: string;
   /** Folders whose .venv is a Python candidate (default: the installation folder). */
   projectDirs?: string[];
+  /** The interpreters to try, in order, instead of python/pythonExtension/projectDirs (the extension's own list). */
+  candidates?: PythonCandidate[];
   cwd?: string;
   env?: NodeJS.ProcessEnv;
   signal?: AbortSignal;
@@ -59,7 +61,7 @@ export async function packInit(o: PackInitOptions): Promise<PackInitResult> {
   // Find the Python first: a missing transformers is better learned before a 10 GB download.
   let python: Discovery;
   try {
-    python = await discoverPython(pythonCandidates({ explicit: o.python, pythonExtension: o.pythonExtension, projectDirs: o.projectDirs ?? [o.installDir], env: o.env }), PACK_INIT_NEED);
+    python = await discoverPython(o.candidates ?? pythonCandidates({ explicit: o.python, pythonExtension: o.pythonExtension, projectDirs: o.projectDirs ?? [o.installDir], env: o.env }), PACK_INIT_NEED);
   } catch (e) {
     if (e instanceof PythonError) throw new PackInitError(PACK_INIT_EXIT.pythonPackagesMissing, e.message);
     throw e;
