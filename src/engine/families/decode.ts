@@ -5,7 +5,7 @@
 import path from 'node:path';
 import sharp, { type Metadata } from 'sharp';
 import { imageError } from '../engineError';
-import { DEFAULT_MAX_PIXELS } from '../preprocess';
+import { corruptImageError, DEFAULT_MAX_PIXELS } from '../preprocess';
 import { readImageFile } from '../readImageFile';
 
 export interface DecodedImage {
@@ -46,6 +46,6 @@ export async function decodeImage(
     if (info.channels !== 3 || info.width !== size.width || info.height !== size.height) throw new Error(`decoder returned ${info.width}×${info.height}×${info.channels}`);
     return { name, rgb: new Uint8Array(data.buffer, data.byteOffset, data.length), size, notes };
   } catch (e) {
-    throw imageError(`${name}: decoding failed (${(e as Error).message}) — the file may be truncated or corrupt`);
+    throw await corruptImageError(name, bytes, e as Error); // "Unknown error" from libvips → libpng's own reason
   }
 }
