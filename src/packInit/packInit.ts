@@ -2,7 +2,7 @@
 // download what an explain needs when it is a Hub id, find a Python with torch + onnx + transformers, run
 // the exporter, and turn every failure into a PackInitError whose exit code is documented in
 // packInitError.ts. Progress has two stages: the download (0–50 % when there is one) and the export.
-import { existsSync } from 'node:fs';
+import { existsSync, readdirSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { downloadForExplain, type ExplainDownloadOptions } from '../hub/downloadForExplain';
@@ -57,6 +57,10 @@ export interface PackInitResult {
 export async function packInit(o: PackInitOptions): Promise<PackInitResult> {
   const source: PackSource = resolveSource(o.source, o.cwd);
   const out = path.resolve(o.cwd ?? process.cwd(), o.out ?? path.join(o.outRoot, defaultPackName(source)));
+  // An existing pack is replaced by the exporter; any other non-empty folder is the user's, never overwritten.
+  if (existsSync(out) && !existsSync(path.join(out, 'manifest.json')) && readdirSync(out).length > 0) {
+    throw new PackInitError(PACK_INIT_EXIT.usage, `--out ${out} is a folder with other files in it and no manifest.json; choose a new folder (an existing pack is replaced)`);
+  }
   const cancelled = (): PackInitError => new PackInitError(PACK_INIT_EXIT.cancelled, 'pack init was cancelled; nothing was written (a download in progress resumes on the next run)');
   // Find the Python first: a missing transformers is better learned before a 10 GB download.
   let python: Discovery;

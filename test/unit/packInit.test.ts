@@ -198,6 +198,13 @@ describe('sea-lens pack init (CLI)', () => {
     assert.match(help.out, /8 access denied/);
     const bad = await cli(['pack', 'init', 'not a repo id', '--python', ANY_PYTHON]);
     assert.equal(bad.code, 2);
+    const busy = path.join(tmp, 'busy');
+    mkdirSync(busy, { recursive: true });
+    writeFileSync(path.join(busy, 'thesis.tex'), 'mine');
+    const over = await cli(['pack', 'init', checkpoint, '--out', busy, '--python', ANY_PYTHON]);
+    assert.equal(over.code, 2);
+    assert.match(over.err, /other files in it and no manifest\.json/);
+    assert.equal(readFileSync(path.join(busy, 'thesis.tex'), 'utf8'), 'mine');
   });
 
   it('PYTHON - an interpreter without transformers → exit 5 and the pip command', async (t) => {
