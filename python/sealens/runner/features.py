@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 from pathlib import Path
 from typing import Dict
 
@@ -13,6 +12,7 @@ import torch
 
 from .. import sea
 from ..safetensors_io import load_file_with_metadata, save_file
+from .atomic import replace_atomically
 from .dataset import Dataset
 from .sources import Sources
 
@@ -58,7 +58,6 @@ def cached(cache_dir: Path, src: Sources, ds: Dataset, pack_dir: Path, device, e
         except ValueError:
             pass  # a damaged cache is recomputed, never trusted
     t = compute(src, ds, device)
-    tmp = cache_dir / f".features.{os.getpid()}.safetensors"
-    save_file(t, str(tmp), {"fingerprint": fp, "images": json.dumps([str(i.path) for i in ds.items])})
-    os.replace(tmp, f)
+    meta = {"fingerprint": fp, "images": json.dumps([str(i.path) for i in ds.items])}
+    replace_atomically(f, lambda tmp: save_file(t, str(tmp), meta))   # a full disk leaves no half cache
     return t
