@@ -33,7 +33,8 @@ export async function runNotebookScenario({ page, root, timeoutMs = 180_000 }: N
     if (await pick.first().isVisible({ timeout: 3_000 }).catch(() => false)) await pick.first().click();
     const outputs = outputFrame(page);
     // Playwright's CSS locators pierce open shadow roots, where the renderer draws each output.
-    const words = outputs.locator('[data-sealens-view="tokenmap"] text.sl-word');
+    // The overlay says how many word labels it painted on its canvas (data-labels).
+    const words = outputs.locator('[data-sealens-view="tokenmap"] .sl-overlay[data-labels]:not([data-labels="0"])');
     const metricsRows = outputs.locator('[data-sealens-metrics] tr');
     await words.first().waitFor({ timeout: timeoutMs });
     // VS Code renders a cell's outputs only when the cell comes near the viewport, and the metrics cell is
@@ -48,7 +49,7 @@ export async function runNotebookScenario({ page, root, timeoutMs = 180_000 }: N
     }
     const text = await page.locator('.notebook-editor').first().innerText();
     if (/SEA Lens: (cell not run|\w+ failed)/.test(text)) throw new Error(`the starter notebook produced an error output: ${text.match(/SEA Lens: [^\n]*/)?.[0]}`);
-    return { words: await words.count(), metricsRows: await metricsRows.count() };
+    return { words: Number(await words.first().getAttribute('data-labels')), metricsRows: await metricsRows.count() };
   } finally {
     await page.screenshot({ path: shot, fullPage: true }).catch(() => undefined);
   }

@@ -300,14 +300,9 @@ async function main(): Promise<number> {
         if (!labels[i].startsWith(want)) mismatches.push(`patch ${i}: view "${labels[i].slice(0, 60)}" vs CLI "${want}"`);
       });
       assert(mismatches.length === 0, `${mismatches.length} of ${n} patches differ from the CLI:\n  ${mismatches.slice(0, 5).join('\n  ')}`);
-      // The drawn labels: every visible one is the top word or its shortened form.
-      const drawn = await view.locator('text.sl-word').evaluateAll((ts) => ts.map((t) => [Number(t.getAttribute('data-index')), t.textContent ?? ''] as const));
-      let visible = 0;
-      drawn.forEach(([i, t]) => {
-        visible++;
-        const top = expected.patches[i].words[0].word;
-        assert(t === top || (t.endsWith('…') && top.startsWith(t.slice(0, -1))), `patch ${i} draws "${t}", the CLI's top word is "${top}"`);
-      });
+      // The word labels are painted on a canvas where they fit (their text is checked by the unit tests of
+      // the shared fitting arithmetic); the view says how many it painted.
+      const visible = Number(await view.locator('.sl-overlay').getAttribute('data-labels'));
       assert(visible > 0, 'no label is drawn at all');
       await view.locator('#meta').getByText(expected.pack).waitFor();
       await page.screenshot({ path: path.join(artifacts, 'explain.png') });
@@ -316,14 +311,15 @@ async function main(): Promise<number> {
 
     it('hover shows the top-k tooltip; Enter on a focused patch highlights every patch with that word', 60_000, async () => {
       const view = await webviewWith(page, '#adapter', 10_000);
-      // Labels do not take pointer events (the map under them does): hover where patch 0's label is drawn.
-      await view.locator('text.sl-word[data-index="0"]').hover({ force: true });
+      // Hover patch 0 where its focus ring is drawn (the keyboard walk of the first test ended on it).
+      await view.locator('.sl-svg').focus();
+      const ring = (await view.locator('rect.sl-focus').boundingBox())!;
+      await page.mouse.move(ring.x + ring.width / 2, ring.y + ring.height / 2);
       const tip = view.locator('.sl-tooltip');
       await tip.waitFor({ state: 'visible' });
       const words = await tip.locator('.sl-tooltip-word').allTextContents();
       assert(JSON.stringify(words) === JSON.stringify(expected.patches[0].words.map((w) => w.word)), `tooltip words ${JSON.stringify(words)} ≠ CLI ${JSON.stringify(expected.patches[0].words.map((w) => w.word))}`);
       const svg = view.locator('.sl-svg');
-      await svg.focus();
       await svg.press('ArrowRight');
       await svg.press('Enter');
       const word = expected.patches[1].words[0].word;

@@ -161,7 +161,8 @@ describe('notebook renderer in Chromium', { skip: browserMissing() }, () => {
     await render('v1', v1);
     const overlay = h.page.locator('#v1 .sl-overlay[data-tokens="4"]');
     await overlay.waitFor({ state: 'attached' });
-    assert.deepEqual(await h.page.locator('#v1 text.sl-word').allTextContents(), ['w0', 'w1', 'w2', 'w3']);
+    assert.equal(await overlay.getAttribute('data-labels'), '4', 'every word fits its 2×2 cell and is drawn');
+    assert.equal(await h.page.locator('#v1 .sl-current').textContent(), 'row 1, column 1: w0 0.500');
     assert.match((await h.page.locator('#v1 .sln-head').textContent()) ?? '', /2×2 patches/);
     await h.page.locator('#v1 .sl-svg').click({ position: { x: 5, y: 5 } });
     assert.equal(await overlay.getAttribute('data-hits'), '1', 'a click highlights the word (and does not toggle it off again)');

@@ -5,8 +5,9 @@
 // huge photos are capped at 2,048 px.
 
 import type { Box, TokenMap } from '../../src/shared/tokenMap';
-import { boxRect, fitLabel, haloFor, type FitOptions } from '../../src/shared/overlayLayout';
+import type { FitOptions } from '../../src/shared/overlayLayout';
 import { paintCells, type Palette } from './overlayCanvas';
+import { paintLabels } from './overlayLabels';
 
 export const MIN_EXPORT_SIDE = 512;
 export const MAX_EXPORT_SIDE = 2048;
@@ -19,8 +20,7 @@ export interface ExportInput {
   hits: Uint8Array | null;
   marked: readonly boolean[] | null;
   fit: FitOptions;
-  colours: CSSStyleDeclaration;
-  palette: Palette;
+  palette: Palette & { text: string; halo: string; family: string };
   indices: readonly number[];
   seen: readonly Box[];
 }
@@ -66,29 +66,11 @@ export async function drawOverlayPng(input: ExportInput): Promise<Blob> {
   paintCells(lctx, { boxes, indices: input.indices, t, width: W, height: H, fills: input.fills, hits: input.hits, marked: input.marked, seen: input.seen, imageSize: src, palette: input.palette });
   ctx.drawImage(layer, 0, 0);
 
-  const text = input.colours.getPropertyValue('--vscode-editor-foreground').trim() || '#ffffff';
-  const family = input.colours.fontFamily || 'sans-serif';
-  ctx.lineJoin = 'round';
-  ctx.textAlign = 'center';
-  ctx.textBaseline = 'middle';
-  const measureEm = (s: string): number => {
-    ctx.font = `600 100px ${family}`;
-    return ctx.measureText(s).width / 100;
+  const measureEm = (w: string): number => {
+    ctx.font = `600 100px ${input.palette.family}`;
+    return ctx.measureText(w).width / 100;
   };
-  for (const i of input.indices) {
-    const r = boxRect(boxes[i]!, t);
-    const top = tm.patches[i].words[0]?.word ?? '';
-    const f = fitLabel(top, r.width, r.height, { ...input.fit, measureEm });
-    if (!f.visible) continue;
-    ctx.font = `600 ${f.fontPx}px ${family}`;
-    ctx.globalAlpha = input.hits && !input.hits[i] ? 0.25 : 1;
-    ctx.strokeStyle = haloFor(text);
-    ctx.lineWidth = 3;
-    ctx.strokeText(f.text, r.x + r.width / 2, r.y + r.height / 2);
-    ctx.fillStyle = text;
-    ctx.fillText(f.text, r.x + r.width / 2, r.y + r.height / 2);
-    ctx.globalAlpha = 1;
-  }
+  paintLabels(ctx, { tm, boxes, indices: input.indices, t, width: W, height: H, fit: { ...input.fit, measureEm }, hits: input.hits, ...input.palette });
   return new Promise<Blob>((resolve, reject) => {
     try {
       canvas.toBlob((b) => (b ? resolve(b) : reject(new Error('PNG export: the canvas produced no data'))), 'image/png');

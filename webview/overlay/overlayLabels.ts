@@ -1,13 +1,13 @@
-// The top word of each token as SVG text, only where it fits (src/shared/overlayLayout.ts fitLabel, the
-// same arithmetic as the PNG export and the CLI's SVG) and only for boxes on screen: zoomed out over 2,880
-// tokens most labels do not fit and are not created at all. Words are untrusted: text nodes only.
+// The top word of each token, painted on the canvas only where it fits (src/shared/overlayLayout.ts
+// fitLabel, the same arithmetic as the CLI's SVG) and only for boxes on screen. Canvas text, not SVG
+// <text>: at 2,928 tokens a zoom step shows up to ~1,000 labels, which as SVG text took 100–350 ms to
+// create and lay out (measured on the 2-core CI machine under load) and on the canvas a few ms.
+// The screen and the PNG export both paint with this function.
 
 import { boxRect, fitLabel, type FitOptions, type Transform } from '../../src/shared/overlayLayout';
 import type { Box, TokenMap } from '../../src/shared/tokenMap';
 
-const SVG = 'http://www.w3.org/2000/svg';
-
-export interface LabelInput {
+export interface LabelPaint {
   tm: TokenMap;
   boxes: readonly (Box | undefined)[];
   indices: readonly number[];
@@ -15,29 +15,41 @@ export interface LabelInput {
   width: number;
   height: number;
   fit: FitOptions;
+  /** 1 = highlighted, 0 = dimmed (drawn faint); null when nothing is highlighted. */
   hits: Uint8Array | null;
+  text: string;
+  halo: string;
+  family: string;
 }
 
-/** Replaces the layer's labels; returns how many were drawn. */
-export function renderLabels(layer: SVGGElement, p: LabelInput): number {
-  const out: SVGTextElement[] = [];
+/** Paints the labels that fit; returns how many were drawn. */
+export function paintLabels(ctx: CanvasRenderingContext2D, p: LabelPaint): number {
+  let drawn = 0;
+  ctx.save();
+  ctx.lineJoin = 'round';
+  ctx.textAlign = 'center';
+  ctx.textBaseline = 'middle';
+  ctx.lineWidth = 3;
+  ctx.strokeStyle = p.halo;
+  ctx.fillStyle = p.text;
+  let font = '';
   for (const i of p.indices) {
     const r = boxRect(p.boxes[i]!, p.t);
     if (r.x > p.width || r.y > p.height || r.x + r.width < 0 || r.y + r.height < 0) continue;
     const word = p.tm.patches[i].words[0]?.word ?? '';
     const f = fitLabel(word, r.width, r.height, p.fit);
     if (!f.visible) continue;
-    const text = document.createElementNS(SVG, 'text');
-    text.setAttribute('class', p.hits && !p.hits[i] ? 'sl-word sl-dim' : 'sl-word');
-    text.setAttribute('data-index', String(i));
-    text.setAttribute('x', (r.x + r.width / 2).toFixed(1));
-    text.setAttribute('y', (r.y + r.height / 2).toFixed(1));
-    text.setAttribute('font-size', f.fontPx.toFixed(1));
-    text.textContent = f.text;
-    out.push(text);
+    const next = `600 ${f.fontPx.toFixed(1)}px ${p.family}`;
+    if (next !== font) ctx.font = font = next;
+    ctx.globalAlpha = p.hits && !p.hits[i] ? 0.25 : 1;
+    const x = r.x + r.width / 2;
+    const y = r.y + r.height / 2;
+    ctx.strokeText(f.text, x, y);
+    ctx.fillText(f.text, x, y);
+    drawn++;
   }
-  layer.replaceChildren(...out);
-  return out.length;
+  ctx.restore();
+  return drawn;
 }
 
 /** Text widths measured with the real font (cached), for fitLabel's measureEm. */

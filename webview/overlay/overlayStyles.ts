@@ -27,10 +27,6 @@ export const OVERLAY_CSS = `
 .sl-canvas { pointer-events: none; }
 .sl-svg { overflow: hidden; cursor: crosshair; outline: none; }
 .sl-svg:focus-visible { outline: 2px solid var(--vscode-focusBorder, #0af); outline-offset: -2px; }
-.sl-word { fill: var(--sl-text, #fff); stroke: var(--sl-halo, rgba(0,0,0,0.85)); stroke-width: 3px; stroke-linejoin: round;
-  paint-order: stroke fill; font-family: var(--vscode-font-family, system-ui, sans-serif); font-weight: 600;
-  text-anchor: middle; dominant-baseline: central; pointer-events: none; user-select: none; }
-.sl-word.sl-dim { opacity: 0.25; }
 .sl-hover, .sl-focus, .sl-linked { fill: none; pointer-events: none; }
 .sl-hover { stroke: var(--vscode-focusBorder, #0af); stroke-width: 2px; }
 /* The keyboard focus: a thick focus-border ring with a dark inner line, visible on light and dark images. */

@@ -2,9 +2,9 @@
 // top word fitted where it fits, a hover/focus tooltip with the top-k words, click-a-word highlighting, a
 // word search, a view switcher for multi-view maps, zoom and pan, a heat or category layer, the tokens
 // that have no place on the image listed beside it, and a PNG export. The explain and compare views and
-// the notebook renderer all use it. Boxes are painted on a canvas (overlayCanvas.ts) and hover is a
-// bucketed hit test (hitIndex.ts), so 2,880 tokens stay smooth; the SVG holds only the fitted labels and
-// the hover/focus outlines. Words come from a tokenizer and are untrusted: they reach the DOM as text only.
+// the notebook renderer all use it. Boxes and labels are painted on a canvas (overlayCanvas.ts,
+// overlayLabels.ts) and hover is a bucketed hit test (hitIndex.ts), so 2,928 tokens stay smooth; the SVG
+// on top takes the pointer and keyboard and holds only the hover, focus and linked outlines. Words come from a tokenizer and are untrusted: they reach the DOM as text only.
 
 import { interpolateViridis } from 'd3';
 import type { TokenMap, PatchScalarMap, Box } from '../../src/shared/tokenMap';
@@ -12,7 +12,7 @@ import { boxRect, DEFAULT_FIT, haloFor, heatValues, nextPatchIndex, patchLabel, 
 import { adoptOverlayStyles } from './overlayStyles';
 import { drawOverlayPng } from './overlayExport';
 import { paintCells, DEFAULT_PALETTE, type Palette } from './overlayCanvas';
-import { createMeasurer, renderLabels } from './overlayLabels';
+import { createMeasurer, paintLabels } from './overlayLabels';
 import { createTooltip } from './overlayTooltip';
 import { createOverlayControls } from './overlayControls';
 import { createSideList } from './sideList';
@@ -136,11 +136,10 @@ export function createTokenMapOverlay(host: HTMLElement, options: OverlayOptions
   svg.setAttribute('aria-roledescription', 'token map');
   svg.setAttribute('aria-label', options.ariaLabel ?? 'Visual tokens: nearest words per image patch');
   svg.setAttribute('aria-keyshortcuts', 'ArrowLeft ArrowRight ArrowUp ArrowDown Home End Enter Escape + - 0');
-  const labelLayer = svgEl('g', 'sl-label-layer');
   const linkedRect = svgEl('rect', 'sl-linked');
   const hoverRect = svgEl('rect', 'sl-hover');
   const focusRect = svgEl('rect', 'sl-focus');
-  svg.append(labelLayer, linkedRect, hoverRect, focusRect);
+  svg.append(linkedRect, hoverRect, focusRect);
   viewport.append(img, canvas, svg);
   const tooltip = createTooltip(stage);
   stage.prepend(viewport);
@@ -172,13 +171,15 @@ export function createTokenMapOverlay(host: HTMLElement, options: OverlayOptions
     return p;
   }
 
-  function palette(): Palette {
+  /** Theme colours as the canvas needs them (real colours, read from the --vscode-* variables). */
+  function palette(): Palette & { text: string; halo: string; family: string } {
     const cs = getComputedStyle(root);
     const v = (name: string, fallback: string) => cs.getPropertyValue(name).trim() || fallback;
     const text = v('--vscode-editor-foreground', '#ffffff');
-    root.style.setProperty('--sl-text', text);
-    root.style.setProperty('--sl-halo', haloFor(text));
-    return { ...DEFAULT_PALETTE, hitStroke: v('--vscode-editorWarning-foreground', DEFAULT_PALETTE.hitStroke), marked: v('--vscode-editorError-foreground', DEFAULT_PALETTE.marked) };
+    return {
+      ...DEFAULT_PALETTE, hitStroke: v('--vscode-editorWarning-foreground', DEFAULT_PALETTE.hitStroke), marked: v('--vscode-editorError-foreground', DEFAULT_PALETTE.marked),
+      text, halo: haloFor(text), family: cs.fontFamily || 'sans-serif',
+    };
   }
 
   /** Viewport size: the whole image's aspect at the host's width; small images enlarged to minDisplayWidth. */
@@ -235,14 +236,15 @@ export function createTokenMapOverlay(host: HTMLElement, options: OverlayOptions
     const ctx = canvas.getContext('2d');
     if (ctx) {
       const dpr = canvas.width / vp.width;
+      const pal = palette();
       ctx.setTransform(dpr, 0, 0, dpr, 0, 0);
       ctx.clearRect(0, 0, vp.width, vp.height);
       paintCells(ctx, {
         boxes, indices: spatial, t, width: vp.width, height: vp.height, fills: fills(), hits, marked,
-        seen: choice.tiles.map((i) => tm!.views[i].rect), imageSize: tm.imageSize, palette: palette(),
+        seen: choice.tiles.map((i) => tm!.views[i].rect), imageSize: tm.imageSize, palette: pal,
       });
+      root.dataset.labels = String(paintLabels(ctx, { tm, boxes, indices: spatial, t, width: vp.width, height: vp.height, fit, hits, ...pal }));
     }
-    root.dataset.labels = String(renderLabels(labelLayer, { tm, boxes, indices: spatial, t, width: vp.width, height: vp.height, fit, hits }));
     placeRect(linkedRect, linked);
     placeRect(hoverRect, hoverIndex);
     placeRect(focusRect, focusIndex);
@@ -523,7 +525,7 @@ export function createTokenMapOverlay(host: HTMLElement, options: OverlayOptions
       if (!tm || !choice) throw new Error('nothing to export yet: no token map has been shown');
       await ready;
       return drawOverlayPng({
-        tm, img, imageUrl, fills: fills(), hits, marked, fit, colours: getComputedStyle(root), palette: palette(),
+        tm, img, imageUrl, fills: fills(), hits, marked, fit, palette: palette(),
         indices: spatial, seen: choice.tiles.map((i) => tm!.views[i].rect),
       });
     },

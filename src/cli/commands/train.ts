@@ -10,7 +10,8 @@ import { PythonError, TRAINING_NEED, trainerPythonPath } from '../../training/py
 import { describeDiscovery, discoverPython, pythonCandidates } from '../../training/pythonDiscovery';
 import { readRunConfig, RunConfigError } from '../../training/runConfig';
 import { slurmScript, SlurmOptionsError } from '../../training/slurmScript';
-import type { Metrics, ProgressEvent } from '../../shared/trainingProtocol';
+import { RunBusyError } from '../../training/runFolder';
+import { TRAINER_EXIT, type Metrics, type ProgressEvent } from '../../shared/trainingProtocol';
 
 const fmt = (v: number | null | undefined, d = 3): string => (typeof v === 'number' ? v.toFixed(d) : '–');
 
@@ -85,8 +86,9 @@ with the new adapter is written to RUN/pack, and a before/after table is printed
                   srun + torchrun on N nodes (--nodes, default 2) × G GPUs (--gpus-per-node, default 1;
                   0 = CPU, one process per node), rendezvous on the first node. The run folder must be
                   on a file system all nodes share.
-Exit codes: 0 done, 1 failed, 2 bad input, 3 disk full, 4 cancelled (Ctrl+C writes a checkpoint),
-6 the interpreter cannot run the trainer (the message says what to install).`,
+Exit codes (the trainer's, docs/training.md): 0 done, 1 failed, 2 bad input, 3 disk full, 4 cancelled
+(Ctrl+C writes a checkpoint), 5 run folder busy (another run uses it), 6 the interpreter cannot run the
+trainer (the message says what to install).`,
   async run(argv, ctx) {
     let values;
     try {
@@ -140,10 +142,11 @@ Exit codes: 0 done, 1 failed, 2 bad input, 3 disk full, 4 cancelled (Ctrl+C writ
       }
       if (r.outcome === 'cancelled') return 4;
       ctx.stderr(`sea-lens train: ${r.error}\n`);
-      return r.exitCode === 2 ? EXIT.usage : r.exitCode === 3 || r.exitCode === 6 ? r.exitCode : EXIT.failed;
+      const passed: readonly number[] = [TRAINER_EXIT.input, TRAINER_EXIT.diskFull, TRAINER_EXIT.busy, TRAINER_EXIT.environment];
+      return r.exitCode !== null && passed.includes(r.exitCode) ? r.exitCode : EXIT.failed;
     } catch (e) {
       ctx.stderr(`sea-lens train: ${(e as Error).message}\n`);
-      return e instanceof RunConfigError ? EXIT.usage : e instanceof PythonError ? 6 : EXIT.failed;
+      return e instanceof RunConfigError ? EXIT.usage : e instanceof PythonError ? TRAINER_EXIT.environment : e instanceof RunBusyError ? TRAINER_EXIT.busy : EXIT.failed;
     }
   },
 };
