@@ -10,7 +10,8 @@ export const EXPLAIN_EDITOR_TYPE = 'seaLens.imageExplainer';
 export class ExplainEditorProvider implements vscode.CustomReadonlyEditorProvider {
   private readonly views = new Set<ExplainView>();
 
-  constructor(private readonly deps: ViewDeps) {}
+  /** `onView` hears of each editor's view (the view registry follows them for the title bar actions). */
+  constructor(private readonly deps: ViewDeps, private readonly onView?: (view: ExplainView) => void) {}
 
   openCustomDocument(uri: vscode.Uri): vscode.CustomDocument {
     return { uri, dispose: () => undefined };
@@ -20,6 +21,7 @@ export class ExplainEditorProvider implements vscode.CustomReadonlyEditorProvide
     const view = new ExplainView(panel, document.uri, this.deps);
     this.views.add(view);
     panel.onDidDispose(() => this.views.delete(view));
+    this.onView?.(view);
   }
 
   get activeViews(): ReadonlySet<ExplainView> {

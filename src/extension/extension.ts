@@ -10,6 +10,7 @@ import { ExplainEditorProvider, EXPLAIN_EDITOR_TYPE } from './explainEditorProvi
 import { ExplainView } from './explainView';
 import { ImagePreviews } from './imagePreviews';
 import { registerCommands } from './commands';
+import { registerViewCommands } from './viewCommands';
 import { registerNotebook } from './notebook/registerNotebook';
 import { registerTraining } from './training/registerTraining';
 
@@ -25,10 +26,11 @@ export function activate(context: vscode.ExtensionContext): void {
     engine,
     views,
     ExplainView.onDidShowAdapter.event((a) => statusBar.setAdapter(a)),
-    vscode.window.registerCustomEditorProvider(EXPLAIN_EDITOR_TYPE, new ExplainEditorProvider(deps), {
+    vscode.window.registerCustomEditorProvider(EXPLAIN_EDITOR_TYPE, new ExplainEditorProvider(deps, (v) => views.trackEditor(v)), {
       webviewOptions: { retainContextWhenHidden: false },
       supportsMultipleEditorsPerDocument: true,
     }),
+    ...registerViewCommands(views, engine, context.extensionUri),
     ...registerCommands({ views, engine, log, extensionUri: context.extensionUri, globalStorageUri: context.globalStorageUri, onAdapterChosen: (a) => statusBar.setAdapter(a) }),
     vscode.workspace.onDidChangeConfiguration((e) => e.affectsConfiguration('seaLens') && statusBar.render()),
     vscode.workspace.onDidGrantWorkspaceTrust(() => statusBar.render()),

@@ -1,22 +1,35 @@
 // The status-bar item: pack · adapter · device. The device is what the engine reports having used; when
 // it fell back (e.g. WebGPU has no adapter here) the reason goes into the tooltip and, once per session
-// and reason, into an information message.
+// and reason, into an information message. It is shown whenever an image editor, a SEA Lens view or a
+// SEA Lens notebook is the active tab (lensContext.ts), from start-up on, and hidden elsewhere.
 
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { DeviceNotice } from '../shared/engineProtocol';
 import * as settings from './settings';
+import { isLensTab, type TabDescription } from './lensContext';
 
 export class LensStatusBar implements vscode.Disposable {
   private readonly item = vscode.window.createStatusBarItem('seaLens.status', vscode.StatusBarAlignment.Right, 100);
   private adapter: string | undefined;
   private device: DeviceNotice | undefined;
   private readonly shownReasons = new Set<string>();
+  private readonly subscriptions: vscode.Disposable[];
 
   constructor(private readonly extensionUri: vscode.Uri) {
     this.item.name = vscode.l10n.t('SEA Lens');
     this.item.command = 'seaLens.selectAdapter';
+    this.subscriptions = [
+      vscode.window.tabGroups.onDidChangeTabs(() => this.updateVisibility()),
+      vscode.window.tabGroups.onDidChangeTabGroups(() => this.updateVisibility()),
+    ];
     this.render();
+  }
+
+  /** Shown while an image editor, a SEA Lens view or notebook is active; hidden in other editors. */
+  updateVisibility(): void {
+    if (isLensTab(describeTab(vscode.window.tabGroups.activeTabGroup.activeTab))) this.item.show();
+    else this.item.hide();
   }
 
   setAdapter(name: string): void {
@@ -57,10 +70,20 @@ export class LensStatusBar implements vscode.Disposable {
     if (this.device?.reason) tip.appendText(`\n${vscode.l10n.t('Fallback')}: ${this.device.requested} → ${this.device.used}: ${this.device.reason}`);
     tip.appendMarkdown(`\n\n${vscode.l10n.t('Click to select the adapter.')}`);
     this.item.tooltip = tip;
-    this.item.show();
+    this.updateVisibility();
   }
 
   dispose(): void {
+    for (const d of this.subscriptions) d.dispose();
     this.item.dispose();
   }
+}
+
+function describeTab(tab: vscode.Tab | undefined): TabDescription | undefined {
+  const input = tab?.input;
+  if (input instanceof vscode.TabInputCustom) return { kind: 'custom', viewType: input.viewType, path: input.uri.fsPath };
+  if (input instanceof vscode.TabInputWebview) return { kind: 'webview', viewType: input.viewType };
+  if (input instanceof vscode.TabInputNotebook) return { kind: 'notebook', viewType: input.notebookType, path: input.uri.fsPath };
+  if (input instanceof vscode.TabInputText) return { kind: 'text', path: input.uri.fsPath };
+  return tab ? { kind: 'other' } : undefined;
 }

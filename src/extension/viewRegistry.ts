@@ -11,6 +11,7 @@ import { LensView, type ViewDeps } from './lensView';
 export class ViewRegistry implements vscode.Disposable {
   private readonly explainPanels = new Map<string, ExplainView>();
   private readonly comparePanels = new Set<CompareView>();
+  private readonly editorViews = new Set<ExplainView>();
   private lastActive: ExplainView | undefined;
   private readonly disposables: vscode.Disposable[] = [];
 
@@ -42,9 +43,20 @@ export class ViewRegistry implements vscode.Disposable {
     return view;
   }
 
-  /** The explain view the user looked at last (for "Select Adapter…"). */
+  /** The explain view (panel or "Open With… → SEA Lens" editor) that is active, else the one looked at last. */
   get activeExplain(): ExplainView | undefined {
-    return this.lastActive;
+    return [...this.explainPanels.values(), ...this.editorViews].find((v) => v.panel.active) ?? this.lastActive;
+  }
+
+  /** Follows an explain view of the custom editor, so editor title actions and Select Adapter reach it. */
+  trackEditor(view: ExplainView): void {
+    this.editorViews.add(view);
+    if (view.panel.active) this.lastActive = view;
+    view.panel.onDidChangeViewState((e) => e.webviewPanel.active && (this.lastActive = view));
+    view.panel.onDidDispose(() => {
+      this.editorViews.delete(view);
+      if (this.lastActive === view) this.lastActive = undefined;
+    });
   }
 
   private trackExplain(view: ExplainView): void {

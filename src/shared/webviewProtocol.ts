@@ -40,7 +40,13 @@ export type ToWebview =
   | { kind: 'explain'; payload: ExplainPayload }
   | { kind: 'compare'; payload: ComparePayload }
   | { kind: 'error'; message: string; fix?: string }
-  | { kind: 'exportDone'; requestId: number; ok: boolean; message?: string };
+  | { kind: 'exportDone'; requestId: number; ok: boolean; message?: string }
+  /** A view action chosen outside the page (the editor title bar): the page acts as if its own control was used. */
+  | { kind: 'viewCommand'; command: 'toggleHeatmap' }
+  | { kind: 'viewCommand'; command: 'export'; format: ExportFormat };
+
+/** The view actions the host can ask a page for (editor title bar commands). */
+export const VIEW_COMMANDS: readonly string[] = ['toggleHeatmap', 'export'];
 
 // ---- webview → host -------------------------------------------------------------------------------------
 export type FromWebview =
@@ -162,6 +168,15 @@ export function parseToWebview(v: unknown): ToWebview {
       if (typeof m.ok !== 'boolean') throw new ProtocolError(`exportDone.ok: expected a boolean, got ${describe(m.ok)}`);
       optStr(m, 'message', 'exportDone');
       break;
+    case 'viewCommand': {
+      if (typeof m.command !== 'string' || !VIEW_COMMANDS.includes(m.command)) {
+        throw new ProtocolError(`viewCommand.command: expected one of ${VIEW_COMMANDS.join(', ')}, got ${describe(m.command)}`);
+      }
+      if (m.command === 'export' && (typeof m.format !== 'string' || !(EXPORT_FORMATS as readonly string[]).includes(m.format))) {
+        throw new ProtocolError(`viewCommand.format: expected one of ${EXPORT_FORMATS.join(', ')}, got ${describe(m.format)}`);
+      }
+      break;
+    }
     case 'explain': {
       const p = obj(m.payload, 'explain.payload');
       validateTokenMap(p.tokenMap, 'explain.payload.tokenMap');

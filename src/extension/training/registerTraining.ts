@@ -19,6 +19,7 @@ import { RunItem, RunsTree } from './runsTree';
 import { RunView, RUN_VIEW_TYPE } from './runView';
 import { openRunCompare, restoreRunCompare, RUN_COMPARE_VIEW_TYPE } from './runCompare';
 import { askRunConfig } from './trainingWizard';
+import { RESUMABLE_STATUSES, runContextKeys } from './runContextKeys';
 
 interface Active { proc: TrainingProcess; dir: string }
 
@@ -28,6 +29,21 @@ export function registerTraining(context: vscode.ExtensionContext, engine?: Engi
   const tree = new RunsTree(root);
   const active = new Map<string, Active>();
   const views = new Map<string, RunView>();
+  // The palette shows each run command only where it has a run to act on (runContextKeys).
+  const syncContext = (): void => {
+    const ws = root();
+    let runs: RunInfo[] = [];
+    try {
+      runs = ws ? listRuns(ws) : [];
+    } catch {
+      // an unreadable .sealens/runs folder: no runs to offer (the tree says why when opened)
+    }
+    for (const [key, value] of Object.entries(runContextKeys(runs, new Set(active.keys())))) void vscode.commands.executeCommand('setContext', key, value);
+  };
+  const refresh = (): void => {
+    tree.refresh();
+    syncContext();
+  };
   const deps: ViewDeps | undefined = engine ? { extensionUri: context.extensionUri, engine, log, previews: new ImagePreviews(context.globalStorageUri) } : undefined;
 
   const needTrust = (): boolean => {
@@ -113,7 +129,7 @@ export function registerTraining(context: vscode.ExtensionContext, engine?: Engi
       return;
     }
     active.set(dir, { proc, dir });
-    tree.refresh();
+    refresh();
     const result = await vscode.window.withProgress(
       { location: vscode.ProgressLocation.Notification, title: vscode.l10n.t('SEA Lens: training {0}', path.basename(dir)), cancellable: true },
       async (progress, token) => {
@@ -133,7 +149,7 @@ export function registerTraining(context: vscode.ExtensionContext, engine?: Engi
       },
     );
     active.delete(dir);
-    tree.refresh();
+    refresh();
     views.get(dir)?.reset({ runId: path.basename(dir), status: runInfo(dir).status, config: safeConfig(dir), events: readEvents(dir) });
     if (result.outcome === 'finished') {
       const pick = await vscode.window.showInformationMessage(vscode.l10n.t('Training {0} finished: adapter exported to {1}.', path.basename(dir), result.summary?.exported.safetensors ?? ''), vscode.l10n.t('Compare Before/After'));
@@ -184,7 +200,8 @@ export function registerTraining(context: vscode.ExtensionContext, engine?: Engi
   const watcher = vscode.workspace.createFileSystemWatcher('**/.sealens/runs/*/{summary.json,config.json}');
   context.subscriptions.push(
     log, watcher,
-    watcher.onDidCreate(() => tree.refresh()), watcher.onDidChange(() => tree.refresh()),
+    watcher.onDidCreate(refresh), watcher.onDidChange(refresh), watcher.onDidDelete(refresh),
+    vscode.workspace.onDidChangeWorkspaceFolders(refresh),
     vscode.window.registerTreeDataProvider('seaLens.trainingRuns', tree),
     vscode.window.registerWebviewPanelSerializer(RUN_COMPARE_VIEW_TYPE, {
       deserializeWebviewPanel: async (panel, state) => {
@@ -219,7 +236,7 @@ export function registerTraining(context: vscode.ExtensionContext, engine?: Engi
       }
     }),
     vscode.commands.registerCommand('seaLens.resumeTraining', async (arg?: unknown) => {
-      const run = await pickRun(arg, (r) => r.status === 'cancelled' || r.status === 'interrupted' || r.status === 'failed', vscode.l10n.t('Resume which training run?'));
+      const run = await pickRun(arg, (r) => RESUMABLE_STATUSES.includes(r.status) && !active.has(r.dir), vscode.l10n.t('Resume which training run?'));
       if (run) await start(run.dir);
     }),
     vscode.commands.registerCommand('seaLens.cancelTraining', async (arg?: unknown) => {
@@ -240,6 +257,7 @@ export function registerTraining(context: vscode.ExtensionContext, engine?: Engi
     }),
     { dispose: () => { for (const a of active.values()) a.proc.cancel(); } },
   );
+  syncContext();
 }
 
 function safeConfig(dir: string): RunConfig {
