@@ -60,6 +60,11 @@ describe('Idefics3 views', () => {
     assert.deepEqual(views[0].ops.at(-1), { op: 'resize', width: 364, height: 364, kernel: 'lanczos3' });
   });
 
+  it('the fast processors have no Lanczos and resize with BICUBIC instead, as they warn', () => {
+    assert.equal(cfg().kernel, 'lanczos3');
+    assert.equal(cfg({ image_processor_type: 'SmolVLMImageProcessorFast' }).kernel, 'cubic');
+  });
+
   it('an exact size is resized to first, then tiled', () => {
     const views = idefics3.views({ width: 50, height: 50 }, cfg({ size: { height: 728, width: 364 } }));
     assert.deepEqual(views.map((v) => v.id), ['tile-0-0', 'tile-1-0', 'global']);

@@ -95,7 +95,10 @@ export function parseIdefics3(c: Record<string, unknown>, g: Record<string, unkn
   if (tile % patchSize || (tile / patchSize) % scaleFactor) {
     throw packError(`${label}: tiles of ${tile} px are not a whole number of ${scaleFactor} × ${scaleFactor} groups of ${patchSize}-px patches (the connector's pixel shuffle needs that)`);
   }
-  return { norm, patchSize, resize, split: c.do_image_splitting !== false, tile, scaleFactor, kernel: kernelOf(c, label, 1) };
+  // The fast processors (Idefics3ImageProcessorFast, SmolVLMImageProcessorFast) have no Lanczos: they use BICUBIC.
+  const fast = typeof c.image_processor_type === 'string' && c.image_processor_type.endsWith('Fast');
+  const k = kernelOf(c, label, 1);
+  return { norm, patchSize, resize, split: c.do_image_splitting !== false, tile, scaleFactor, kernel: fast && k === 'lanczos3' ? 'cubic' : k };
 }
 
 export function idefics3Views(size: Size, cfg: Idefics3Config): ViewSpec[] {
