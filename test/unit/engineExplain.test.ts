@@ -82,7 +82,7 @@ describe('engine', { skip: fx.skip }, () => {
   it('BAD INPUT - unknown device / adapter / topK → list valid values', async () => {
     await assert.rejects(engine.explain({ image: IMG, pack: P('clip'), device: 'tpu' as never }), { message: /unknown device "tpu"; valid choices: auto, webgpu, cuda, cpu/ });
     await assert.rejects(engine.explain({ image: IMG, pack: P('clip'), device: 'cpu', adapter: 'x' }), { message: /has no adapter "x"; it has: sea, base/ });
-    await assert.rejects(engine.explain({ image: IMG, pack: P('clip'), device: 'cpu', topK: 0 }), { message: /topK must be an integer from 1 to 100/ });
+    await assert.rejects(engine.explain({ image: IMG, pack: P('clip'), device: 'cpu', topK: 0 }), { message: /topK must be an integer from 1 to 50/ });
   });
 
   it('a newer request with the same viewId cancels the older one', async () => {
