@@ -244,3 +244,16 @@ def test_processor_settings_the_family_cannot_place_are_refused(explained, tmp_p
         from hfpack_helpers import CLI
         r = subprocess.run(["node", str(CLI), "explain", str(imgs[0]), "--pack", str(pack), "--device", "cpu"], capture_output=True, text=True, timeout=300)
         assert r.returncode != 0 and words in r.stderr and "Traceback" not in r.stderr, r.stderr[-1500:]
+
+
+def test_full_strategy_with_a_cls_tower_is_refused(tmp_path):
+    """'full' keeps CLIP's CLS, which pack_image_features cannot reshape into the tile grid: pack init says so (exit 3)."""
+    from hfpack_helpers import events
+    model = tiny_llava_next()
+    model.config.vision_feature_select_strategy = "full"
+    ckpt = save_checkpoint(model, processor(), tmp_path / "ckpt")
+    r = pack_init(ckpt, tmp_path / "pack")
+    assert r.returncode == 3, r.stderr[-2000:]
+    ev = events(r)[-1]
+    assert ev["event"] == "error" and "'full' keeps CLIP's CLS" in ev["message"] and "Traceback" not in r.stdout
+    assert not (tmp_path / "pack").exists()
