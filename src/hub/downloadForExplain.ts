@@ -83,16 +83,10 @@ export async function downloadForExplain(spec: RepoSpec, o: ExplainDownloadOptio
   mkdirSync(cache.dir, { recursive: true });
   cache.writeRef(spec.revision, commit);
 
-  const progress = newProgress(o.onProgress);
-  const fetchAll = async (files: string[], label: string): Promise<number> => {
+  const missing = async (files: string[]): Promise<FileMetadata[]> => {
     const todo: FileMetadata[] = [];
-    for (const f of files) {
-      if (cache.has(commit, f)) continue;
-      const meta = await client.fileMetadata(spec.repo, commit, f);
-      if (cache.has(commit, f)) continue;
-      todo.push(meta);
-    }
-    return downloadMissing(client, cache, commit, todo, label, progress, o);
+    for (const f of files) if (!cache.has(commit, f)) todo.push(await client.fileMetadata(spec.repo, commit, f));
+    return todo;
   };
 
   const configs = configFilesIn(info.siblings);
@@ -101,18 +95,19 @@ export async function downloadForExplain(spec: RepoSpec, o: ExplainDownloadOptio
   let weights: string[];
   const indexed = info.siblings.includes(SAFETENSORS_INDEX);
   if (indexed) {
-    bytes += await fetchAll([...configs, SAFETENSORS_INDEX], 'configs and tokenizer');
+    // The index first (a few kB, outside the progress): it says which shards are needed, so that the
+    // free-space check and the progress bar then cover the whole download at once.
+    bytes += await downloadMissing(client, cache, commit, await missing([SAFETENSORS_INDEX]), 'index', newProgress(), o);
     weights = shardsFromIndex(cache, commit, spec);
     const absent = weights.filter((w) => !info.siblings.includes(w));
     if (absent.length) throw new HubError('file-not-found', `${spec.repo}@${commit}: ${SAFETENSORS_INDEX} names ${absent.join(', ')}, which the repo does not have (a broken upload; try another revision)`);
   } else if (info.siblings.includes(SINGLE_SAFETENSORS)) {
-    bytes += await fetchAll(configs, 'configs and tokenizer');
     weights = [SINGLE_SAFETENSORS];
   } else {
     const pickles = info.siblings.filter((f) => /\.(bin|pt|pth|ckpt)$/.test(f));
     throw new HubError('no-safetensors', `${spec.repo}@${spec.revision} has no safetensors weights${pickles.length ? ` (only ${pickles.slice(0, 3).join(', ')}: pickle files, which SEA Lens never loads)` : ''}; look for a safetensors revision (often refs/pr/N "Adding safetensors variant") or convert the checkpoint with transformers' save_pretrained(safe_serialization=True)`);
   }
-  bytes += await fetchAll(weights, 'weights');
+  bytes += await downloadMissing(client, cache, commit, await missing([...configs, ...weights]), 'files', newProgress(o.onProgress), o);
   return { repo: spec.repo, revision: spec.revision, commit, snapshotDir: cache.snapshotDir(commit), files: [...configs, ...(indexed ? [SAFETENSORS_INDEX] : []), ...weights], downloadedBytes: bytes, fromCache: false };
 
   async function downloadMissing(c: HubClient, rc: RepoCache, sha: string, todo: FileMetadata[], label: string, p: ReturnType<typeof newProgress>, opts: ExplainDownloadOptions): Promise<number> {

@@ -4,7 +4,7 @@
 // SIGTERM (SIGKILL 5 s later) and removes the temporary folder the exporter was writing beside --out,
 // which it would otherwise rename into place at the end; Python's default SIGTERM ends it without cleanup.
 import { spawn } from 'node:child_process';
-import { existsSync, readdirSync, rmSync } from 'node:fs';
+import { existsSync, readdirSync, renameSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
 
@@ -112,6 +112,12 @@ function removeTemporaries(parent: string, base: string, before: Set<string>): v
   if (!existsSync(parent)) return;
   for (const name of readdirSync(parent)) {
     if (before.has(name) || name === base || !name.includes(base)) continue;
+    // Stopped between moving the previous pack aside (`.<name>.old-<pid>`) and moving the new one in:
+    // put the previous pack back rather than lose it.
+    if (/\.old-\d+$/.test(name) && !existsSync(path.join(parent, base))) {
+      renameSync(path.join(parent, name), path.join(parent, base));
+      continue;
+    }
     rmSync(path.join(parent, name), { recursive: true, force: true });
   }
 }
