@@ -123,10 +123,23 @@ def test_locality_changed_tokens_are_those_whose_boxes_overlap(tmp_path):
     assert overlapping(2) <= thumb <= overlapping(2, 4, 2), f"thumbnail tokens {sorted(thumb)}"
 
 
-def test_without_crop_to_patches_one_squashed_view(tmp_path):
+def test_the_processors_call_defaults_win_over_the_config(tmp_path):
+    """The -hf checkpoints' preprocessor_config.json says crop_to_patches: false, but InternVLProcessor passes
+    crop_to_patches=True on every call (its _defaults override the image processor's settings), so the model sees
+    tiles; the pack records that. Without the recorded default, the config's single squashed view."""
+    from transformers.models.internvl.processing_internvl import InternVLProcessorKwargs
+    assert InternVLProcessorKwargs._defaults["images_kwargs"]["crop_to_patches"] is True
     model, proc = make_pack(tmp_path, crop=False)
+    manifest = tmp_path / "pack" / "manifest.json"
+    m = json.loads(manifest.read_text())
+    assert m["imageEncoder"]["geometry"]["processorCallDefaults"] == {"crop_to_patches": True}
     img = save_png(smooth(150, 60), tmp_path / "wide.png")
     tm, saved = explain(img, tmp_path / "pack", tmp_path / "t")
+    assert [v["id"] for v in tm["views"]] == ["tile-0-0", "tile-0-1", "thumbnail"]
+    check_against_model(model, lambda **kw: proc(crop_to_patches=True, **kw), tm, saved, img)
+    m["imageEncoder"]["geometry"]["processorCallDefaults"] = {}
+    manifest.write_text(json.dumps(m))
+    tm, saved = explain(img, tmp_path / "pack", tmp_path / "t2")
     assert [v["id"] for v in tm["views"]] == ["image"] and tm["grid"] == {"rows": 4, "cols": 4}
     check_against_model(model, proc, tm, saved, img)
 

@@ -62,6 +62,13 @@ describe('InternVL views', () => {
     }
   });
 
+  it('InternVLProcessor\'s call defaults (recorded by pack init) win over preprocessor_config.json', () => {
+    const c = cfg({ crop_to_patches: false }, { ...GEO, processorCallDefaults: { crop_to_patches: true } });
+    assert.equal(internvl.views({ width: 896, height: 448 }, c).length, 3);
+    assert.equal(internvl.views({ width: 896, height: 448 }, cfg({ crop_to_patches: false })).length, 1);
+    assert.throws(() => cfg({}, { ...GEO, processorCallDefaults: [1] }), /processorCallDefaults must be an object/);
+  });
+
   it('the slow processor resizes tiles with BICUBIC whatever `resample` says; the fast one follows it', () => {
     assert.equal(cfg({ resample: 2 }).tileKernel, 'cubic');
     assert.equal(cfg({ resample: 2, image_processor_type: 'GotOcr2ImageProcessorFast' }).tileKernel, 'linear');

@@ -58,6 +58,15 @@ def tile_size(ctx: Context) -> int:
     return size["height"]
 
 
+def processor_call_defaults() -> dict:
+    """What InternVLProcessor passes to the image processor on every call, over preprocessor_config.json: in
+    transformers 4.57 {"crop_to_patches": True} — so the model always sees tiles, even where the checkpoint's
+    preprocessor_config.json says "crop_to_patches": false (the -hf checkpoints do)."""
+    from transformers.models.internvl.processing_internvl import InternVLProcessorKwargs
+    d = InternVLProcessorKwargs._defaults.get("images_kwargs", {})
+    return {k: v for k, v in d.items() if isinstance(v, (bool, int, float, str))}
+
+
 def export_pack(ctx: Context) -> dict:
     from transformers import AutoModel
     from transformers.models.internvl.modeling_internvl import InternVLMultiModalProjector
@@ -90,7 +99,7 @@ def export_pack(ctx: Context) -> dict:
     return {
         "imageEncoder": {"onnx": "vision_tower.onnx", "input": "pixel_values", "output": "image_features",
                          "prefixTokens": 0, "patchSize": p, "preprocessor": copy_processor(ctx),
-                         "geometry": {"scaleFactor": scale, "tileSize": side_px}},
+                         "geometry": {"scaleFactor": scale, "tileSize": side_px, "processorCallDefaults": processor_call_defaults()}},
         "adapters": [{"name": "original", "description": "the checkpoint's own projector (pixel shuffle + LayerNorm + MLP)",
                       "onnx": "adapter-original.onnx"}],
         "featureLayer": -1,

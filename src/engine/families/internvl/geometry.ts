@@ -50,7 +50,12 @@ export function optimalTiledCanvas(width: number, height: number, tileH: number,
   return grid;
 }
 
-export function parseInternVL(c: Record<string, unknown>, g: Record<string, unknown>, label: string, patchSize: number): InternVLConfig {
+export function parseInternVL(json: Record<string, unknown>, g: Record<string, unknown>, label: string, patchSize: number): InternVLConfig {
+  // InternVLProcessor passes its call defaults over the image processor's settings (crop_to_patches: true in
+  // transformers 4.57, whatever preprocessor_config.json says); the exporter records them in the manifest.
+  const calls = g.processorCallDefaults ?? {};
+  if (typeof calls !== 'object' || calls === null || Array.isArray(calls)) throw packError(`manifest.json /imageEncoder/geometry/processorCallDefaults must be an object, got ${JSON.stringify(calls)}`);
+  const c = { ...json, ...(calls as Record<string, unknown>) };
   const norm = normalizationOf(c, label);
   for (const k of ['do_resize', 'crop_to_patches'] as const) {
     if (c[k] !== undefined && typeof c[k] !== 'boolean') throw packError(`${label}: "${k}" must be true or false, got ${JSON.stringify(c[k])}`);
