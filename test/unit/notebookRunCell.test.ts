@@ -10,7 +10,7 @@ import { runCell, type NotebookEngine } from '../../src/notebook/runCell';
 import { runNotebookFile } from '../../src/notebook/runNotebookFile';
 import { fallbackOutputs } from '../../src/notebook/outputFallbacks';
 import { ERROR_MIME, METRICS_MIME, type ErrorPayload } from '../../src/shared/notebookFormat';
-import { TOKENMAP_MIME, type TokenMap } from '../../src/shared/tokenMap';
+import { TOKENMAP_MIME, gridPatches, type TokenMap } from '../../src/shared/tokenMap';
 import type { EngineMethod, MetricsResult } from '../../src/shared/engineProtocol';
 
 // A 1×1 PNG.
@@ -28,8 +28,9 @@ after(() => rm(dir, { recursive: true, force: true }));
 
 function standIn(calls: { method: EngineMethod; params: any }[] = []): NotebookEngine {
   const tm = (image: string, adapter = 'sea'): TokenMap => ({
-    image, pack: 'p', adapter, device: 'cpu', grid: { rows: 1, cols: 2 }, timings: { total: 5 },
-    patches: [{ row: 0, col: 0, words: [{ word: 'cat', score: 0.9 }] }, { row: 0, col: 1, words: [{ word: 'grass', score: 0.5 }] }],
+    version: 2, image, pack: 'p', adapter, device: 'cpu', grid: { rows: 1, cols: 2 }, timings: { total: 5 }, imageSize: { width: 2, height: 1 },
+    views: [{ id: 'image', label: 'image', rect: { x: 0, y: 0, w: 2, h: 1 }, grid: { rows: 1, cols: 2 } }],
+    patches: gridPatches({ rows: 1, cols: 2 }, { x: 0, y: 0, w: 2, h: 1 }, [[{ word: 'cat', score: 0.9 }], [{ word: 'grass', score: 0.5 }]]),
   });
   const metrics: MetricsResult = { pack: 'p', adapter: 'sea', images: 1, imagesWithTruth: 1, patchWordAccuracy: 0.5, top5Accuracy: 1, labelAgreement: null, gapD: 0.25, tacs: null };
   return {
@@ -106,7 +107,12 @@ test('EXPECTED FAILURE - an engine error becomes an error output naming the comm
 test('cancellation: an aborted run stops and reports cancelled, not an error', async () => {
   const abort = new AbortController();
   const engine: NotebookEngine = {
-    request: (_m, _p, signal) => new Promise((_res, rej) => signal!.addEventListener('abort', () => rej(new Error('cancelled')))),
+    // Like any AbortSignal-aware API: an already aborted signal rejects at once (on a busy machine the
+    // abort can come before the request is made).
+    request: (_m, _p, signal) => new Promise((_res, rej) => {
+      if (signal!.aborted) rej(new Error('cancelled'));
+      else signal!.addEventListener('abort', () => rej(new Error('cancelled')));
+    }),
   };
   const pending = runCell('explain img/cat.png\nexplain img/cat.png', { engine, baseDir: dir, pack: '/p', signal: abort.signal });
   setTimeout(() => abort.abort(), 10);

@@ -17,7 +17,9 @@ export function notebookEngine(client: EngineRequester): NotebookEngine {
     async request(method, params, signal) {
       const source = new vscode.CancellationTokenSource();
       const cancel = () => source.cancel();
-      signal?.addEventListener('abort', cancel, { once: true });
+      // A signal aborted before the request (a quick interrupt) cancels it at once: 'abort' will not fire again.
+      if (signal?.aborted) cancel();
+      else signal?.addEventListener('abort', cancel, { once: true });
       try {
         return await client.request(method, params, source.token);
       } finally {
