@@ -154,3 +154,12 @@ def test_undecodable_images_of_every_kind_are_skipped_and_counted(tiny, tmp_path
     ds = dataset.load(d, pre)
     assert len(ds.items) == 2 and len(ds.skipped) == 3
     assert {Path(s.split(":")[0]).name for s in ds.skipped} == {"truncated.png", "garbage.jpg", "empty.webp"}
+
+
+def test_a_config_that_is_a_fifo_or_folder_is_refused_without_reading(tmp_path):
+    os.mkfifo(tmp_path / "fifo.json")
+    with pytest.raises(config.ConfigError, match="fifo.json: not a regular file"):
+        config.load(tmp_path / "fifo.json")
+    (tmp_path / "dir.json").mkdir()
+    with pytest.raises(config.ConfigError, match="dir.json: not a regular file"):
+        config.load(tmp_path / "dir.json")

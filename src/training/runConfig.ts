@@ -62,8 +62,11 @@ export function validateRunConfig(raw: unknown, file: string): RunConfig {
 export function readRunConfig(file: string): RunConfig {
   let text: string;
   try {
+    // A FIFO would block the read forever, a folder cannot be read: only a regular file is a config.
+    if (!statSync(file).isFile()) throw new RunConfigError(file, undefined, 'not a regular file (a run config JSON file is expected)');
     text = readFileSync(file, 'utf8');
   } catch (e) {
+    if (e instanceof RunConfigError) throw e;
     throw new RunConfigError(file, undefined, `cannot read the config (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
   }
   let raw: unknown;

@@ -2,6 +2,7 @@
 // refused: 2 for an unknown start adapter (checked before Python starts), 5 for a run folder in use.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -42,4 +43,17 @@ test('BAD CALL - a run folder in use by a live process: exit 5 (busy), as docume
   const r = await train({}, (runDir) => writeFileSync(path.join(runDir, 'run.lock'), String(process.pid)));
   assert.equal(r.code, TRAINER_EXIT.busy, r.err);
   assert.match(r.err, /is already using this run folder/);
+});
+
+test('BAD INPUT - a run config that is a FIFO: refused at once (exit 2), not a blocked read', { skip: process.platform === 'win32' && 'no FIFOs on Windows' }, async () => {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'sealens-train-fifo-'));
+  try {
+    spawnSync('mkfifo', [path.join(dir, 'config.json')]);
+    let err = '';
+    const code = await trainCommand.run(['--config', path.join(dir, 'config.json'), '--run-dir', path.join(dir, 'run')], { installDir: ROOT, stdout: () => undefined, stderr: (s) => (err += s) });
+    assert.equal(code, TRAINER_EXIT.input, err);
+    assert.match(err, /config\.json: not a regular file/);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 });

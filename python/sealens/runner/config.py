@@ -108,6 +108,8 @@ def parse(obj, where: str, base_dir: str) -> RunConfig:
 
 def load(path) -> RunConfig:
     p = Path(path)
+    if p.exists() and not p.is_file():   # a FIFO would block the read forever, a folder cannot be read
+        raise ConfigError(f"{p}: not a regular file (a config JSON file is expected)")
     try:
         obj = json.loads(p.read_text())
     except FileNotFoundError:
