@@ -25,7 +25,9 @@ test('package.json explorer menus: the `when` regex accepts exactly the table\'s
   const menus = pkg.contributes.menus['explorer/context'] as { command: string; when: string }[];
   assert.ok(menus.length > 0);
   for (const m of menus) {
-    const match = /^resourceExtname =~ \/(.+)\/(i?)$/.exec(m.when);
+    // A folder named x.png is not an image: the menu must not offer to explain it.
+    assert.ok(m.when.startsWith('!explorerResourceIsFolder && '), `${m.command}: ${m.when}`);
+    const match = /resourceExtname =~ \/(.+)\/(i?)$/.exec(m.when);
     assert.ok(match, `${m.command}: when clause is not a resourceExtname regex: ${m.when}`);
     const re = new RegExp(match[1], match[2]);
     const accepted = CANDIDATES.filter((e) => re.test(`.${e}`)).sort();
