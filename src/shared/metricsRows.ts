@@ -11,8 +11,14 @@ function percentOrNa(x: number | null): string {
   return x === null ? 'n/a' : percent(x);
 }
 
+/**
+ * (name, value) rows. For a combined output (several adapters, see metricsTable) every adapter's rows,
+ * each name prefixed with its adapter, so a two-column reader still shows every value with its owner.
+ */
 export function metricsRows(p: MetricsPayload): [string, string][] {
-  return resultRows(p.result);
+  if (!p.results || p.results.length < 2) return resultRows(p.result);
+  const { columns } = metricsTable(p);
+  return p.results.flatMap((r, i) => resultRows(r).map(([k, v]): [string, string] => [`${columns[i]}: ${k}`, v]));
 }
 
 /** A metrics output as one table: a column per adapter (one column for a single result). */

@@ -53,7 +53,10 @@ test('two adapters on one folder, consecutive lines: one metrics output, a colum
   const t = metricsTable(p);
   assert.deepEqual(t.columns, ['baseline', 'sea']);
   assert.deepEqual(t.rows.find((row) => row[0] === 'patch-word accuracy (top-1)'), ['patch-word accuracy (top-1)', '7.6 %', '84.7 %']);
-  assert.equal(t.rows.length, metricsRows(p).length);
+  // Two-column readers (metricsRows) get every adapter's rows, named.
+  const named = metricsRows(p);
+  assert.equal(named.length, 2 * t.rows.length);
+  assert.deepEqual(named.filter(([k]) => k.endsWith('patch-word accuracy (top-1)')), [['baseline: patch-word accuracy (top-1)', '7.6 %'], ['sea: patch-word accuracy (top-1)', '84.7 %']]);
   const [html, text] = fallbackOutputs(r.outputs[0]);
   assert.match(String(html.data), /<tr><th><\/th><th>baseline<\/th><th>sea<\/th><\/tr>/);
   assert.match(String(html.data), /<tr><th>patch-word accuracy \(top-1\)<\/th><td>7\.6 %<\/td><td>84\.7 %<\/td><\/tr>/);
