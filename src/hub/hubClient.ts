@@ -213,11 +213,11 @@ async function sizeOf(file: string): Promise<number> {
 async function verify(meta: FileMetadata, file: string): Promise<void> {
   const size = await sizeOf(file);
   const kind = /^[0-9a-f]{64}$/.test(meta.etag) ? 'sha256' : /^[0-9a-f]{40}$/.test(meta.etag) ? 'sha1' : undefined;
-  if (size !== meta.size || !kind) {
-    if (size === meta.size) return;
-    await truncate(file, 0);
+  if (size !== meta.size) {
+    await rm(file, { force: true });
     throw new HubError('integrity', `${meta.file}: downloaded ${size} bytes but the server announced ${meta.size}; the partial file was removed, run again`);
   }
+  if (!kind) return;
   const h = createHash(kind);
   if (kind === 'sha1') h.update(`blob ${size}\0`);
   for await (const chunk of createReadStream(file)) h.update(chunk as Uint8Array);

@@ -105,6 +105,24 @@ describe('Hub download for an explain', () => {
     assert.ok(server.log.slice(n).some((l) => l.range && /^bytes=\d+-$/.test(l.range)), 'no Range request was made');
   });
 
+  it('CANCEL - aborting mid-file rejects with "cancelled", keeps the partial file, and the rerun resumes it', async () => {
+    const cache = fresh('cancel');
+    const shard = file(TINY, 'model-00001-of-00003.safetensors');
+    const oid = sha256(shard.data);
+    server.dropOnce.set(oid, 120_000); // the bytes stop there, so the abort lands mid-file
+    const ac = new AbortController();
+    const run = downloadForExplain({ repo: TINY.id, revision: 'main' }, opts(cache, {}, { signal: ac.signal, retries: 0, onProgress: (p) => p.message.includes(shard.name) && p.bytesDone > 0 && ac.abort() }));
+    await assert.rejects(run, (e) => isHubError(e, 'cancelled') || (isHubError(e, 'network') && /kept/.test(e.message)));
+    server.dropOnce.delete(oid);
+    const incomplete = path.join(cache, repoFolderName(TINY.id), 'blobs', `${oid}.incomplete`);
+    const partial = existsSync(incomplete) ? statSync(incomplete).size : 0;
+    assert.ok(partial > 0, 'the partial file was not kept');
+    const n = server.log.length;
+    const r = await downloadForExplain({ repo: TINY.id, revision: 'main' }, opts(cache));
+    assert.ok(server.log.slice(n).some((l) => l.range === `bytes=${partial}-`), 'the rerun did not resume');
+    assert.deepEqual(readFileSync(path.join(r.snapshotDir, shard.name)), shard.data);
+  });
+
   it('INTEGRITY - bytes that do not match X-Linked-Etag (sha256) or the git ETag are refused and removed', async () => {
     for (const name of ['model-00001-of-00003.safetensors', 'tokenizer.json']) {
       const cache = fresh('corrupt');

@@ -149,8 +149,9 @@ export class HubFixtureServer {
     const drop = this.dropOnce.get(oid);
     if (drop !== undefined) {
       this.dropOnce.delete(oid);
-      // FIN, not RST: an RST would make the client discard bytes it had already received.
-      res.write(body.subarray(0, drop), () => res.socket?.end());
+      // The connection ends a moment after the bytes (FIN, not RST), so the client has read them: a stream
+      // that errors discards chunks still queued, which would make the drop point depend on timing.
+      res.write(body.subarray(0, drop), () => setTimeout(() => res.socket?.end(), 200));
       return;
     }
     res.end(body);
