@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { defaultChoice, modelInputCaption, tokenSummary, tokensOf, viewChoices } from '../../webview/overlay/viewChoices';
 import { createHitIndex } from '../../webview/overlay/hitIndex';
 import { normaliseWord, searchSummary, searchTokens } from '../../webview/overlay/wordSearch';
-import { fitTransform, MAX_ZOOM, panBy, panToShow, visibleRect, zoomAbout } from '../../webview/overlay/zoomTransform';
+import { fitTransform, MAX_ZOOM, panBy, panToShow, viewportSize, visibleRect, zoomAbout } from '../../webview/overlay/zoomTransform';
 import { gridMap, llavaNextMap, qwenMap, tilesAndThumbnail } from '../fixtures/tokenMaps';
 
 test('viewChoices: one view → one choice; LLaVA-NeXT → base, each tile, all tiles (the default)', () => {
@@ -115,4 +115,11 @@ test('zoom: fit centres the region; zooming about a point keeps it still; limits
 test('modelInputCaption: the combined tiles are named as one choice', () => {
   const m = llavaNextMap();
   assert.equal(modelInputCaption(m, defaultChoice(viewChoices(m))), 'model input: all 4 tiles — covers the whole 672×672 image; alpha → white');
+});
+
+test('viewportSize: small images enlarged to the minimum width, big ones fit the width and the height limit', () => {
+  assert.deepEqual(viewportSize({ width: 96, height: 96 }, 1000, 700, 560), { width: 560, height: 560 }, 'the demo pack\'s 96 px image');
+  assert.deepEqual(viewportSize({ width: 96, height: 96 }, 300, 700, 560), { width: 300, height: 300 }, 'as far as the host is wide');
+  assert.deepEqual(viewportSize({ width: 4000, height: 3000 }, 1000, 700, 560), { width: 933, height: 700 }, 'the height limit wins');
+  assert.deepEqual(viewportSize({ width: 812, height: 532 }, 1000, 700, 560), { width: 812, height: 532 }, 'never enlarged past its own size when above the minimum');
 });

@@ -4,24 +4,25 @@
 // that have no place on the image listed beside it, and a PNG export. The explain and compare views and
 // the notebook renderer all use it. Boxes and labels are painted on a canvas (overlayCanvas.ts,
 // overlayLabels.ts) and hover is a bucketed hit test (hitIndex.ts), so 2,928 tokens stay smooth; the SVG
-// on top takes the pointer and keyboard and holds only the hover, focus and linked outlines. Words come from a tokenizer and are untrusted: they reach the DOM as text only.
+// on top takes the pointer and keyboard and holds only the hover, focus and linked outlines.
+// Words come from a tokenizer and are untrusted: they reach the DOM as text only.
 
 import { interpolateViridis } from 'd3';
 import type { TokenMap, PatchScalarMap, Box } from '../../src/shared/tokenMap';
-import { boxRect, DEFAULT_FIT, haloFor, heatValues, nextPatchIndex, patchLabel, type FitOptions, type HeatValues, type NavKey } from '../../src/shared/overlayLayout';
+import {
+  boxRect, DEFAULT_FIT, haloFor, heatValues, nextPatchIndex, patchLabel, type FitOptions, type HeatValues, type NavKey, type Transform,
+} from '../../src/shared/overlayLayout';
 import { adoptOverlayStyles } from './overlayStyles';
 import { drawOverlayPng } from './overlayExport';
 import { paintCells, DEFAULT_PALETTE, type Palette } from './overlayCanvas';
 import { createMeasurer, paintLabels } from './overlayLabels';
-import { createTooltip } from './overlayTooltip';
-import { createOverlayControls } from './overlayControls';
-import { createSideList } from './sideList';
 import { renderCategoryLegend, renderContinuousLegend, type Categories } from './overlayLegend';
+import { buildOverlayDom, type OverlayDom } from './overlayDom';
+import { attachOverlayInput } from './overlayInput';
 import { createHitIndex, type HitIndex } from './hitIndex';
 import { defaultChoice, modelInputCaption, tokensOf, viewChoices, type ViewChoice } from './viewChoices';
-import { searchSummary, searchTokens } from './wordSearch';
-import { fitTransform, panBy, panToShow, zoomAbout, type Viewport } from './zoomTransform';
-import type { Transform } from '../../src/shared/overlayLayout';
+import { highlightedTokens, searchSummary } from './wordSearch';
+import { fitTransform, panBy, panToShow, viewportSize, zoomAbout, type Viewport } from './zoomTransform';
 
 export type { Categories } from './overlayLegend';
 
@@ -73,107 +74,118 @@ export interface TokenMapOverlay {
   readonly ready: Promise<void>;
 }
 
-const NAV_KEYS = new Set(['ArrowLeft', 'ArrowRight', 'ArrowUp', 'ArrowDown', 'Home', 'End']);
-const SVG = 'http://www.w3.org/2000/svg';
-const svgEl = <K extends keyof SVGElementTagNameMap>(tag: K, cls: string): SVGElementTagNameMap[K] => {
-  const e = document.createElementNS(SVG, tag);
-  e.setAttribute('class', cls);
-  return e;
-};
-
 export function createTokenMapOverlay(host: HTMLElement, options: OverlayOptions = {}): TokenMapOverlay {
-  adoptOverlayStyles(host);
-  let topK = options.topK ?? 5;
-  let tm: TokenMap | undefined;
-  let imageUrl = '';
-  let boxes: (Box | undefined)[] = [];
-  let choices: ViewChoice[] = [];
-  let choice: ViewChoice | undefined;
-  let spatial: number[] = [];
-  let listed: number[] = [];
-  let onScreen = new Set<number>();
-  let hitIndex: HitIndex | undefined;
-  let vp: Viewport = { width: 1, height: 1 };
-  let t: Transform = { k: 1, x: 0, y: 0 };
-  let fitK = 1;
-  let heat: PatchScalarMap | 'score' | null = options.heatmap ?? null;
-  let heatRange: { min: number; max: number } | undefined;
-  let heatVals: HeatValues | undefined;
-  let categories: Categories | null = null;
-  let highlight: { word: string; mode: 'top1' | 'topk' } | null = null;
-  let hits: Uint8Array | null = null;
-  let marked: boolean[] | null = null;
-  let hoverIndex: number | undefined;
-  let focusIndex: number | undefined;
-  let linked: number | undefined;
-  let needFit = true;
-  const clickCbs: ((w: string) => void)[] = [];
-  const highlightCbs: ((h: Highlight | null) => void)[] = [];
-  const hoverCbs: ((i: number | undefined) => void)[] = [];
-  let readyResolve!: () => void;
-  let readyReject!: (e: Error) => void;
-  let ready = newReady();
+  return new Overlay(host, options);
+}
 
-  // DOM: controls, then [stage | side list], then caption and legend.
-  const root = document.createElement('div');
-  root.className = 'sl-overlay';
-  const controls = createOverlayControls({ onView: selectView, onSearch: search, onZoom: zoomAction });
-  const body = document.createElement('div');
-  body.className = 'sl-body';
-  const stage = document.createElement('div');
-  stage.className = 'sl-stage';
-  const viewport = document.createElement('div');
-  viewport.className = 'sl-viewport';
-  const img = document.createElement('img');
-  img.className = 'sl-image';
-  img.alt = '';
-  img.decoding = 'async';
-  const canvas = document.createElement('canvas');
-  canvas.className = 'sl-canvas';
-  const svg = svgEl('svg', 'sl-svg');
-  svg.setAttribute('tabindex', '0');
-  svg.setAttribute('role', 'application');
-  svg.setAttribute('aria-roledescription', 'token map');
-  svg.setAttribute('aria-label', options.ariaLabel ?? 'Visual tokens: nearest words per image patch');
-  svg.setAttribute('aria-keyshortcuts', 'ArrowLeft ArrowRight ArrowUp ArrowDown Home End Enter Escape + - 0');
-  const linkedRect = svgEl('rect', 'sl-linked');
-  const hoverRect = svgEl('rect', 'sl-hover');
-  const focusRect = svgEl('rect', 'sl-focus');
-  svg.append(linkedRect, hoverRect, focusRect);
-  viewport.append(img, canvas, svg);
-  const tooltip = createTooltip(stage);
-  stage.prepend(viewport);
-  // The current token (keyboard focus, else the view's first token) in words, for screen readers (the token
-  // map's description, announced as it changes) and for the end-to-end tests, which read the view as text.
-  const live = document.createElement('div');
-  live.className = 'sl-current';
-  live.id = `sl-current-${Math.random().toString(36).slice(2)}`;
-  live.setAttribute('aria-live', 'polite');
-  svg.setAttribute('aria-describedby', live.id);
-  const side = createSideList((i) => clickToken(i));
-  body.append(stage, side.element);
-  const caption = document.createElement('div');
-  caption.className = 'sl-caption';
-  const legend = document.createElement('div');
-  legend.className = 'sl-legend';
-  legend.hidden = true;
-  root.append(controls.element, body, caption, legend, live);
-  host.append(root);
+type Mode = { word: string; mode: 'top1' | 'topk' };
+type FullPalette = Palette & { text: string; halo: string; family: string };
 
-  const fit: FitOptions = { ...DEFAULT_FIT, ...options.fit, measureEm: createMeasurer(() => getComputedStyle(root).fontFamily) };
+class Overlay implements TokenMapOverlay {
+  private readonly dom: OverlayDom;
+  private readonly fit: FitOptions;
+  private topK: number;
+  private tm: TokenMap | undefined;
+  private imageUrl = '';
+  private boxes: (Box | undefined)[] = [];
+  private choices: ViewChoice[] = [];
+  private choice: ViewChoice | undefined;
+  /** The current view's tokens: drawn on the image, listed beside it, and the drawn ones as a set. */
+  private spatial: number[] = [];
+  private listed: number[] = [];
+  private onScreen = new Set<number>();
+  private hit: HitIndex | undefined;
+  private vp: Viewport = { width: 1, height: 1 };
+  private t: Transform = { k: 1, x: 0, y: 0 };
+  private fitK = 1;
+  private needFit = true;
+  private dragStart: Transform = this.t;
+  private heat: PatchScalarMap | 'score' | null;
+  private heatRange: { min: number; max: number } | undefined;
+  private heatVals: HeatValues | undefined;
+  private categories: Categories | null = null;
+  private mode: Mode | null = null;
+  private hits: Uint8Array | null = null;
+  private marked: boolean[] | null = null;
+  private hoverIndex: number | undefined;
+  private focusIndex: number | undefined;
+  private linked: number | undefined;
+  private readonly clickCbs: ((w: string) => void)[] = [];
+  private readonly highlightCbs: ((h: Highlight | null) => void)[] = [];
+  private readonly hoverCbs: ((i: number | undefined) => void)[] = [];
+  private readyPromise!: Promise<void>;
+  private settle!: { resolve: () => void; reject: (e: Error) => void };
+  private frame = 0;
+  private resizeFrame = 0;
+  private readonly resize: ResizeObserver;
 
-  function newReady(): Promise<void> {
-    const p = new Promise<void>((res, rej) => {
-      readyResolve = res;
-      readyReject = rej;
+  constructor(private readonly host: HTMLElement, private readonly options: OverlayOptions) {
+    adoptOverlayStyles(host);
+    this.topK = options.topK ?? 5;
+    this.heat = options.heatmap ?? null;
+    this.dom = buildOverlayDom(options.ariaLabel ?? 'Visual tokens: nearest words per image patch', {
+      onView: (id) => this.selectView(id), onSearch: (q) => this.search(q), onZoom: (a) => this.zoom(a),
+    }, (i) => this.pick(i));
+    host.append(this.dom.root);
+    this.fit = { ...DEFAULT_FIT, ...options.fit, measureEm: createMeasurer(() => getComputedStyle(this.dom.root).fontFamily) };
+    this.newReady();
+    this.attachInput();
+    // Re-fit when the host's width changes; in the next frame, not inside the observer (no resize loop).
+    let lastWidth = -1;
+    this.resize = new ResizeObserver((entries) => {
+      const w = entries[entries.length - 1]?.contentRect.width ?? host.clientWidth;
+      if (w === lastWidth) return;
+      lastWidth = w;
+      cancelAnimationFrame(this.resizeFrame);
+      this.resizeFrame = requestAnimationFrame(() => this.layout());
     });
-    p.catch(() => undefined); // callers that do not await must not see an unhandled rejection
-    return p;
+    this.resize.observe(host);
+    this.dom.img.addEventListener('load', () => {
+      this.layout();
+      this.settle.resolve();
+    });
+    this.dom.img.addEventListener('error', () => this.settle.reject(new Error(`the image could not be displayed (${this.imageUrl})`)));
   }
 
+  private newReady(): void {
+    this.readyPromise = new Promise<void>((resolve, reject) => (this.settle = { resolve, reject }));
+    this.readyPromise.catch(() => undefined); // callers that do not await must not see an unhandled rejection
+  }
+
+  private attachInput(): void {
+    attachOverlayInput(this.dom.svg, {
+      tokenAt: (x, y) => this.hit?.at((x - this.t.x) / this.t.k, (y - this.t.y) / this.t.k),
+      hover: (i) => this.setHover(i),
+      pick: (i) => {
+        this.focusIndex = i;
+        this.dom.root.dataset.focus = String(i);
+        this.placeRect(this.dom.focusRect, i);
+        this.pick(i);
+      },
+      panStart: () => (this.dragStart = this.t),
+      panBy: (dx, dy) => this.tm && this.setTransform(panBy(this.dragStart, dx, dy, this.tm.imageSize, this.vp)),
+      zoomAt: (f, x, y) => this.setTransform(zoomAbout(this.t, f, x, y, this.fitK)),
+      zoom: (a) => this.zoom(a),
+      focusByKeyboard: () => {
+        if (this.focusIndex === undefined && this.spatial.length) this.focusToken(this.spatial[0]);
+        else this.showTip(this.focusIndex);
+      },
+      blur: () => this.dom.tooltip.hide(),
+      navigate: (key: NavKey) => this.focusToken(this.focusIndex === undefined ? this.spatial[0] : nextPatchIndex(this.focusIndex, key, this.boxes, this.spatial)),
+      pickFocused: () => this.focusIndex !== undefined && this.pick(this.focusIndex),
+      clear: () => {
+        this.dom.controls.clearSearch();
+        this.applyHighlight(null);
+        this.dom.tooltip.hide();
+      },
+    });
+  }
+
+  // --- geometry and drawing --------------------------------------------------------------------------
+
   /** Theme colours as the canvas needs them (real colours, read from the --vscode-* variables). */
-  function palette(): Palette & { text: string; halo: string; family: string } {
-    const cs = getComputedStyle(root);
+  private palette(): FullPalette {
+    const cs = getComputedStyle(this.dom.root);
     const v = (name: string, fallback: string) => cs.getPropertyValue(name).trim() || fallback;
     const text = v('--vscode-editor-foreground', '#ffffff');
     return {
@@ -182,78 +194,74 @@ export function createTokenMapOverlay(host: HTMLElement, options: OverlayOptions
     };
   }
 
-  /** Viewport size: the whole image's aspect at the host's width; small images enlarged to minDisplayWidth. */
-  function measureViewport(): boolean {
-    if (!tm) return false;
-    const { width, height } = tm.imageSize;
-    const avail = Math.max(120, host.clientWidth - (side.element.hidden ? 0 : side.element.offsetWidth + 12) || width);
-    const maxH = window.innerHeight * (options.maxHeightFraction ?? 0.78);
-    let w = Math.min(avail, Math.max(width, options.minDisplayWidth ?? 560));
-    let h = (w * height) / width;
-    if (h > maxH) [w, h] = [(maxH * width) / height, maxH];
-    const next = { width: Math.max(1, Math.floor(w)), height: Math.max(1, Math.floor(h)) };
-    const changed = next.width !== vp.width || next.height !== vp.height;
-    vp = next;
-    return changed;
-  }
-
-  function layout(): void {
-    if (!tm || !choice || !img.complete || img.naturalWidth === 0) return;
-    if (measureViewport()) needFit = true;
-    viewport.style.width = `${vp.width}px`; // CSSOM, allowed under the CSP
-    viewport.style.height = `${vp.height}px`;
+  private layout(): void {
+    const { tm, choice, dom } = this;
+    if (!tm || !choice || !dom.img.complete || dom.img.naturalWidth === 0) return;
+    const side = dom.side.element;
+    const avail = Math.max(120, this.host.clientWidth - (side.hidden ? 0 : side.offsetWidth + 12) || tm.imageSize.width);
+    const vp = viewportSize(tm.imageSize, avail, window.innerHeight * (this.options.maxHeightFraction ?? 0.78), this.options.minDisplayWidth ?? 560);
+    if (vp.width !== this.vp.width || vp.height !== this.vp.height) this.needFit = true;
+    this.vp = vp;
+    dom.viewport.style.width = `${vp.width}px`; // CSSOM, allowed under the CSP
+    dom.viewport.style.height = `${vp.height}px`;
     const dpr = window.devicePixelRatio || 1;
-    canvas.width = Math.round(vp.width * dpr);
-    canvas.height = Math.round(vp.height * dpr);
-    svg.setAttribute('width', String(vp.width));
-    svg.setAttribute('height', String(vp.height));
-    img.style.width = `${tm.imageSize.width}px`;
-    img.style.height = `${tm.imageSize.height}px`;
-    fitK = fitTransform(choice.rect, vp).k;
-    if (needFit) {
-      t = fitTransform(choice.rect, vp);
-      needFit = false;
+    dom.canvas.width = Math.round(vp.width * dpr);
+    dom.canvas.height = Math.round(vp.height * dpr);
+    dom.img.style.width = `${tm.imageSize.width}px`;
+    dom.img.style.height = `${tm.imageSize.height}px`;
+    this.fitK = fitTransform(choice.rect, vp).k;
+    if (this.needFit) {
+      this.t = fitTransform(choice.rect, vp);
+      this.needFit = false;
     }
-    draw();
+    this.draw();
   }
 
-  let frame = 0;
-  function scheduleDraw(): void {
-    cancelAnimationFrame(frame);
-    frame = requestAnimationFrame(draw);
+  private setTransform(t: Transform): void {
+    this.t = t;
+    this.scheduleDraw();
   }
 
-  function fills(): (string | undefined)[] | undefined {
-    if (categories) return categories.values.map((v) => categories!.colours[v]);
+  private scheduleDraw(): void {
+    cancelAnimationFrame(this.frame);
+    this.frame = requestAnimationFrame(() => this.draw());
+  }
+
+  private fills(): (string | undefined)[] | undefined {
+    const cat = this.categories;
+    if (cat) return cat.values.map((v) => cat.colours[v]);
     // 64 colour steps: one canvas path per step instead of one fill per token.
-    return heatVals?.values.map((v) => (Number.isNaN(v) ? undefined : interpolateViridis(Math.round(v * 63) / 63)));
+    return this.heatVals?.values.map((v) => (Number.isNaN(v) ? undefined : interpolateViridis(Math.round(v * 63) / 63)));
   }
 
-  function draw(): void {
+  private seen(): Box[] {
+    return this.choice!.tiles.map((i) => this.tm!.views[i].rect);
+  }
+
+  private draw(): void {
+    const { tm, choice, dom, t, vp } = this;
     if (!tm || !choice) return;
-    img.style.transform = `translate(${t.x}px, ${t.y}px) scale(${t.k})`;
-    img.classList.toggle('sl-pixelated', t.k > 1); // enlarged pixels stay sharp squares
-    const ctx = canvas.getContext('2d');
+    dom.img.style.transform = `translate(${t.x}px, ${t.y}px) scale(${t.k})`;
+    dom.img.classList.toggle('sl-pixelated', t.k > 1); // enlarged pixels stay sharp squares
+    const ctx = dom.canvas.getContext('2d');
     if (ctx) {
-      const dpr = canvas.width / vp.width;
-      const pal = palette();
+      const dpr = dom.canvas.width / vp.width;
+      const pal = this.palette();
       ctx.setTransform(dpr, 0, 0, dpr, 0, 0);
       ctx.clearRect(0, 0, vp.width, vp.height);
-      paintCells(ctx, {
-        boxes, indices: spatial, t, width: vp.width, height: vp.height, fills: fills(), hits, marked,
-        seen: choice.tiles.map((i) => tm!.views[i].rect), imageSize: tm.imageSize, palette: pal,
-      });
-      root.dataset.labels = String(paintLabels(ctx, { tm, boxes, indices: spatial, t, width: vp.width, height: vp.height, fit, hits, ...pal }));
+      const common = { boxes: this.boxes, indices: this.spatial, t, width: vp.width, height: vp.height, hits: this.hits };
+      paintCells(ctx, { ...common, fills: this.fills(), marked: this.marked, seen: this.seen(), imageSize: tm.imageSize, palette: pal });
+      dom.root.dataset.labels = String(paintLabels(ctx, { ...common, tm, fit: this.fit, ...pal }));
     }
-    placeRect(linkedRect, linked);
-    placeRect(hoverRect, hoverIndex);
-    placeRect(focusRect, focusIndex);
+    this.placeRect(dom.linkedRect, this.linked);
+    this.placeRect(dom.hoverRect, this.hoverIndex);
+    this.placeRect(dom.focusRect, this.focusIndex);
   }
 
-  function placeRect(r: SVGRectElement, i: number | undefined): void {
-    const b = i === undefined ? undefined : boxes[i];
-    if (!b || !onScreen.has(i!)) return void r.setAttribute('display', 'none');
-    const q = boxRect(b, t);
+  private placeRect(r: SVGRectElement, i: number | undefined): void {
+    const b = i === undefined ? undefined : this.boxes[i];
+    if (!b || !this.onScreen.has(i!)) return void r.setAttribute('display', 'none');
+    const q = boxRect(b, this.t);
     r.removeAttribute('display');
     r.setAttribute('x', String(q.x));
     r.setAttribute('y', String(q.y));
@@ -261,280 +269,222 @@ export function createTokenMapOverlay(host: HTMLElement, options: OverlayOptions
     r.setAttribute('height', String(Math.max(1, q.height)));
   }
 
-  function tokenTitle(i: number): string {
-    return patchLabel({ ...tm!.patches[i], words: [] }, 0, tm!.views.length > 1 ? tm!.views[tm!.patches[i].tile] : undefined).replace(/: no word$/, '');
+  // --- the current token: hover, keyboard focus, tooltip, description ---------------------------------
+
+  private viewOf(i: number) {
+    return this.tm!.views.length > 1 ? this.tm!.views[this.tm!.patches[i].tile] : undefined;
   }
 
-  function showTip(i: number | undefined): void {
-    if (i === undefined || !tm || !boxes[i]) return tooltip.hide();
-    tooltip.show(tokenTitle(i), tm.patches[i], topK, boxRect(boxes[i]!, t), vp, options.tooltipExtra?.(i));
+  private showTip(i: number | undefined): void {
+    const { tm, boxes } = this;
+    if (i === undefined || !tm || !boxes[i]) return this.dom.tooltip.hide();
+    const title = patchLabel({ ...tm.patches[i], words: [] }, 0, this.viewOf(i)).replace(/: no word$/, '');
+    this.dom.tooltip.show(title, tm.patches[i], this.topK, boxRect(boxes[i]!, this.t), this.vp, this.options.tooltipExtra?.(i));
   }
 
-  function setHover(i: number | undefined): void {
-    if (i === hoverIndex) return;
-    hoverIndex = i;
-    placeRect(hoverRect, i);
-    showTip(i ?? focusIndex);
-    for (const cb of hoverCbs) cb(i);
+  private setHover(i: number | undefined): void {
+    if (i === this.hoverIndex) return;
+    this.hoverIndex = i;
+    this.placeRect(this.dom.hoverRect, i);
+    this.showTip(i ?? this.focusIndex);
+    for (const cb of this.hoverCbs) cb(i);
   }
 
-  function focusToken(i: number): void {
-    if (!tm) return;
-    focusIndex = i;
-    root.dataset.focus = String(i);
-    if (boxes[i]) {
-      const moved = panToShow(t, boxes[i]!, vp);
-      if (moved !== t) {
-        t = moved;
-        draw();
+  private focusToken(i: number | undefined): void {
+    if (!this.tm || i === undefined) return;
+    this.focusIndex = i;
+    this.dom.root.dataset.focus = String(i);
+    const b = this.boxes[i];
+    if (b) {
+      const moved = panToShow(this.t, b, this.vp);
+      if (moved !== this.t) {
+        this.t = moved;
+        this.draw();
       }
     }
-    placeRect(focusRect, i);
-    describe(i);
-    showTip(i);
-    for (const cb of hoverCbs) cb(i);
+    this.placeRect(this.dom.focusRect, i);
+    this.describe(i);
+    this.showTip(i);
+    for (const cb of this.hoverCbs) cb(i);
   }
 
-  function describe(i: number | undefined): void {
-    live.textContent = tm && i !== undefined ? patchLabel(tm.patches[i], topK, tm.views.length > 1 ? tm.views[tm.patches[i].tile] : undefined) : '';
+  private describe(i: number | undefined): void {
+    this.dom.current.textContent = this.tm && i !== undefined ? patchLabel(this.tm.patches[i], this.topK, this.viewOf(i)) : '';
   }
 
-  // Highlighting: a click highlights tokens with the same top word; the search, tokens whose top-k holds it.
-  function applyHighlight(h: { word: string; mode: 'top1' | 'topk' } | null): void {
-    highlight = h;
-    hits = null;
+  // --- highlight, search, views, zoom ---------------------------------------------------------------
+
+  private applyHighlight(h: Mode | null): void {
+    const { tm, dom } = this;
+    this.mode = h;
+    this.hits = null;
     let count = 0;
-    let total = 0;
     if (tm && h) {
-      hits = new Uint8Array(tm.patches.length);
-      const all = h.mode === 'topk' ? searchTokens(tm, h.word, topK) : tm.patches.flatMap((p, i) => (p.words[0]?.word === h.word ? [i] : []));
-      for (const i of all) hits[i] = 1;
-      total = all.length;
-      count = [...spatial, ...listed].filter((i) => hits![i]).length;
-      if (h.mode === 'topk') controls.setSearchSummary(searchSummary(h.word, count, total));
+      const all = highlightedTokens(tm, h, this.topK);
+      this.hits = new Uint8Array(tm.patches.length);
+      for (const i of all) this.hits[i] = 1;
+      count = this.spatial.filter((i) => this.hits![i]).length + this.listed.filter((i) => this.hits![i]).length;
+      if (h.mode === 'topk') dom.controls.setSearchSummary(searchSummary(h.word, count, all.length));
     }
-    root.dataset.hits = String(count);
-    side.render(tm ?? ({ patches: [], views: [] } as unknown as TokenMap), tm ? listed : [], topK, hits);
-    scheduleDraw();
+    dom.root.dataset.hits = String(count);
+    if (tm) dom.side.render(tm, this.listed, this.topK, this.hits);
+    this.scheduleDraw();
     const out = h ? { ...h, count } : null;
-    for (const cb of highlightCbs) cb(out);
+    for (const cb of this.highlightCbs) cb(out);
   }
 
-  function clickToken(i: number): void {
-    const word = tm?.patches[i]?.words[0]?.word;
+  private pick(i: number): void {
+    const word = this.tm?.patches[i]?.words[0]?.word;
     if (word === undefined) return;
-    controls.clearSearch();
-    applyHighlight(highlight?.mode === 'top1' && highlight.word === word ? null : { word, mode: 'top1' });
-    for (const cb of clickCbs) cb(word);
+    this.dom.controls.clearSearch();
+    this.applyHighlight(this.mode?.mode === 'top1' && this.mode.word === word ? null : { word, mode: 'top1' });
+    for (const cb of this.clickCbs) cb(word);
   }
 
-  function search(query: string): void {
-    if (!query.trim()) {
-      controls.clearSearch();
-      if (highlight?.mode === 'topk') applyHighlight(null);
-      return;
-    }
-    applyHighlight({ word: query, mode: 'topk' });
+  private search(query: string): void {
+    if (query.trim()) return this.applyHighlight({ word: query, mode: 'topk' });
+    this.dom.controls.clearSearch();
+    if (this.mode?.mode === 'topk') this.applyHighlight(null);
   }
 
-  function selectView(id: string): void {
+  private selectView(id: string): void {
+    const { tm, dom } = this;
     if (!tm) return;
-    choice = choices.find((c) => c.id === id) ?? defaultChoice(choices);
-    ({ spatial, listed } = tokensOf(tm, choice));
-    onScreen = new Set(spatial);
-    hitIndex = createHitIndex(boxes, spatial, tm.imageSize);
-    root.dataset.view = choice.id;
-    root.dataset.tokens = String(spatial.length);
-    caption.textContent = modelInputCaption(tm, choice);
-    if (focusIndex !== undefined && !onScreen.has(focusIndex)) focusIndex = undefined;
-    describe(focusIndex ?? spatial[0] ?? listed[0]);
-    needFit = true;
-    applyHighlight(highlight);
-    renderLegend();
-    layout();
+    const choice = (this.choice = this.choices.find((c) => c.id === id) ?? defaultChoice(this.choices));
+    ({ spatial: this.spatial, listed: this.listed } = tokensOf(tm, choice));
+    this.onScreen = new Set(this.spatial);
+    this.hit = createHitIndex(this.boxes, this.spatial, tm.imageSize);
+    dom.root.dataset.view = choice.id;
+    dom.root.dataset.tokens = String(this.spatial.length);
+    dom.caption.textContent = modelInputCaption(tm, choice);
+    if (this.focusIndex !== undefined && !this.onScreen.has(this.focusIndex)) this.focusIndex = undefined;
+    this.describe(this.focusIndex ?? this.spatial[0] ?? this.listed[0]);
+    this.needFit = true;
+    this.applyHighlight(this.mode);
+    this.renderLegend();
+    this.layout();
   }
 
-  function zoomAction(action: 'in' | 'out' | 'fit'): void {
-    if (!choice) return;
-    t = action === 'fit' ? fitTransform(choice.rect, vp) : zoomAbout(t, action === 'in' ? 1.5 : 1 / 1.5, vp.width / 2, vp.height / 2, fitK);
-    scheduleDraw();
+  private zoom(action: 'in' | 'out' | 'fit'): void {
+    if (!this.choice) return;
+    const { vp } = this;
+    this.setTransform(action === 'fit' ? fitTransform(this.choice.rect, vp) : zoomAbout(this.t, action === 'in' ? 1.5 : 1 / 1.5, vp.width / 2, vp.height / 2, this.fitK));
   }
 
-  function renderLegend(): void {
-    if (categories) renderCategoryLegend(legend, categories, [...spatial, ...listed], tm?.patches.length ?? 0);
-    else renderContinuousLegend(legend, heatVals);
-    root.dataset.heat = heatVals || categories ? 'on' : 'off';
-    svg.classList.toggle('sl-heat-on', !!(heatVals || categories));
+  private renderLegend(): void {
+    const { dom, categories } = this;
+    if (categories) renderCategoryLegend(dom.legend, categories, [...this.spatial, ...this.listed], this.tm?.patches.length ?? 0);
+    else renderContinuousLegend(dom.legend, this.heatVals);
+    const on = !!(this.heatVals || categories);
+    dom.root.dataset.heat = on ? 'on' : 'off';
+    dom.svg.classList.toggle('sl-heat-on', on);
   }
 
-  // Pointer: hover hit-tests, drag pans, a click without a drag highlights, the wheel zooms.
-  const local = (ev: { clientX: number; clientY: number }) => {
-    const r = svg.getBoundingClientRect();
-    return [ev.clientX - r.left, ev.clientY - r.top] as const;
-  };
-  let drag: { x: number; y: number; t: Transform; moved: boolean } | undefined;
-  svg.addEventListener('pointermove', (ev) => {
-    const [x, y] = local(ev);
-    if (drag && (ev.buttons & 1)) {
-      if (Math.abs(x - drag.x) + Math.abs(y - drag.y) > 4) drag.moved = true;
-      if (drag.moved && tm) {
-        t = panBy(drag.t, x - drag.x, y - drag.y, tm.imageSize, vp);
-        scheduleDraw();
-        return;
-      }
+  private setHeat(map: PatchScalarMap | 'score' | null): void {
+    this.heat = map;
+    this.heatVals = this.tm && map ? heatValues(this.tm, map, this.heatRange) : undefined;
+  }
+
+  // --- the public API -------------------------------------------------------------------------------
+
+  update(next: TokenMap, url: string): void {
+    const prev = this.tm;
+    const sameViews = !!prev && prev.views.length === next.views.length && prev.views.every((v, i) => v.id === next.views[i].id);
+    this.tm = next;
+    this.boxes = next.patches.map((p) => (p.kind === 'patch' ? p.box : undefined));
+    this.choices = viewChoices(next);
+    // The keyboard position survives a new adapter or top-k only while the map has the focus.
+    const focused = (this.dom.root.getRootNode() as Document | ShadowRoot).activeElement === this.dom.svg;
+    if (!focused || (this.focusIndex !== undefined && this.focusIndex >= next.patches.length)) this.focusIndex = undefined;
+    if (this.categories && this.categories.values.length !== next.patches.length) this.categories = null;
+    if (this.mode?.mode === 'top1' && !next.patches.some((p) => p.words[0]?.word === this.mode!.word)) this.mode = null;
+    this.setHeat(this.heat);
+    const view = sameViews && this.choice ? this.choice.id : defaultChoice(this.choices).id;
+    this.dom.controls.setChoices(this.choices, view);
+    const keep = sameViews && url === this.imageUrl ? this.t : undefined;
+    if (url !== this.imageUrl) {
+      this.imageUrl = url;
+      this.newReady();
+      this.dom.img.src = url;
     }
-    setHover(hitIndex?.at((x - t.x) / t.k, (y - t.y) / t.k));
-  });
-  svg.addEventListener('pointerleave', () => setHover(undefined));
-  svg.addEventListener('pointerdown', (ev) => {
-    if (ev.button !== 0) return;
-    const [x, y] = local(ev);
-    drag = { x, y, t, moved: false };
-    svg.setPointerCapture?.(ev.pointerId);
-  });
-  svg.addEventListener('pointerup', (ev) => {
-    const d = drag;
-    drag = undefined;
-    if (!d || d.moved) return;
-    const [x, y] = local(ev);
-    const i = hitIndex?.at((x - t.x) / t.k, (y - t.y) / t.k);
-    if (i !== undefined) {
-      focusIndex = i;
-      root.dataset.focus = String(i);
-      placeRect(focusRect, i);
-      clickToken(i);
+    this.selectView(view);
+    if (keep && this.dom.img.complete) {
+      this.t = keep; // a new adapter or top-k keeps the zoom
+      this.draw();
     }
-  });
-  svg.addEventListener('wheel', (ev) => {
-    ev.preventDefault();
-    const [x, y] = local(ev);
-    t = zoomAbout(t, Math.exp(-ev.deltaY * (ev.deltaMode === 1 ? 0.05 : 0.002)), x, y, fitK);
-    scheduleDraw();
-  }, { passive: false });
-  svg.addEventListener('focus', () => {
-    if (drag) return; // focused by a click: the click picks the token, the view must not jump to the first one
-    if (focusIndex === undefined && spatial.length) focusToken(spatial[0]);
-    else if (focusIndex !== undefined) showTip(focusIndex);
-  });
-  svg.addEventListener('blur', () => tooltip.hide());
-  svg.addEventListener('keydown', (ev) => {
-    if (!tm) return;
-    if (NAV_KEYS.has(ev.key)) {
-      ev.preventDefault();
-      focusToken(focusIndex === undefined ? spatial[0] : nextPatchIndex(focusIndex, ev.key as NavKey, boxes, spatial));
-    } else if ((ev.key === 'Enter' || ev.key === ' ') && focusIndex !== undefined) {
-      ev.preventDefault();
-      clickToken(focusIndex);
-    } else if (ev.key === 'Escape') {
-      controls.clearSearch();
-      applyHighlight(null);
-      tooltip.hide();
-    } else if (ev.key === '+' || ev.key === '=') zoomAction('in');
-    else if (ev.key === '-' || ev.key === '_') zoomAction('out');
-    else if (ev.key === '0') zoomAction('fit');
-  });
-
-  // Re-fit when the host's width changes; in the next frame, not inside the observer (no resize loop).
-  let lastWidth = -1;
-  let resizeFrame = 0;
-  const resize = new ResizeObserver((entries) => {
-    const w = entries[entries.length - 1]?.contentRect.width ?? host.clientWidth;
-    if (w === lastWidth) return;
-    lastWidth = w;
-    cancelAnimationFrame(resizeFrame);
-    resizeFrame = requestAnimationFrame(layout);
-  });
-  resize.observe(host);
-  img.addEventListener('load', () => {
-    layout();
-    readyResolve();
-  });
-  img.addEventListener('error', () => readyReject(new Error(`the image could not be displayed (${imageUrl})`)));
-
-  function setHeatInternal(map: PatchScalarMap | 'score' | null): void {
-    heat = map;
-    heatVals = tm && map ? heatValues(tm, map, heatRange) : undefined;
   }
 
-  return {
-    update(next, url) {
-      const sameViews = tm !== undefined && tm.views.length === next.views.length && tm.views.every((v, i) => v.id === next.views[i].id);
-      tm = next;
-      boxes = next.patches.map((p) => (p.kind === 'patch' ? p.box : undefined));
-      choices = viewChoices(next);
-      // The keyboard position survives a new adapter or top-k only while the map has the focus.
-      const focused = (root.getRootNode() as Document | ShadowRoot).activeElement === svg;
-      if (!focused || (focusIndex !== undefined && focusIndex >= next.patches.length)) focusIndex = undefined;
-      if (categories && categories.values.length !== next.patches.length) categories = null;
-      if (highlight?.mode === 'top1' && !next.patches.some((p) => p.words[0]?.word === highlight!.word)) highlight = null;
-      setHeatInternal(heat);
-      const keepView = sameViews && choice ? choice.id : defaultChoice(choices).id;
-      controls.setChoices(choices, keepView);
-      const keepT = sameViews ? t : undefined;
-      if (url !== imageUrl) {
-        imageUrl = url;
-        ready = newReady();
-        img.src = url;
-      }
-      selectView(keepView);
-      if (keepT && url === imageUrl && img.complete) {
-        t = keepT; // a new adapter or top-k keeps the zoom
-        draw();
-      }
-    },
-    setHeatmap(map, range) {
-      heatRange = range;
-      categories = null;
-      setHeatInternal(map);
-      renderLegend();
-      scheduleDraw();
-    },
-    setCategories(cat) {
-      categories = cat;
-      if (cat) heatVals = undefined;
-      else setHeatInternal(heat);
-      renderLegend();
-      scheduleDraw();
-    },
-    highlightWord(word) {
-      controls.clearSearch();
-      applyHighlight(word === null ? null : { word, mode: 'top1' });
-    },
-    onWordClick: (cb) => void clickCbs.push(cb),
-    onHighlight: (cb) => void highlightCbs.push(cb),
-    onHover: (cb) => void hoverCbs.push(cb),
-    setLinked(i) {
-      linked = i;
-      placeRect(linkedRect, i);
-    },
-    setTopK(k) {
-      topK = Math.max(1, Math.floor(k));
-      if (highlight?.mode === 'topk') applyHighlight(highlight);
-    },
-    setMarked(mask) {
-      marked = mask;
-      scheduleDraw();
-    },
-    get highlighted() {
-      return highlight?.word ?? null;
-    },
-    get ready() {
-      return ready;
-    },
-    async exportPng() {
-      if (!tm || !choice) throw new Error('nothing to export yet: no token map has been shown');
-      await ready;
-      return drawOverlayPng({
-        tm, img, imageUrl, fills: fills(), hits, marked, fit, palette: palette(),
-        indices: spatial, seen: choice.tiles.map((i) => tm!.views[i].rect),
-      });
-    },
-    dispose() {
-      resize.disconnect();
-      cancelAnimationFrame(frame);
-      cancelAnimationFrame(resizeFrame);
-      clickCbs.length = highlightCbs.length = hoverCbs.length = 0;
-      root.remove();
-    },
-  };
+  setHeatmap(map: PatchScalarMap | 'score' | null, range?: { min: number; max: number }): void {
+    this.heatRange = range;
+    this.categories = null;
+    this.setHeat(map);
+    this.renderLegend();
+    this.scheduleDraw();
+  }
+
+  setCategories(cat: Categories | null): void {
+    this.categories = cat;
+    if (cat) this.heatVals = undefined;
+    else this.setHeat(this.heat);
+    this.renderLegend();
+    this.scheduleDraw();
+  }
+
+  highlightWord(word: string | null): void {
+    this.dom.controls.clearSearch();
+    this.applyHighlight(word === null ? null : { word, mode: 'top1' });
+  }
+
+  onWordClick(cb: (word: string) => void): void {
+    this.clickCbs.push(cb);
+  }
+
+  onHighlight(cb: (h: Highlight | null) => void): void {
+    this.highlightCbs.push(cb);
+  }
+
+  onHover(cb: (index: number | undefined) => void): void {
+    this.hoverCbs.push(cb);
+  }
+
+  setLinked(i: number | undefined): void {
+    this.linked = i;
+    this.placeRect(this.dom.linkedRect, i);
+  }
+
+  setTopK(k: number): void {
+    this.topK = Math.max(1, Math.floor(k));
+    if (this.mode?.mode === 'topk') this.applyHighlight(this.mode);
+  }
+
+  setMarked(mask: boolean[] | null): void {
+    this.marked = mask;
+    this.scheduleDraw();
+  }
+
+  get highlighted(): string | null {
+    return this.mode?.word ?? null;
+  }
+
+  get ready(): Promise<void> {
+    return this.readyPromise;
+  }
+
+  async exportPng(): Promise<Blob> {
+    const { tm, choice } = this;
+    if (!tm || !choice) throw new Error('nothing to export yet: no token map has been shown');
+    await this.readyPromise;
+    return drawOverlayPng({
+      tm, img: this.dom.img, imageUrl: this.imageUrl, fills: this.fills(), hits: this.hits, marked: this.marked, fit: this.fit,
+      palette: this.palette(), indices: this.spatial, seen: this.seen(),
+    });
+  }
+
+  dispose(): void {
+    this.resize.disconnect();
+    cancelAnimationFrame(this.frame);
+    cancelAnimationFrame(this.resizeFrame);
+    this.clickCbs.length = this.highlightCbs.length = this.hoverCbs.length = 0;
+    this.dom.root.remove();
+  }
 }

@@ -23,3 +23,8 @@ export function searchSummary(query: string, inView: number, total: number): str
   if (total === 0) return `no token has ${word} in its top-k`;
   return inView === total ? `${total} token${total === 1 ? '' : 's'} with ${word}` : `${inView} here, ${total} in all, with ${word}`;
 }
+
+/** Tokens a highlight marks: the same top word (a click) or the word in the top-k (the search). */
+export function highlightedTokens(tm: TokenMap, h: { word: string; mode: 'top1' | 'topk' }, topK: number): number[] {
+  return h.mode === 'topk' ? searchTokens(tm, h.word, topK) : tm.patches.flatMap((p, i) => (p.words[0]?.word === h.word ? [i] : []));
+}

@@ -51,3 +51,14 @@ export function panToShow(t: Transform, box: Box, vp: Viewport, margin = 8): Tra
 export function visibleRect(t: Transform, vp: Viewport): Box {
   return { x: -t.x / t.k, y: -t.y / t.k, w: vp.width / t.k, h: vp.height / t.k };
 }
+
+/**
+ * The viewport for an image: the image's aspect at the available width; small images enlarged to
+ * `minWidth` (as far as there is room) so that their labels are readable; at most `maxHeight` tall.
+ */
+export function viewportSize(image: { width: number; height: number }, avail: number, maxHeight: number, minWidth: number): Viewport {
+  let w = Math.min(avail, Math.max(image.width, minWidth));
+  let h = (w * image.height) / image.width;
+  if (h > maxHeight) [w, h] = [(maxHeight * image.width) / image.height, maxHeight];
+  return { width: Math.max(1, Math.floor(w)), height: Math.max(1, Math.floor(h)) };
+}
