@@ -73,7 +73,13 @@ async function askSource(): Promise<string | undefined> {
 /** A checkpoint folder in an untrusted workspace is untrusted input, like a pack there. */
 function assertTrustedSource(source: string): void {
   if (vscode.workspace.isTrusted || !existsSync(source)) return;
-  settings.assertTrustedPack(path.resolve(source));
+  const dir = path.resolve(source);
+  if ((vscode.workspace.workspaceFolders ?? []).some((f) => f.uri.scheme === 'file' && settings.isInside(dir, f.uri.fsPath))) {
+    throw new settings.SettingsError(
+      vscode.l10n.t('SEA Lens does not make a pack from "{0}" because the checkpoint lies in this untrusted workspace.', dir),
+      vscode.l10n.t('Trust the workspace (Workspaces: Manage Workspace Trust), or use a Hugging Face model id or a folder outside the workspace.'),
+    );
+  }
 }
 
 export async function openHfModel(deps: OpenHfModelDeps): Promise<void> {
