@@ -181,3 +181,15 @@ def test_processor_settings_the_family_does_not_understand_are_refused(explained
         (pack / "preprocessor_config.json").write_text(json.dumps(cfg))
         r = run_cli(img, pack)
         assert r.returncode != 0 and words in r.stderr and "Traceback" not in r.stderr, r.stderr[-1500:]
+
+
+def test_pack_init_refuses_a_processor_that_does_not_fit_the_tower(explained, tmp_path):
+    _, _, d, _ = explained
+    ckpt = tmp_path / "ckpt"
+    shutil.copytree(d / "ckpt", ckpt)
+    cfg = json.loads((ckpt / "preprocessor_config.json").read_text())
+    cfg["merge_size"] = 4
+    (ckpt / "preprocessor_config.json").write_text(json.dumps(cfg))
+    r = pack_init(ckpt, tmp_path / "pack")
+    assert r.returncode == 4 and "mergeSize 4 does not match the vision tower's 2" in r.stdout and "Traceback" not in r.stdout, r.stdout[-1500:]
+    assert not (tmp_path / "pack").exists()

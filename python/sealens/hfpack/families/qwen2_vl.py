@@ -19,9 +19,11 @@ stays a plain per-2×2 adapter.
 """
 from __future__ import annotations
 
+import json
+
 import torch
 
-from ..errors import Unsupported
+from ..errors import CheckpointInvalid, Unsupported
 from ..onnx_out import export
 from .common import Context, build, copy_processor, cut_layers, feature_layer_index
 
@@ -84,11 +86,11 @@ def _classes(model_type: str):
     return m.Qwen2VisionTransformerPretrainedModel, m.apply_rotary_pos_emb_vision
 
 
-def processor_geometry(ctx: Context, vc) -> dict:
-    """The processor's sizes as Qwen2VLImageProcessor reads them, checked against the vision tower's."""
-    import json
-    pp = json.loads((ctx.ckpt.dir / "preprocessor_config.json").read_text(encoding="utf-8"))
-    size = pp.get("size") or {}
+def processor_geometry(ctx: Context, vc, file: str) -> dict:
+    """The processor's sizes as Qwen2VLImageProcessor reads them (min/max_pixels over size), checked against the
+    vision tower's."""
+    pp = json.loads((ctx.out / file).read_text(encoding="utf-8"))
+    size = pp.get("size") if isinstance(pp.get("size"), dict) else {}
     geo = {
         "minPixels": pp.get("min_pixels", size.get("shortest_edge", 56 * 56)),
         "maxPixels": pp.get("max_pixels", size.get("longest_edge", 28 * 28 * 1280)),
@@ -99,8 +101,8 @@ def processor_geometry(ctx: Context, vc) -> dict:
     tower = {"patchSize": vc.patch_size, "mergeSize": vc.spatial_merge_size, "temporalPatchSize": vc.temporal_patch_size}
     for k, v in tower.items():
         if geo[k] != v:
-            raise Unsupported(f"{ctx.ckpt.dir / 'preprocessor_config.json'}: {k} {geo[k]} does not match the vision tower's {v} "
-                              "(config.json vision_config); the patches would not fit the tower")
+            raise CheckpointInvalid(f"{ctx.ckpt.dir / 'preprocessor_config.json'}: {k} {geo[k]} does not match the vision "
+                                    f"tower's {v} (config.json vision_config); the patches would not fit the tower")
     return geo
 
 
@@ -110,13 +112,14 @@ def export_pack(ctx: Context) -> dict:
     # config.json's model_type: the loaded config answers `model_type` from its text_config ("qwen2_5_vl_text").
     model_type = ctx.ckpt.config_json.get("model_type")
     cls, rotary = _classes(model_type)
+    preprocessor = copy_processor(ctx)
+    geo = processor_geometry(ctx, vc, preprocessor)
     ctx.progress("reading the vision tower", 0.1)
     visual = build(lambda: cls._from_config(vc), ctx, ("model.visual.",))
     depth = len(visual.blocks)
     layer = ctx.layer if ctx.layer is not None else -1
     keep = feature_layer_index(layer, depth)
     cut_layers(visual.blocks, keep)
-    geo = processor_geometry(ctx, vc)
     windowed: set[int] = set()
     inputs = ["pixel_values", "pos_ids"]
     if model_type == "qwen2_5_vl":
@@ -130,7 +133,7 @@ def export_pack(ctx: Context) -> dict:
     tower = Tower(visual, windowed, rotary).eval()
 
     ctx.progress("exporting the vision tower to ONNX", 0.3)
-    # A 4 × 6 patch example (two merge windows across) so no size is a constant the tracer could fold.
+    # A 4 × 6 patch example (2 × 3 merge units) so no size is a constant the tracer could fold.
     k = vc.in_channels * vc.temporal_patch_size * vc.patch_size ** 2
     rows, cols = 4, 6
     pos = torch.tensor([[r, c] for br in range(rows // 2) for bc in range(cols // 2) for r in (2 * br, 2 * br + 1)
@@ -150,7 +153,7 @@ def export_pack(ctx: Context) -> dict:
         ctx.notes.append(f"the merger reads block {keep} of {depth} (--layer {layer}), not the model's last block")
     return {
         "imageEncoder": {"onnx": "vision_tower.onnx", "input": "pixel_values", "output": "image_features",
-                         "prefixTokens": 0, "patchSize": vc.patch_size, "preprocessor": copy_processor(ctx),
+                         "prefixTokens": 0, "patchSize": vc.patch_size, "preprocessor": preprocessor,
                          "geometry": geo},
         "adapters": [{"name": "original", "description": "the checkpoint's own PatchMerger (2×2 merge + MLP)",
                       "onnx": "adapter-original.onnx"}],
