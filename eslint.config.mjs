@@ -22,10 +22,8 @@ const webviewOnly = {
 
 export default tseslint.config(
   {
-    ignores: [
-      'node_modules/**', 'dist/**', 'out/**', '.test-artifacts/**', '.vscode-test/**', 'demo-report/**',
-      '.venv/**', '.sealens/**', 'media/**', 'python/**', '**/*.d.ts',
-    ],
+    // Sources only: dot-folders at the top are build, test and tool output (.venv, .test-artifacts, .bench-gpu…).
+    ignores: ['node_modules/**', 'dist/**', 'out/**', '.*/**', 'demo-report/**', 'media/**', 'python/**', '**/*.d.ts'],
   },
   {
     files: ['**/*.ts', '**/*.mjs', '**/*.js'],
