@@ -1,8 +1,10 @@
-// The overlay as plain SVG (for PNG output via sharp and for the self-contained HTML report): the patch
-// grid over the region the encoder saw, with each patch's top word. Labels are fitted with the same
-// arithmetic as the webview's overlay (src/shared/overlayLayout.ts), so the report reads like the view.
+// The overlay as plain SVG (for PNG output via sharp and for the self-contained HTML report): the boxes of
+// the tokens of one view (the view the webview opens with: the whole image, or all tiles of a tiled model)
+// with each token's top word. Labels are fitted with the same arithmetic as the webview's overlay
+// (src/shared/overlayLayout.ts), so the report reads like the view.
 import { boxRect, DEFAULT_FIT, fitLabel, scoreText } from '../shared/overlayLayout';
 import type { TokenMap } from '../shared/tokenMap';
+import { defaultChoice, tokensOf, viewChoices } from '../shared/viewChoices';
 
 export const escapeXml = (s: string): string =>
   s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c] as string);
@@ -15,8 +17,9 @@ export function overlaySvg(map: TokenMap, width: number, height: number, truth?:
   // Boxes are in the image's pixels; an SVG drawn at another size scales them.
   const kx = width / map.imageSize.width;
   const ky = height / map.imageSize.height;
+  const shown = new Set(tokensOf(map, defaultChoice(viewChoices(map))).spatial);
   const cells = map.patches.map((p, i) => {
-    if (p.kind !== 'patch' || !p.box) return '';
+    if (!shown.has(i) || !p.box) return '';
     const { x, y, width: cw, height: ch } = boxRect(p.box, { k: kx, x: 0, y: 0 }, ky);
     const top = p.words[0];
     const hit = truth?.[i]?.length ? truth[i].includes(top?.word ?? '') : undefined;

@@ -1,8 +1,9 @@
 // What the view switcher offers for a map. A multi-view map (LLaVA-NeXT's base image + tiles, Idefics3's
 // tiles + global image) drawn all at once stacks boxes of several sizes on the same pixels, which reads as
-// noise; each view is offered on its own, plus "all tiles" side by side where the map has tiles. Pure: no DOM.
+// noise; each view is offered on its own, plus "all tiles" side by side where the map has tiles. Shared by the
+// webview's overlay (its view switcher) and the CLI's SVG (which draws the default choice). Pure: no DOM.
 
-import type { Box, TokenMap } from '../../src/shared/tokenMap';
+import type { Box, TokenMap } from './tokenMap';
 
 export interface ViewChoice {
   /** A view id, or `tiles` for all tile-* views together. */

@@ -3,7 +3,7 @@
 // the zoom/pan arithmetic.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { defaultChoice, modelInputCaption, tokenSummary, tokensOf, viewChoices } from '../../webview/overlay/viewChoices';
+import { defaultChoice, modelInputCaption, tokenSummary, tokensOf, viewChoices } from '../../src/shared/viewChoices';
 import { createHitIndex } from '../../webview/overlay/hitIndex';
 import { normaliseWord, searchSummary, searchTokens } from '../../webview/overlay/wordSearch';
 import { fitTransform, MAX_ZOOM, panBy, panToShow, viewportSize, visibleRect, zoomAbout } from '../../webview/overlay/zoomTransform';

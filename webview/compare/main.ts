@@ -11,7 +11,7 @@ import { createViewChrome, addExportButtons } from '../shared/viewChrome';
 import { el, field, fillSelect } from '../shared/dom';
 import type { ComparePayload, ToWebview } from '../../src/shared/webviewProtocol';
 import { sameGeometry } from '../../src/shared/tokenMap';
-import { tokenSummary } from '../overlay/viewChoices';
+import { tokenSummary } from '../../src/shared/viewChoices';
 
 type SelectEl = HTMLElement & { value: string };
 

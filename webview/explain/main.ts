@@ -6,7 +6,7 @@ import '@vscode-elements/elements/dist/vscode-option/index.js';
 import '@vscode-elements/elements/dist/vscode-textfield/index.js';
 import '@vscode-elements/elements/dist/vscode-checkbox/index.js';
 import { createTokenMapOverlay } from '../overlay/tokenMapOverlay';
-import { tokenSummary } from '../overlay/viewChoices';
+import { tokenSummary } from '../../src/shared/viewChoices';
 import { createHostBridge } from '../shared/hostBridge';
 import { adoptPageStyles } from '../shared/pageStyles';
 import { createViewChrome, addExportButtons } from '../shared/viewChrome';

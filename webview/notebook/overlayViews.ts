@@ -5,7 +5,7 @@ import { createTokenMapOverlay, type TokenMapOverlay } from '../overlay/tokenMap
 import { gridPatches, sameGeometry, type TokenMap } from '../../src/shared/tokenMap';
 import type { ComparePayload, LabelsPayload, NotebookTokenMap, WordsNearPayload } from '../../src/shared/notebookFormat';
 import { checkImage, checkTokenMap, dataUriImageSize, PayloadError } from './validatePayload';
-import { tokenSummary } from '../overlay/viewChoices';
+import { tokenSummary } from '../../src/shared/viewChoices';
 
 export interface View {
   dispose(): void;

@@ -2,7 +2,7 @@
 // zoom buttons. Plain elements styled with theme variables, so that the notebook renderer (which loads no
 // component library) shows the same controls as the panels.
 
-import type { ViewChoice } from './viewChoices';
+import type { ViewChoice } from '../../src/shared/viewChoices';
 
 export interface OverlayControls {
   readonly element: HTMLElement;

@@ -20,7 +20,7 @@ import { renderCategoryLegend, renderContinuousLegend, type Categories } from '.
 import { buildOverlayDom, type OverlayDom } from './overlayDom';
 import { attachOverlayInput } from './overlayInput';
 import { createHitIndex, type HitIndex } from './hitIndex';
-import { defaultChoice, modelInputCaption, tokensOf, viewChoices, type ViewChoice } from './viewChoices';
+import { defaultChoice, modelInputCaption, tokensOf, viewChoices, type ViewChoice } from '../../src/shared/viewChoices';
 import { highlightedTokens, searchSummary } from './wordSearch';
 import { fitTransform, panBy, panToShow, viewportSize, zoomAbout, type Viewport } from './zoomTransform';
 
