@@ -96,6 +96,8 @@ def main():
     # warm_ms is the best median: PyTorch gets its own best thread count, as the engine picks its own by size.
     thread_counts = [int(t) for t in os.environ.get("BENCH_THREADS", "2").split(",")]
     torch.set_num_threads(thread_counts[-1])
+    # BENCH_DEVICE=cuda: the same eager pipeline on the GPU (timed with synchronisation), for the GPU bench.
+    device = torch.device(os.environ.get("BENCH_DEVICE", "cpu"))
     m = json.load(open(os.path.join(pack, "manifest.json")))
     enc = m["imageEncoder"]
     arch_file = os.path.join(pack, "encoder", "arch.json")
@@ -103,11 +105,12 @@ def main():
         arch = json.load(open(arch_file))
         vit = TinyViT(arch["img"], arch["patch"], arch["dim"], arch["layers"], arch["heads"], arch["prefix"], arch["proj_dim"], arch["outputs"])
         vit.load_state_dict(read_safetensors(os.path.join(pack, "encoder", "weights.safetensors")))
-        vit.eval()
+        vit.eval().to(device)
         img = arch["img"]
         source = "arch.json + safetensors"
     else:
         ve, img, ve_names = vision_encoder_from_onnx(os.path.join(pack, enc["onnx"]))
+        ve.to(device)
         # Same calling convention as TinyViT: (outputs, names).
         vit = lambda px: (ve(px), ve_names)  # noqa: E731
         source = "sealens.models.VisionEncoder + ONNX initializers"
@@ -118,13 +121,14 @@ def main():
     w1 = sd[f"{l1}.weight"]
     mlp = Mlp2xGelu(w1.shape[1], w1.shape[0])
     mlp.load_state_dict({"l1.weight": w1, "l1.bias": sd[f"{l1}.bias"], "l2.weight": sd[f"{l2}.weight"], "l2.bias": sd[f"{l2}.bias"]})
-    mlp.eval()
+    mlp.eval().to(device)
     emb = read_safetensors(os.path.join(pack, m["llm"]["embeddings"]["file"]))[m["llm"]["embeddings"]["tensor"]]
     ids = json.load(open(cands))
     table = torch.stack([emb[i].mean(0) for i in (torch.tensor(x) for x in ids)])
-    table = F.normalize(table, dim=-1)
+    table = F.normalize(table, dim=-1).to(device)
     h, w = img, img
-    x = torch.from_numpy(np.fromfile(pixels, dtype="<f4").reshape(1, 3, h, w))
+    x = torch.from_numpy(np.fromfile(pixels, dtype="<f4").reshape(1, 3, h, w)).to(device)
+    sync = torch.cuda.synchronize if device.type == "cuda" else (lambda: None)
     prefix = enc.get("prefixTokens", 1)
 
     @torch.no_grad()
@@ -141,11 +145,15 @@ def main():
             feats = outs[names.index(enc["output"])][0]
         feats = feats[prefix:]
         proj = mlp(feats)
-        return (F.normalize(proj, dim=-1) @ table.t()).topk(k, dim=-1)
+        r = (F.normalize(proj, dim=-1) @ table.t()).topk(k, dim=-1)
+        sync()
+        return r
 
     t0 = time.perf_counter()
     first = run()
     cold = (time.perf_counter() - t0) * 1000
+    if device.type == "cuda":
+        thread_counts = thread_counts[-1:]  # CPU threads do not matter on the GPU
     times = {t: [] for t in thread_counts}
     for _ in range(reps):
         for t in thread_counts:
@@ -156,7 +164,7 @@ def main():
     medians = {t: statistics.median(v) for t, v in times.items()}
     best = min(medians, key=medians.get)
     print(json.dumps({"cold_ms": cold, "warm_ms": medians[best], "warm_ms_by_threads": medians, "top1": first.indices[:, 0].tolist(),
-                      "threads": best, "torch": torch.__version__, "encoder": source,
+                      "threads": best, "torch": torch.__version__, "encoder": source, "device": str(device),
                       "adapter": a["name"]}))
 
 
