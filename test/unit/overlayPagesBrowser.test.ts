@@ -162,6 +162,10 @@ describe('notebook renderer in Chromium', { skip: browserMissing() }, () => {
     const overlay = h.page.locator('#v1 .sl-overlay[data-tokens="4"]');
     await overlay.waitFor({ state: 'attached' });
     assert.equal(await overlay.getAttribute('data-labels'), '4', 'every word fits its 2×2 cell and is drawn');
+    // The image lies exactly under the token boxes (the fitted view covers the viewport).
+    const [img, vp] = await Promise.all([h.page.locator('#v1 img.sl-image').boundingBox(), h.page.locator('#v1 .sl-viewport').boundingBox()]);
+    for (const k of ['x', 'y', 'width', 'height'] as const) assert.ok(Math.abs(img![k] - vp![k]) < 1, `image ${k} ${img![k]} vs viewport ${vp![k]}`);
+    assert.ok(vp!.width >= 500, `a 96-px image is enlarged for reading (${vp!.width} px)`);
     assert.equal(await h.page.locator('#v1 .sl-current').textContent(), 'row 1, column 1: w0 0.500');
     assert.match((await h.page.locator('#v1 .sln-head').textContent()) ?? '', /2×2 patches/);
     await h.page.locator('#v1 .sl-svg').click({ position: { x: 5, y: 5 } });

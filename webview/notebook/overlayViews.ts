@@ -101,7 +101,7 @@ export function renderWordsNear(data: unknown, root: HTMLElement): View {
 function overlayIn(parent: HTMLElement, tm: TokenMap, image: string, topK = 5): TokenMapOverlay {
   const host = el('div', 'sln-overlay');
   parent.append(host);
-  const overlay = createTokenMapOverlay(host, { topK });
+  const overlay = createTokenMapOverlay(host, { topK, maxHeightPx: 560 });
   overlay.update(tm, image);
   overlay.ready.catch((err: Error) => {
     const box = el('div', 'sln-error', `The image could not be drawn: ${err.message}`);

@@ -20,9 +20,7 @@ export const RENDERER_CSS = `
 .sln-gallery img { width: 100%; height: auto; display: block; }
 .sln-gallery figcaption { font-size: 11px; opacity: 0.85; overflow-wrap: anywhere; }
 .sln-toggle { margin-bottom: 6px; }
-/* Demo images are small (e.g. 96 px): draw them at a readable size, never wider than the output. */
-.sln-overlay { --sl-max-height: 560px; }
-.sln-overlay .sl-overlay, .sln-overlay .sl-stage { display: block; }
-.sln-overlay .sl-image { min-width: min(100%, 360px); }
+/* The overlay sizes its own image (small ones enlarged, at most the output's width and 560 px tall). */
+.sln-overlay .sl-overlay { display: block; }
 .sln-row .sln-panel { flex: 1 1 320px; }
 `;

@@ -38,6 +38,8 @@ export interface OverlayOptions {
   minDisplayWidth?: number;
   /** Largest image height as a fraction of the window height (default 0.78). */
   maxHeightFraction?: number;
+  /** Largest image height in pixels (the notebook's outputs: 560), besides the fraction of the window. */
+  maxHeightPx?: number;
   /** Extra tooltip lines for a token (the compare view adds the other adapter's word). */
   tooltipExtra?: (index: number) => string[];
 }
@@ -199,7 +201,8 @@ class Overlay implements TokenMapOverlay {
     if (!tm || !choice || !dom.img.complete || dom.img.naturalWidth === 0) return;
     const side = dom.side.element;
     const avail = Math.max(120, this.host.clientWidth - (side.hidden ? 0 : side.offsetWidth + 12) || tm.imageSize.width);
-    const vp = viewportSize(tm.imageSize, avail, window.innerHeight * (this.options.maxHeightFraction ?? 0.78), this.options.minDisplayWidth ?? 560);
+    const maxH = Math.min(window.innerHeight * (this.options.maxHeightFraction ?? 0.78), this.options.maxHeightPx ?? Infinity);
+    const vp = viewportSize(tm.imageSize, avail, maxH, this.options.minDisplayWidth ?? 560);
     if (vp.width !== this.vp.width || vp.height !== this.vp.height) this.needFit = true;
     this.vp = vp;
     dom.viewport.style.width = `${vp.width}px`; // CSSOM, allowed under the CSP
