@@ -96,3 +96,24 @@ def test_unsupported_architecture_lists_the_families(tmp_path):
     ev = events(r)[-1]
     assert ev["event"] == "error" and "Traceback" not in r.stdout
     assert not (tmp_path / "pack").exists()
+
+
+def test_missing_shards_only_matter_when_needed(llava, tmp_path):
+    """A partial download (the LLM's other shards absent) exports; a missing shard that holds what the pack needs
+    is named, with exit 4 and nothing written."""
+    import shutil
+    _, _, ckpt, _ = llava
+    part = tmp_path / "partial"
+    shutil.copytree(ckpt, part)
+    wm = json.loads((part / "model.safetensors.index.json").read_text())["weight_map"]
+    embed = next(f for k, f in wm.items() if k.endswith("embed_tokens.weight"))
+    vision = {f for k, f in wm.items() if "vision_tower" in k or "multi_modal_projector" in k}
+    unneeded = sorted(set(wm.values()) - vision - {embed})
+    assert unneeded, "the tiny checkpoint should have LLM-only shards"
+    for f in unneeded:
+        (part / f).unlink()
+    assert pack_init(part, tmp_path / "ok").returncode == 0
+    (part / embed).unlink()
+    r = pack_init(part, tmp_path / "bad")
+    assert r.returncode == 4 and embed in events(r)[-1]["message"] and "Traceback" not in r.stdout
+    assert not (tmp_path / "bad").exists()

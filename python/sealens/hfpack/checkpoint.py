@@ -35,10 +35,8 @@ class Checkpoint:
                 wm = json.loads(index.read_text(encoding="utf-8"))["weight_map"]
             except (ValueError, KeyError, TypeError) as e:
                 raise CheckpointInvalid(f"{index}: not a safetensors index ({e})") from None
-            missing = sorted({f for f in wm.values() if not (self.dir / f).is_file()})
-            if missing:
-                raise CheckpointInvalid(f"{self.dir}: the index names shards that are missing: {', '.join(missing[:5])}"
-                                        " (an interrupted download? run the command again to resume)")
+            # A download of only what an explain needs leaves the LLM's other shards out: a shard is checked
+            # when a tensor the pack needs lives in it (see _need).
             return dict(wm)
         single = self.dir / "model.safetensors"
         if single.is_file():
@@ -57,6 +55,13 @@ class Checkpoint:
         except Exception as e:  # noqa: BLE001 — any decoding failure of a user file is "invalid checkpoint"
             raise CheckpointInvalid(f"{file}: not a readable safetensors file ({e})") from None
 
+    def _need(self, file: str, what: str) -> Path:
+        path = self.dir / file
+        if not path.is_file():
+            raise CheckpointInvalid(f"{self.dir}: {file} is missing, and it holds {what} (an interrupted download? "
+                                    "run the command again to resume)")
+        return path
+
     def canonical(self, key: str, mapping: dict[str, str] | None) -> str:
         for pattern, repl in (mapping or {}).items():
             new, n = re.subn(pattern, repl, key)
@@ -69,6 +74,7 @@ class Checkpoint:
         rx = re.compile(suffix_pattern)
         for k, f in self.weight_map.items():
             if rx.search(self.canonical(k, mapping)):
+                self._need(f, k)
                 return k, f
         raise CheckpointInvalid(f"{self.dir}: no tensor matches {suffix_pattern!r}; "
                                 f"some keys: {', '.join(list(self.weight_map)[:6])}")
@@ -86,6 +92,7 @@ class Checkpoint:
                                     f"some keys: {', '.join(list(self.weight_map)[:6])}")
         out = {}
         for f, keys in wanted.items():
+            self._need(f, f"{len(keys)} tensors under {prefix!r}")
             try:
                 with safe_open(str(self.dir / f), framework="pt") as st:
                     for k, short in keys:
