@@ -101,8 +101,11 @@ def test_wide_image_two_tiles_then_global(idefics3):
     assert [p["tile"] for p in tm["patches"]] == [0] * 16 + [1] * 16 + [2] * 16
 
 
-# (width, height, bound on the mean pixel |Δ| against the processor, normalised units)
-@pytest.mark.parametrize("size", [(100, 180, 0.1), (7, 3, 0.4), (300, 40, 0.1)])
+# (width, height, bound on |Δ| of the tiles' pixels). Enlargements are Pillow's own algorithm in the engine
+# (bit-exact), shrinks are libvips (≈ 1/255 off PIL): 100×180 and 8×5 only enlarge before the tiles are cut,
+# 300×40 shrinks first. The global image is always a shrink. (A 7×3 image cannot be a reference: the processor
+# takes its (3, 7, 3) array for channels-first.)
+@pytest.mark.parametrize("size", [(100, 180, 1e-5), (8, 5, 1e-5), (300, 40, 0.05)])
 def test_resized_images_have_the_processors_views(idefics3, size):
     """Upscaled, tiny and very wide images: the same tile grid as the processor, tokens equal to the model's."""
     model, proc, d = idefics3
@@ -110,12 +113,9 @@ def test_resized_images_have_the_processors_views(idefics3, size):
     img = save_png(smooth(w, h), d / f"img{w}x{h}.png")
     tm, saved = explain(img, d / "pack", d / f"t{w}x{h}")
     diff = check_against_model(model, proc, tm, saved, img)
-    # Up to three resamplings in a row (longest edge, tile canvas, global). libvips enlarges with a sampling
-    # offset of about 0.4 source px against PIL's Lanczos (a ramp shows it), so on this smooth image the mean
-    # |Δ| is ~7 of 255 levels (printed with -s); shrinking alone agrees to < 1 level. A 7×3 image enlarged
-    # 32 times shows that libvips' enlargement is not PIL's Lanczos kernel at all (mean ~30 levels).
     print(f"{w}x{h}: pixel |Δ| max {diff.max().item():.3f}, mean {diff.mean().item():.4f}")
-    assert diff.mean().item() < bound
+    assert diff[0, :-1].max().item() < bound
+    assert diff[0, -1].mean().item() < 0.01
 
 
 def test_locality_changed_tokens_are_those_whose_boxes_overlap(tmp_path):
