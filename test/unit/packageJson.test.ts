@@ -33,7 +33,11 @@ const PALETTE_ALWAYS: Record<string, string> = {
 };
 
 /** Context keys VS Code itself sets, that our `when` clauses may read. */
-const VSCODE_KEYS = new Set(['isLinux', 'isWorkspaceTrusted', 'view', 'viewItem', 'resourceExtname', 'activeCustomEditorId', 'activeWebviewPanelId', 'workspaceFolderCount']);
+const VSCODE_KEYS = new Set([
+  'isLinux', 'isMac', 'isWindows', 'isWeb', 'isWorkspaceTrusted', 'workspaceFolderCount', 'workbenchState',
+  'view', 'viewItem', 'activeCustomEditorId', 'activeWebviewPanelId', 'activeEditor', 'notebookType',
+  'resourceExtname', 'resourceFilename', 'resourceScheme', 'resourceLangId', 'explorerResourceIsFolder', 'editorLangId',
+]);
 const OUR_KEYS = new Set<string>(Object.values(RUN_CONTEXT_KEYS));
 
 /** The context keys a `when` clause reads (identifiers outside quotes and regular expressions). */
