@@ -183,3 +183,20 @@ test('status bar: shown for image editors, SEA Lens views and notebooks, hidden 
   assert.ok(!isLensTab({ kind: 'text', path: '/x/a.ts' }));
   assert.ok(!isLensTab(undefined));
 });
+
+test('walkthrough steps complete on, and link to, commands that exist; their media files are there', () => {
+  for (const w of (contributes.walkthroughs ?? []) as { steps: { id: string; description: string; media?: { markdown?: string; image?: string }; completionEvents?: string[] }[] }[]) {
+    for (const step of w.steps) {
+      for (const ev of step.completionEvents ?? []) {
+        const id = /^onCommand:(.+)$/.exec(ev)?.[1];
+        if (id) assert.ok(commandIds.has(id), `walkthrough step ${step.id}: completes on unknown command ${id}`);
+      }
+      const body = nls[/^%(.+)%$/.exec(step.description)?.[1] ?? ''] ?? step.description;
+      for (const [, id] of body.matchAll(/\(command:([\w.]+)/g)) {
+        if (id.startsWith('seaLens.')) assert.ok(commandIds.has(id), `walkthrough step ${step.id}: links to unknown ${id}`);
+      }
+      const media = step.media?.markdown ?? step.media?.image;
+      if (media) assert.ok(existsSync(join(root, media)), `walkthrough step ${step.id}: ${media} missing`);
+    }
+  }
+});
