@@ -9,7 +9,6 @@ import { hubCacheDir, hubEndpoint } from '../hub/hubEnvironment';
 import { parseRepoSpec, repoFromFolderName } from '../hub/hubRepoId';
 import { packInit } from '../packInit/packInit';
 import { PACK_INIT_EXIT, PackInitError } from '../packInit/packInitError';
-import { describeDiscovery } from '../training/pythonDiscovery';
 import { extensionPythonCandidates } from './training/trainingPython';
 import type { EngineRequester } from './lensView';
 import { describeError, notifyError } from './engineErrors';
@@ -106,7 +105,6 @@ export async function openHfModel(deps: OpenHfModelDeps): Promise<void> {
         });
       },
     );
-    for (const line of describeDiscovery(result.python)) deps.log.info(line);
     deps.log.info(`pack init: wrote ${result.pack} (${result.name}, family ${result.family}) from ${result.checkpoint}`);
     settings.assertTrustedPack(result.pack);
     const info = await deps.engine.request('engine/packInfo', { pack: result.pack });

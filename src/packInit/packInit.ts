@@ -8,7 +8,7 @@ import path from 'node:path';
 import { downloadForExplain, type ExplainDownloadOptions } from '../hub/downloadForExplain';
 import { HubError } from '../hub/hubError';
 import { PACK_INIT_NEED, PythonError } from '../training/pythonInterpreter';
-import { discoverPython, pythonCandidates, type Discovery, type PythonCandidate } from '../training/pythonDiscovery';
+import { describeDiscovery, discoverPython, pythonCandidates, type Discovery, type PythonCandidate } from '../training/pythonDiscovery';
 import { exporterExit, HUB_EXIT, PACK_INIT_EXIT, PackInitError } from './packInitError';
 import { defaultPackName, resolveSource, type PackSource } from './packSource';
 import { runExporter } from './runExporter';
@@ -70,6 +70,7 @@ export async function packInit(o: PackInitOptions): Promise<PackInitResult> {
     if (e instanceof PythonError) throw new PackInitError(PACK_INIT_EXIT.pythonPackagesMissing, e.message);
     throw e;
   }
+  for (const line of describeDiscovery(python)) o.onLog?.(line);
   const pythonPath = path.join(o.installDir, 'python');
   const module = o.exporterModule ?? 'sealens.hfpack';
   if (!existsSync(path.join(pythonPath, ...module.split('.')))) {

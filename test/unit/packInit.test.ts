@@ -174,8 +174,9 @@ describe('pack init: the exporter process', () => {
 describe('sea-lens pack init (CLI)', () => {
   let server: HubFixtureServer;
   const repo = shardedRepo('sealens-test/cli-vlm', 8192);
+  const gated = { ...shardedRepo('sealens-test/cli-gated', 4096), gatedToken: 'hf_ok' };
   before(async () => {
-    server = await new HubFixtureServer([repo]).start();
+    server = await new HubFixtureServer([repo, gated]).start();
   });
   after(async () => {
     await server.stop();
@@ -225,6 +226,7 @@ describe('sea-lens pack init (CLI)', () => {
       const cache = path.join(tmp, 'cli-cache');
       const r = await cli(['pack', 'init', 'sealens-test/cli-vlm', '--python', FULL_PYTHON], { HF_ENDPOINT: server.endpoint, HF_HUB_CACHE: cache, HF_HUB_OFFLINE: '', FAKE_MODE: 'ok' });
       assert.equal(r.code, 0, r.err);
+      assert.match(r.err, /^python: .*\(--python; Python 3/m);
       const pack = path.join(work, 'sealens-packs', 'sealens-test--cli-vlm');
       assert.match(r.out, /downloading model-00001-of-00003\.safetensors/);
       assert.match(r.out, new RegExp(`pack: ${pack.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')} \\(fake pack, family llava\\)`));
@@ -236,6 +238,9 @@ describe('sea-lens pack init (CLI)', () => {
       const wrong = await cli(['pack', 'init', 'sealens-test/cli-vlm@nope', '--python', FULL_PYTHON], { HF_ENDPOINT: server.endpoint, HF_HUB_CACHE: cache });
       assert.equal(wrong.code, 7, wrong.err);
       assert.match(wrong.err, /has no revision "nope"/);
+      const denied = await cli(['pack', 'init', gated.id, '--python', FULL_PYTHON], { HF_ENDPOINT: server.endpoint, HF_HUB_CACHE: cache, HF_TOKEN: '' , HF_HOME: path.join(tmp, 'no-home') });
+      assert.equal(denied.code, 8, denied.err);
+      assert.match(denied.err, /gated or private and no token is set/);
       const offline = await cli(['pack', 'init', 'sealens-test/other', '--python', FULL_PYTHON], { HF_HUB_CACHE: cache, HF_HUB_OFFLINE: '1' });
       assert.equal(offline.code, 7);
       assert.match(offline.err, /HF_HUB_OFFLINE is set/);

@@ -5,7 +5,6 @@ import { parseArgs } from 'node:util';
 import { EXIT, type CliCommand, type CliContext } from '../command';
 import { packInit } from '../../packInit/packInit';
 import { PACK_INIT_EXIT, PACK_INIT_EXIT_HELP, PackInitError } from '../../packInit/packInitError';
-import { describeDiscovery } from '../../training/pythonDiscovery';
 
 const HELP = `Usage: sea-lens pack init <FOLDER | ORG/NAME[@REVISION]> [--out DIR] [--layer N] [--python EXE]
 
@@ -79,7 +78,7 @@ async function init(source: string, out: string | undefined, layer: number | und
       },
       onLog: (l) => ctx.stderr(l + '\n'),
     });
-    ctx.stdout(`${describeDiscovery(r.python).join('\n')}\npack: ${r.pack} (${r.name}, family ${r.family})\ncheckpoint: ${r.checkpoint}${r.repo ? ` (${r.repo}${r.revision ? `@${r.revision}` : ''})` : ''}\nnext: sea-lens explain IMAGE --pack ${r.pack}\n`);
+    ctx.stdout(`pack: ${r.pack} (${r.name}, family ${r.family})\ncheckpoint: ${r.checkpoint}${r.repo ? ` (${r.repo}${r.revision ? `@${r.revision}` : ''})` : ''}\nnext: sea-lens explain IMAGE --pack ${r.pack}\n`);
     return PACK_INIT_EXIT.ok;
   } catch (e) {
     if (e instanceof PackInitError) {
