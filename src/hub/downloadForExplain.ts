@@ -133,7 +133,11 @@ async function downloadMissing({ client, cache, commit, repo, o }: Job, todo: Fi
   let done = 0;
   for (const m of todo) {
     const blob = cache.blobPath(m.etag);
-    if (!sizeOr0(blob)) {
+    await cache.withBlobLock(m.etag, async () => {
+      if (sizeOr0(blob)) {
+        p.add(m.size, m.file); // another file of the repo, or another process meanwhile, has the same bytes
+        return;
+      }
       const incomplete = blob + '.incomplete';
       const resumed = sizeOr0(incomplete);
       if (resumed) o.onLog?.(`resuming ${m.file} at ${MB(resumed)} of ${MB(m.size)}`);
@@ -143,9 +147,7 @@ async function downloadMissing({ client, cache, commit, repo, o }: Job, todo: Fi
         p.add(n, `${m.file} (${MB(m.size)})`);
       });
       cache.commitBlob(incomplete, m.etag);
-    } else {
-      p.add(m.size, m.file); // another file of the repo has the same bytes
-    }
+    }, (pid) => o.onLog?.(`waiting for another SEA Lens process (pid ${pid}) that is downloading ${m.file}`), o.signal);
     cache.link(commit, m.file, m.etag);
   }
   return done;

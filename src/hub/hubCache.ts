@@ -5,7 +5,9 @@
 //   <cache>/models--org--name/refs/<revision>               the commit a branch/tag pointed to when last fetched
 // so a model that `hf download` or transformers fetched is reused, and the other way round.
 import { copyFileSync, mkdirSync, readFileSync, renameSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import { setTimeout as sleep } from 'node:timers/promises';
 import path from 'node:path';
+import { HubError } from './hubError';
 import { COMMIT_HASH, repoFolderName } from './hubRepoId';
 
 export class RepoCache {
@@ -71,6 +73,39 @@ export class RepoCache {
     return pointer;
   }
 
+  /**
+   * Runs `fn` while holding this blob's lock, so that two SEA Lens processes (two windows, the CLI and the
+   * extension) never append to the same `.incomplete` file. The lock is a file created exclusively under
+   * <cache>/.locks/models--org--name/ holding the owner's pid; one left by a process that died is taken over.
+   * (huggingface_hub's own lock there is an flock on `<etag>.lock`, which Node cannot take: the name differs.)
+   */
+  async withBlobLock<T>(etag: string, fn: () => Promise<T>, onWait?: (pid: number) => void, signal?: AbortSignal): Promise<T> {
+    const lock = path.join(this.cacheDir, '.locks', path.basename(this.dir), `${etag}.sealens-lock`);
+    mkdirSync(path.dirname(lock), { recursive: true });
+    for (let waited = false; ; ) {
+      try {
+        writeFileSync(lock, String(process.pid), { flag: 'wx' });
+        break;
+      } catch (e) {
+        if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
+      }
+      const pid = Number(readFileSync(lock, 'utf8').trim() || NaN);
+      if (!Number.isInteger(pid) || !alive(pid)) {
+        rmSync(lock, { force: true });
+        continue;
+      }
+      if (!waited) onWait?.(pid);
+      waited = true;
+      if (signal?.aborted) throw new HubError('cancelled', 'cancelled while waiting for another download of the same file');
+      await sleep(500);
+    }
+    try {
+      return await fn();
+    } finally {
+      rmSync(lock, { force: true });
+    }
+  }
+
   /** Moves the verified `.incomplete` file to blobs/<etag>. */
   commitBlob(incomplete: string, etag: string): void {
     renameSync(incomplete, this.blobPath(etag));
@@ -82,5 +117,14 @@ export function isFile(p: string): boolean {
     return statSync(p).isFile();
   } catch {
     return false;
+  }
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
   }
 }

@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict';
 import { execFile, spawnSync } from 'node:child_process';
 import { promisify } from 'node:util';
-import { existsSync, lstatSync, mkdirSync, mkdtempSync, readFileSync, readlinkSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -123,6 +123,23 @@ describe('Hub download for an explain', () => {
     const r = await downloadForExplain({ repo: TINY.id, revision: 'main' }, opts(cache));
     assert.ok(server.log.slice(n).some((l) => l.range === `bytes=${partial}-`), 'the rerun did not resume');
     assert.deepEqual(readFileSync(path.join(r.snapshotDir, shard.name)), shard.data);
+  });
+
+  it('two downloads of the same model at once: the second waits for the first, each shard is fetched once, a stale lock is taken over', async () => {
+    const cache = fresh('parallel');
+    const oid = sha256(file(TINY, 'model-00001-of-00003.safetensors').data);
+    const n = server.log.length;
+    const logs: string[] = [];
+    const [a, b] = await Promise.all([1, 2].map(() => downloadForExplain({ repo: TINY.id, revision: 'main' }, opts(cache, {}, { onLog: (l) => logs.push(l) }))));
+    assert.equal(a.snapshotDir, b.snapshotDir);
+    assert.equal(server.log.slice(n).filter((l) => l.method === 'GET' && l.path === `/cdn/${oid}`).length, 1);
+    assert.match(logs.join('\n'), /waiting for another SEA Lens process \(pid \d+\)/);
+    assert.deepEqual(readdirSync(path.join(cache, '.locks', repoFolderName(TINY.id))), [], 'a lock was left behind');
+    // A lock whose owner is gone (a killed process) does not block.
+    const cache2 = fresh('stale-lock');
+    mkdirSync(path.join(cache2, '.locks', repoFolderName(TINY.id)), { recursive: true });
+    writeFileSync(path.join(cache2, '.locks', repoFolderName(TINY.id), `${oid}.sealens-lock`), '999999999');
+    await downloadForExplain({ repo: TINY.id, revision: 'main' }, opts(cache2));
   });
 
   it('INTEGRITY - bytes that do not match X-Linked-Etag (sha256) or the git ETag are refused and removed', async () => {
