@@ -20,6 +20,11 @@ const ROOT = path.resolve(__dirname, '..', '..');
 const TINY = shardedRepo('sealens-test/tiny-vlm');
 const GATED: FixtureRepo = { ...shardedRepo('sealens-test/gated-vlm', 4096), gatedToken: 'hf_right' };
 const SINGLE = singleFileRepo('sealens-test/single');
+// Its index names a shard the repo lacks (a broken upload).
+const BROKEN: FixtureRepo = (() => {
+  const r = shardedRepo('sealens-test/broken-upload', 2048);
+  return { ...r, files: r.files.filter((f) => f.name !== 'model-00001-of-00003.safetensors') };
+})();
 const PICKLE: FixtureRepo = { id: 'sealens-test/pickle-only', commit: 'c'.repeat(40), refs: { main: 'c'.repeat(40) }, files: [
   { name: 'config.json', data: Buffer.from('{}'), lfs: false }, { name: 'pytorch_model.bin', data: Buffer.from('pickle'), lfs: true }] };
 
@@ -38,7 +43,7 @@ const file = (repo: FixtureRepo, name: string) => repo.files.find((f) => f.name 
 describe('Hub download for an explain', () => {
   before(async () => {
     tmp = mkdtempSync(path.join(os.tmpdir(), 'sealens-hub-'));
-    server = await new HubFixtureServer([TINY, GATED, SINGLE, PICKLE]).start();
+    server = await new HubFixtureServer([TINY, GATED, SINGLE, PICKLE, BROKEN]).start();
   });
   after(async () => {
     await server.stop();
@@ -239,12 +244,13 @@ describe('Hub download for an explain', () => {
     await assert.rejects(downloadForExplain({ repo: TINY.id, revision: 'main' }, opts(cache2)), (e) => isHubError(e, 'disk-full') && /disk filled up while downloading model-00001-of-00003\.safetensors/.test(e.message));
   });
 
-  it('a single-file model.safetensors is downloaded whole; a pickle-only repo is refused with what to do', async () => {
+  it('a single-file model.safetensors is downloaded whole; a pickle-only repo, and an index naming a shard the repo lacks, are refused with what to do', async () => {
     const cache = fresh('single');
     const r = await downloadForExplain({ repo: SINGLE.id, revision: 'main' }, opts(cache));
     assert.deepEqual(r.files, ['config.json', 'model.safetensors']);
     assert.deepEqual(readFileSync(path.join(r.snapshotDir, 'model.safetensors')), file(SINGLE, 'model.safetensors').data);
     await assert.rejects(downloadForExplain({ repo: PICKLE.id, revision: 'main' }, opts(cache)), (e) => isHubError(e, 'no-safetensors') && /pytorch_model\.bin: pickle files, which SEA Lens never loads/.test(e.message));
+    await assert.rejects(downloadForExplain({ repo: BROKEN.id, revision: 'main' }, opts(cache)), (e) => isHubError(e, 'file-not-found') && /names model-00001-of-00003\.safetensors, which the repo does not have/.test(e.message));
   });
 
   it('a commit hash as revision: snapshot under that commit, no refs file', async () => {
