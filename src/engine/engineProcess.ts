@@ -38,18 +38,23 @@ function handle<M extends EngineMethod>(method: M, fn: Handler<M>): void {
   });
 }
 
-handle('engine/packInfo', (p) => engine.packInfo(p));
-handle('engine/explain', (p, s) => engine.explain(p, s));
-handle('engine/compare', (p, s) => engine.compare(p, s));
-handle('engine/labels', (p, s) => engine.labels(p, s));
-handle('engine/wordsNear', (p, s) => engine.wordsNear(p, s));
-handle('engine/neighbors', (p, s) => engine.neighbors(p, s));
-handle('engine/metrics', (p, s) => engine.metrics(p, s));
-handle('engine/shutdown', async () => {
-  await engine.dispose();
-  setImmediate(() => process.exit(0));
-  return null;
-});
+// One handler per method of EngineRequests (src/shared/engineProtocol.ts): the mapped type makes a method
+// without a handler, or a handler for a method the protocol does not have, a compile error.
+const HANDLERS: { [M in EngineMethod]: Handler<M> } = {
+  'engine/packInfo': (p) => engine.packInfo(p),
+  'engine/explain': (p, s) => engine.explain(p, s),
+  'engine/compare': (p, s) => engine.compare(p, s),
+  'engine/labels': (p, s) => engine.labels(p, s),
+  'engine/wordsNear': (p, s) => engine.wordsNear(p, s),
+  'engine/neighbors': (p, s) => engine.neighbors(p, s),
+  'engine/metrics': (p, s) => engine.metrics(p, s),
+  'engine/shutdown': async () => {
+    await engine.dispose();
+    setImmediate(() => process.exit(0));
+    return null;
+  },
+};
+for (const method of Object.keys(HANDLERS) as EngineMethod[]) handle(method, HANDLERS[method] as Handler<typeof method>);
 
 // A bug must not leave a half-working engine behind: report it, exit, and let the client restart us.
 process.on('uncaughtException', (e) => {
