@@ -2,7 +2,7 @@
 // encoders and safetensors tables, and a small Hugging Face checkpoint folder written here; missing
 // tensors answered with the nearest names, also by the engine's own reader.
 import assert from 'node:assert/strict';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -97,6 +97,14 @@ describe('sea-lens inspect', () => {
     const typo = await run(ckpt, '--tensor', 'language_model.model.embed_token.weight');
     assert.equal(typo.code, 1);
     assert.match(typo.err, /nearest: language_model\.model\.embed_tokens\.weight/);
+    // The same checkpoint as a Hugging Face cache repo folder (refs/main → snapshot).
+    const repoDir = path.join(tmp, 'hub', 'models--org--llava-tiny');
+    const commit = 'f'.repeat(40);
+    mkdirSync(path.join(repoDir, 'snapshots'), { recursive: true });
+    mkdirSync(path.join(repoDir, 'refs'));
+    symlinkSync(ckpt, path.join(repoDir, 'snapshots', commit));
+    writeFileSync(path.join(repoDir, 'refs', 'main'), commit);
+    assert.match((await run(repoDir)).out, new RegExp(`checkpoint ${path.join(repoDir, 'snapshots', commit)}`));
     const far = await run(ckpt, '--tensor', 'language_model.model.layers.0.mlp.up_proj.weight');
     assert.match(far.err, /is in model-00002-of-00002\.safetensors, which is not in .* \(not downloaded\?\)/);
   });

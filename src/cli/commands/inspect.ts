@@ -9,6 +9,8 @@ import * as ort from 'onnxruntime-node';
 import { EXIT, type CliCommand, type CliContext } from '../command';
 import { readManifest } from '../../engine/packManifest';
 import { nearestNames, readSafetensorsHeader, type SafetensorsHeader } from '../../engine/safetensors';
+import { repoFromFolderName } from '../../hub/hubRepoId';
+import { resolveSource } from '../../packInit/packSource';
 import { CONFIG_FILES, neededShards, parseSafetensorsIndex, SAFETENSORS_INDEX, SINGLE_SAFETENSORS } from '../../hub/explainFiles';
 
 class InspectError extends Error {
@@ -127,6 +129,15 @@ export async function inspectPath(target: string, tensor?: string): Promise<Reco
       return inspectPack(target);
     }
     if (existsSync(path.join(target, 'config.json'))) return inspectCheckpoint(target, tensor);
+    if (repoFromFolderName(path.basename(target))) {
+      // A repo folder of the Hugging Face cache: the snapshot its refs/main names.
+      try {
+        const s = resolveSource(target);
+        if (s.kind === 'folder') return inspectCheckpoint(s.dir, tensor);
+      } catch (e) {
+        throw new InspectError((e as Error).message, EXIT.usage);
+      }
+    }
     throw new InspectError(`${target} is neither a model pack (manifest.json) nor a Hugging Face checkpoint folder (config.json)`, EXIT.usage);
   }
   if (/\.onnx$/i.test(target)) {
@@ -203,7 +214,8 @@ export const inspectCommand: CliCommand = {
   pack folder        manifest summary: model family and checkpoint, encoder inputs/outputs, adapters,
                      embedding table (words × width, dtype, size)
   checkpoint folder  config.json summary (vision, text, projector settings), the weight shards, and which
-                     of them an explain needs (and which of those are missing)
+                     of them an explain needs (and which of those are missing); a Hugging Face cache folder
+                     models--org--name means its refs/main snapshot
   --tensor NAME      one tensor of a safetensors file or checkpoint; when absent, the nearest names
   --json             the same as JSON
 Exit codes: 0 ok; 1 unreadable or a tensor not found; 2 not a file or folder inspect reads.`,
