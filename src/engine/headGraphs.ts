@@ -71,6 +71,7 @@ export function searchModel(table: Float32Array, rows: number, dim: number): Uin
 export const SEARCH_TABLE = 'table';
 export const SEARCH_WORDS = 'words';
 export const SEARCH_BIAS = 'bias';
+export const SEARCH_INV_NORM = 'inv_norm';
 /** Bias of a row outside the filter: far below any cosine, finite so that every provider's TopK handles it. */
 export const MASKED = -1e4;
 
@@ -85,7 +86,7 @@ const searchOutputs = [
 ];
 const eps = { name: 'eps', dims: [], dataType: DataType.FLOAT, data: new Float32Array([1e-12]) };
 
-/** CPU search: the (filtered, normalised) candidate rows come in as an input, [C, H], any C. */
+/** CPU search: the filtered candidate rows [C, H] (any C) and their inverse norms [C] come in as inputs. */
 export function gatherSearchModel(dim: number): Uint8Array {
   const f = DataType.FLOAT;
   return buildModel({
@@ -93,12 +94,14 @@ export function gatherSearchModel(dim: number): Uint8Array {
     initializers: [eps],
     nodes: [
       ...unitNodes,
-      { op: 'Gemm', inputs: ['unit', SEARCH_TABLE], outputs: ['scores'], attrs: { transB: 1 } },
+      { op: 'Gemm', inputs: ['unit', SEARCH_TABLE], outputs: ['dots'], attrs: { transB: 1 } },
+      { op: 'Mul', inputs: ['dots', SEARCH_INV_NORM], outputs: ['scores'] },
       { op: 'TopK', inputs: ['scores', SEARCH_K], outputs: ['values', 'indices'], attrs: { axis: 1, largest: 1, sorted: 1 } },
     ],
     inputs: [
       { name: SEARCH_INPUT, elemType: f, shape: ['n', dim] },
       { name: SEARCH_TABLE, elemType: f, shape: ['c', dim] },
+      { name: SEARCH_INV_NORM, elemType: f, shape: ['c'] },
       { name: SEARCH_K, elemType: DataType.INT64, shape: [1] },
     ],
     outputs: searchOutputs,

@@ -4,8 +4,9 @@
 // - GPU ('mask'): the whole table lives on the device as an initializer of one MatMul+TopK graph; a filter is
 //   a bias row (0 or −10⁴ per row) added to the scores before TopK, and word-list words a small extra input.
 // - CPU ('gather'): scoring every row costs 3–5× the work of the filtered rows (152k vs 30–50k), so the
-//   candidate rows are gathered and normalised into one array per filter set (~0.1 s) and fed to the same
-//   kind of graph as an input (onnxruntime-node reads a CPU tensor in place).
+//   candidate rows are copied into one array per filter set (half-precision rows converted on the way) and
+//   fed with their inverse norms to the same kind of graph as inputs (onnxruntime-node reads a CPU tensor in
+//   place); the graph scales the scores, so no pass normalises the rows.
 // `npm run bench` prints the ONNX search beside a tuned JS loop; the graph wins on every size measured.
 import * as ort from 'onnxruntime-node';
 import type { VocabularyFilters } from '../shared/engineProtocol';
@@ -13,7 +14,7 @@ import type { Device } from '../shared/tokenMap';
 import { estimateMacs, sessionOptions } from './devices';
 import { copyRow, type EmbeddingTable } from './embeddingTable';
 import { packError } from './engineError';
-import { MASKED, NORM_INPUT, NORM_OUTPUT, rowNormModel, SEARCH_BIAS, SEARCH_INPUT, SEARCH_K, SEARCH_TABLE, SEARCH_WORDS, gatherSearchModel, maskSearchModel } from './headGraphs';
+import { MASKED, NORM_INPUT, NORM_OUTPUT, rowNormModel, SEARCH_BIAS, SEARCH_INPUT, SEARCH_INV_NORM, SEARCH_K, SEARCH_TABLE, SEARCH_WORDS, gatherSearchModel, maskSearchModel } from './headGraphs';
 import { candidateSet, DEFAULT_FILTERS, FILTER_NAMES, tokenWord, type Candidate, type FilterSet, type LoadedTokenizer } from './vocabulary';
 
 export interface SearchResult {
@@ -152,6 +153,9 @@ export class VocabularyTable {
 /** The candidates of one filter set over a pack's VocabularyTable. Word-list words come first. */
 export class SearchIndex {
   private tableCache?: Float32Array;
+  /** Gather mode: the candidate rows as stored (word-list rows already normalised) and 1/‖row‖. */
+  private rawRows?: Float32Array;
+  private inverseNorms?: Float32Array;
   private candidateCache?: Candidate[];
   /** Mask mode: per table row (then per word row), 0 for a candidate, MASKED otherwise. */
   private bias?: Float32Array;
@@ -173,7 +177,7 @@ export class SearchIndex {
   static async over(vocab: VocabularyTable, words: Candidate[], tokenIds: Int32Array): Promise<SearchIndex> {
     const C = words.length + tokenIds.length;
     const index = new SearchIndex(vocab, words, tokenIds, new Float32Array(C), vocab.mode === 'mask' ? await vocab.rowNorms() : undefined);
-    if (vocab.mode === 'gather') index.gather();
+    if (vocab.mode === 'gather') index.gatherRaw();
     else index.prepareMask();
     await vocab.searchSession(C);
     return index;
@@ -207,25 +211,38 @@ export class SearchIndex {
 
   /** Normalised candidate rows [C, H]; built here in gather mode, on first use in mask mode (gap D, word vectors). */
   get table(): Float32Array {
-    return this.tableCache ?? this.gather();
+    if (this.tableCache) return this.tableCache;
+    if (this.vocab.mode === 'mask' && !this.rawRows) this.gatherRaw();
+    const raw = this.rawRows as Float32Array;
+    const inv = this.inverseNorms as Float32Array;
+    const H = this.width;
+    const table = new Float32Array(raw.length);
+    for (let c = 0; c < this.size; c++) for (let j = c * H, end = j + H; j < end; j++) table[j] = raw[j] * inv[c];
+    return (this.tableCache = table);
   }
 
-  /** Copies the candidate rows (word-list words as the mean of their token rows), normalised, and their norms. */
-  private gather(): Float32Array {
+  /**
+   * Copies the candidate rows as they are (word-list words as the normalised mean of their token rows) with
+   * 1/‖row‖ beside them: one pass that converts half-precision rows and sums squares on the way; the search
+   * graph scales the scores instead of every row (196 × C multiplications instead of C × H).
+   */
+  private gatherRaw(): void {
     const emb = this.vocab.emb;
     const H = emb.width;
-    const table = new Float32Array(this.size * H);
-    this.words.forEach((w, r) => this.writeWordRow(w, table, r));
+    const rows = new Float32Array(this.size * H);
+    const inv = new Float32Array(this.size);
+    this.words.forEach((w, r) => {
+      this.writeWordRow(w, rows, r);
+      inv[r] = 1;
+    });
     const W = this.words.length;
     for (let i = 0; i < this.tokenIds.length; i++) {
-      const dst = (W + i) * H;
-      // Converts half-precision rows on the way (embeddingTable.ts): only candidate rows are ever converted.
-      const n = copyRow(emb, this.tokenIds[i], table, dst);
+      const n = copyRow(emb, this.tokenIds[i], rows, (W + i) * H);
       this.norms[W + i] = n;
-      const inv = n > 0 ? 1 / n : 0;
-      for (let j = dst, end = dst + H; j < end; j++) table[j] *= inv;
+      inv[W + i] = n > 0 ? 1 / n : 0;
     }
-    return (this.tableCache = table);
+    this.rawRows = rows;
+    this.inverseNorms = inv;
   }
 
   /** Row `r` of `out` = the normalised mean of the word's token rows (SEA Eq. 10); records its norm. */
@@ -275,7 +292,8 @@ export class SearchIndex {
       [SEARCH_K]: new ort.Tensor('int64', BigInt64Array.of(BigInt(kk)), [1]),
     };
     if (this.vocab.mode === 'gather') {
-      feeds[SEARCH_TABLE] = new ort.Tensor('float32', this.table, [this.size, H]);
+      feeds[SEARCH_TABLE] = new ort.Tensor('float32', this.rawRows as Float32Array, [this.size, H]);
+      feeds[SEARCH_INV_NORM] = new ort.Tensor('float32', this.inverseNorms as Float32Array, [this.size]);
     } else {
       feeds[SEARCH_WORDS] = new ort.Tensor('float32', this.wordRows as Float32Array, [(this.wordRows as Float32Array).length / H, H]);
       feeds[SEARCH_BIAS] = new ort.Tensor('float32', this.bias as Float32Array, [(this.bias as Float32Array).length]);
@@ -291,5 +309,6 @@ export class SearchIndex {
   /** The table and its session belong to the pack (VocabularyTable.release); an index only drops its rows. */
   async release(): Promise<void> {
     this.tableCache = undefined;
+    this.rawRows = undefined;
   }
 }
