@@ -257,3 +257,33 @@ def test_full_strategy_with_a_cls_tower_is_refused(tmp_path):
     ev = events(r)[-1]
     assert ev["event"] == "error" and "'full' keeps CLIP's CLS" in ev["message"] and "Traceback" not in r.stdout
     assert not (tmp_path / "pack").exists()
+
+
+def test_checkpoints_in_the_older_key_layout_give_the_same_tokens(explained, tmp_path):
+    """llava-hf's LLaVA-NeXT checkpoints were saved as `vision_tower.*`, `multi_modal_projector.*`, `image_newline`,
+    `language_model.model.*`; the model class's conversion mapping reads them, and the pack gives the same tokens."""
+    from safetensors.torch import load_file, save_file
+    _, _, ckpt, d, imgs, maps = explained
+    old = tmp_path / "old"
+    shutil.copytree(ckpt, old)
+    renames = (("model.language_model.", "language_model.model."), ("model.vision_tower.", "vision_tower."),
+               ("model.multi_modal_projector.", "multi_modal_projector."), ("model.image_newline", "image_newline"),
+               ("lm_head.", "language_model.lm_head."))
+
+    def rename(k):
+        for a, b in renames:
+            if k.startswith(a):
+                return b + k[len(a):]
+        return k
+    for f in old.glob("*.safetensors"):
+        save_file({rename(k): v.contiguous() for k, v in load_file(str(f)).items()}, str(f), metadata={"format": "pt"})
+    index = old / "model.safetensors.index.json"
+    if index.is_file():
+        j = json.loads(index.read_text())
+        j["weight_map"] = {rename(k): v for k, v in j["weight_map"].items()}
+        index.write_text(json.dumps(j))
+    r = pack_init(old, tmp_path / "pack")
+    assert r.returncode == 0, r.stderr[-3000:] + r.stdout[-2000:]
+    img = imgs[1]   # 64×40
+    got = explain_many([img], tmp_path / "pack", tmp_path / "tokens")[img.stem][1]["visual_tokens"]
+    assert np.abs(got - maps[img.stem][1]["visual_tokens"]).max() < 1e-6
