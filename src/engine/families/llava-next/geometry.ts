@@ -152,7 +152,7 @@ function post(ops: PixelOp[], w: number, h: number, cfg: LlavaNextConfig): { ops
 export function llavaNextViews(size: { width: number; height: number }, cfg: LlavaNextConfig): ViewSpec[] {
   const cv = anyresCanvas(size, cfg);
   const base = post([{ op: 'resize', width: cfg.base.width, height: cfg.base.height, kernel: cfg.kernel }], cfg.base.width, cfg.base.height, cfg);
-  const views: ViewSpec[] = [{ id: 'base', label: `base image ${base.width}×${base.height} (${size.width}×${size.height} squashed)`, ...base }];
+  const views: ViewSpec[] = [{ id: 'base', label: `base image ${base.width}×${base.height} (${size.width}×${size.height} ${size.width === size.height ? 'resized' : 'squashed'})`, ...base }];
   const canvas: PixelOp[] = [
     { op: 'resize', width: cv.inner.width, height: cv.inner.height, kernel: cfg.kernel },
     { op: 'pad', width: cv.width, height: cv.height, left: cv.left, top: cv.top, fill: [0, 0, 0] },
