@@ -2,7 +2,7 @@
 // (24 layers, read at −2), the mlp2x_gelu projector 1024→4096→4096, a 32,000×4,096 embedding table (fp16, as
 // the real checkpoint ships) and the default pinpoints, opened with `pack init`, then warm explain of a
 // 672×672 image: 5 views (base + 2×2 tiles) → 2,880 patch tokens + 48 newlines. Prints one JSON row with the
-// median warm time and the stage times.
+// median warm time, its CPU time and the stage times.
 // Run: node --import tsx bench/llavaNextGeometry.ts [--reps N] [--json FILE]
 // The checkpoint (≈ 0.9 GB) and pack are built once under .test-artifacts/llava-next-bench with <repo>/.venv.
 import { spawnSync } from 'node:child_process';
@@ -72,17 +72,24 @@ async function main(): Promise<void> {
     const first = await engine.explain({ image, pack, device: 'cpu' });
     const coldMs = performance.now() - t0;
     const warm: number[] = [];
+    const cpu: number[] = [];
     const stages: Record<string, number[]> = {};
     for (let i = 0; i < reps; i++) {
       const t = performance.now();
+      const c = process.cpuUsage();
       const m = await engine.explain({ image, pack, device: 'cpu' });
       warm.push(performance.now() - t);
+      const u = process.cpuUsage(c);
+      cpu.push((u.user + u.system) / 1000);
       for (const [k, v] of Object.entries(m.timings)) (stages[k] ??= []).push(v);
     }
     const row = {
       pack: 'LLaVA-NeXT-7B geometry (random CLIP ViT-L/14-336, 1024→4096→4096, 32,000×4,096)', device: 'cpu', cpus: os.cpus().length,
       tokens: first.patches.length, patchTokens: first.patches.filter((p) => p.kind === 'patch').length, views: first.views.length,
       coldMs: Math.round(coldMs), warmMs: Math.round(median(warm)), warmRangeMs: [Math.round(Math.min(...warm)), Math.round(Math.max(...warm))],
+      // CPU time of the whole process per warm explain: the work done, which other load on the machine does not
+      // inflate the way it inflates wall time; / cores is the wall time on an idle machine if all cores stay busy.
+      warmCpuMs: Math.round(median(cpu)), loadAverage: os.loadavg().map((x) => Math.round(x * 10) / 10),
       stagesMs: Object.fromEntries(Object.entries(stages).map(([k, v]) => [k, Math.round(median(v))])),
     };
     console.log(JSON.stringify(row));
