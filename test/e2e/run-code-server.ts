@@ -550,7 +550,7 @@ async function main(): Promise<number> {
       const agreement = view.locator('#agreement');
       await agreement.getByText('Agreement').waitFor({ timeout: 150_000 });
       const text = (await agreement.textContent()) ?? '';
-      assert(text.includes(`Agreement ${pct}%`) && text.includes(`${n - same} of ${n} patches changed`), `view says "${text}", the CLI implies ${pct}% (${n - same} changed)`);
+      assert(text.includes(`Agreement ${pct}%`) && text.includes(`${n - same} of ${n} tokens changed`), `view says "${text}", the CLI implies ${pct}% (${n - same} changed)`);
       await page.screenshot({ path: path.join(artifacts, 'compare.png') });
     });
 
