@@ -118,7 +118,7 @@ Exit codes: 0 all images explained, 1 some failed (each failure is reported on s
     }
     // stdout carries TokenMaps only: a run where nothing was explained prints nothing there (not `null`).
     if (!values.out && maps.length) ctx.stdout(JSON.stringify(images.length === 1 && positionals.length === 1 ? maps[0] : maps, null, 1) + '\n');
-    else ctx.stderr(`sea-lens: ${maps.length} of ${images.length} images written to ${values.out}\n`);
+    else if (values.out) ctx.stderr(`sea-lens: ${maps.length} of ${images.length} images written to ${values.out}\n`);
     return failures ? EXIT.failed : EXIT.ok;
   },
 };
