@@ -3,6 +3,7 @@
 // Its contract is schemas/tokenmap.schema.json (version 2: every token carries its box on the original
 // image, the view it came from and its kind). Version-1 maps (one rows × cols grid over one region, saved
 // notebooks and exports of earlier releases) are upgraded on load by `upgradeTokenMap`.
+import { LIMITS } from './mediaLimits';
 
 export type Device = 'cpu' | 'webgpu' | 'cuda';
 export type DeviceChoice = 'auto' | Device;
@@ -115,7 +116,8 @@ export class TokenMapError extends Error {
   }
 }
 
-const MAX_TOKENS = 65536;
+const MAX_TOKENS = LIMITS.maxTokens;
+const MAX_SIDE = LIMITS.maxGridSide;
 const EPS = 1e-6;
 
 interface V1Map {
@@ -150,7 +152,7 @@ export function upgradeTokenMap(x: unknown, where = 'TokenMap', natural?: { widt
 function upgradeV1(m: V1Map, where: string, natural?: { width: number; height: number }): TokenMap {
   if (m.version !== undefined && m.version !== 1) throw new TokenMapError(`${where}.version is ${JSON.stringify(m.version)}; this SEA Lens reads versions 1 and 2.`);
   const g = m.grid as Grid | undefined;
-  if (!g || !isCount(g.rows, 4096) || !isCount(g.cols, 4096)) throw new TokenMapError(`${where}.grid must have whole rows and cols between 1 and 4096 (found ${JSON.stringify(m.grid)}).`);
+  if (!g || !isCount(g.rows, MAX_SIDE) || !isCount(g.cols, MAX_SIDE)) throw new TokenMapError(`${where}.grid must have whole rows and cols between 1 and ${MAX_SIDE} (found ${JSON.stringify(m.grid)}).`);
   if (g.rows * g.cols !== m.patches.length) throw new TokenMapError(`${where}.patches has ${m.patches.length} entries; a ${g.rows}×${g.cols} grid needs ${g.rows * g.cols}.`);
   const size = m.imageSize ?? natural ?? (m.region ? { width: m.region.x + m.region.width, height: m.region.y + m.region.height } : { width: g.cols, height: g.rows });
   const region = m.region ?? { x: 0, y: 0, width: size.width, height: size.height };
@@ -182,10 +184,10 @@ export function checkTokenMap(tm: TokenMap, where = 'TokenMap'): void {
   tm.views.forEach((v, i) => {
     if (typeof v?.id !== 'string' || typeof v.label !== 'string') throw new TokenMapError(`${where}.views[${i}] needs an id and a label.`);
     checkBox(v.rect, size, `${where}.views[${i}].rect`);
-    if (v.grid !== undefined && (!isCount(v.grid.rows, 4096) || !isCount(v.grid.cols, 4096))) throw new TokenMapError(`${where}.views[${i}].grid must have whole rows and cols between 1 and 4096.`);
+    if (v.grid !== undefined && (!isCount(v.grid.rows, MAX_SIDE) || !isCount(v.grid.cols, MAX_SIDE))) throw new TokenMapError(`${where}.views[${i}].grid must have whole rows and cols between 1 and ${MAX_SIDE}.`);
   });
   if (tm.grid !== undefined) {
-    if (!isCount(tm.grid.rows, 4096) || !isCount(tm.grid.cols, 4096)) throw new TokenMapError(`${where}.grid must have whole rows and cols between 1 and 4096 (found ${JSON.stringify(tm.grid)}).`);
+    if (!isCount(tm.grid.rows, MAX_SIDE) || !isCount(tm.grid.cols, MAX_SIDE)) throw new TokenMapError(`${where}.grid must have whole rows and cols between 1 and ${MAX_SIDE} (found ${JSON.stringify(tm.grid)}).`);
     if (tm.grid.rows * tm.grid.cols !== tm.patches.length) throw new TokenMapError(`${where}.patches has ${tm.patches.length} entries; a ${tm.grid.rows}×${tm.grid.cols} grid needs ${tm.grid.rows * tm.grid.cols}.`);
   }
   tm.patches.forEach((p, i) => {
