@@ -66,11 +66,7 @@ export async function drawOverlayPng(input: ExportInput): Promise<Blob> {
   paintCells(lctx, { boxes, indices: input.indices, t, width: W, height: H, fills: input.fills, hits: input.hits, marked: input.marked, seen: input.seen, imageSize: src, palette: input.palette });
   ctx.drawImage(layer, 0, 0);
 
-  const measureEm = (w: string): number => {
-    ctx.font = `600 100px ${input.palette.family}`;
-    return ctx.measureText(w).width / 100;
-  };
-  paintLabels(ctx, { tm, boxes, indices: input.indices, t, width: W, height: H, fit: { ...input.fit, measureEm }, hits: input.hits, ...input.palette });
+  paintLabels(ctx, { tm, boxes, indices: input.indices, t, width: W, height: H, fit: input.fit, hits: input.hits, ...input.palette });
   return new Promise<Blob>((resolve, reject) => {
     try {
       canvas.toBlob((b) => (b ? resolve(b) : reject(new Error('PNG export: the canvas produced no data'))), 'image/png');

@@ -32,15 +32,14 @@ export function paintLabels(ctx: CanvasRenderingContext2D, p: LabelPaint): numbe
   ctx.lineWidth = 3;
   ctx.strokeStyle = p.halo;
   ctx.fillStyle = p.text;
-  let font = '';
   for (const i of p.indices) {
     const r = boxRect(p.boxes[i]!, p.t);
-    if (r.x > p.width || r.y > p.height || r.x + r.width < 0 || r.y + r.height < 0) continue;
+    if (r.x >= p.width || r.y >= p.height || r.x + r.width <= 0 || r.y + r.height <= 0) continue;
     const word = p.tm.patches[i].words[0]?.word ?? '';
     const f = fitLabel(word, r.width, r.height, p.fit);
     if (!f.visible) continue;
-    const next = `600 ${f.fontPx.toFixed(1)}px ${p.family}`;
-    if (next !== font) ctx.font = font = next;
+    // Set for every label: fit.measureEm may measure on this same context at another size.
+    ctx.font = `600 ${f.fontPx.toFixed(1)}px ${p.family}`;
     ctx.globalAlpha = p.hits && !p.hits[i] ? 0.25 : 1;
     const x = r.x + r.width / 2;
     const y = r.y + r.height / 2;
