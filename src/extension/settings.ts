@@ -4,6 +4,7 @@
 
 import * as path from 'node:path';
 import * as fs from 'node:fs/promises';
+import { readFileSync } from 'node:fs';
 import * as vscode from 'vscode';
 import { DEVICE_CHOICES, type DeviceChoice } from '../shared/tokenMap';
 import type { VocabularyFilters } from '../shared/engineProtocol';
@@ -48,7 +49,20 @@ export function resolvePack(extensionUri: vscode.Uri): ResolvedPack {
   }
   const dir = path.resolve(base ?? '', setting);
   assertTrustedPack(dir);
+  // A pack made by `pack init` reads its embedding table from the checkpoint folder: that folder must pass too.
+  const checkpoint = packCheckpoint(dir);
+  if (checkpoint) assertTrustedPack(checkpoint);
   return { dir, embedded: false };
+}
+
+/** The checkpoint folder a `pack init` manifest reads tensors from (absolute), if any; the engine validates the rest. */
+function packCheckpoint(dir: string): string | undefined {
+  try {
+    const m = JSON.parse(readFileSync(path.join(dir, 'manifest.json'), 'utf8')) as { model?: { checkpoint?: unknown } };
+    return typeof m.model?.checkpoint === 'string' ? path.resolve(dir, m.model.checkpoint) : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 /** In an untrusted workspace a pack inside the workspace is refused: its ONNX graphs are untrusted input. */

@@ -64,7 +64,7 @@ describe('safetensors reader', () => {
 
   it('BAD INPUT - adapter safetensors without LLaVA keys → lists the expected and the found keys', async () => {
     const f = write('adapter-keys.safetensors', { 'proj.weight': { dtype: 'F32', shape: [1], data_offsets: [0, 4] } }, new Uint8Array(4));
-    await assert.rejects(readMlpWeights(f, 'adapter "x"'), { message: /adapter "x" \(adapter-keys\.safetensors\): no LLaVA mlp2x_gelu weights found; expected keys model\.mm_projector\.0\.weight or .* found: proj\.weight/ });
+    await assert.rejects(readMlpWeights(f, 'adapter "x"'), { message: /adapter "x" \(adapter-keys\.safetensors\): no LLaVA mlp2x_gelu weights found; expected keys model\.multi_modal_projector\.linear_1\.weight or model\.mm_projector\.0\.weight or .* found: proj\.weight/ });
   });
 
   it('BAD INPUT - adapter whose second layer does not take the first layer\'s output → names both sizes', async () => {
