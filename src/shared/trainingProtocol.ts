@@ -35,6 +35,17 @@ export interface RunConfig {
   labelModel?: string | null;
   /** Let `llm` / `labelModel` be downloaded from the Hugging Face hub; default false (local files only). */
   allowDownload?: boolean;
+  /** Defaults for the exported Slurm script (CLI flags override them). */
+  slurm?: SlurmResources & { nodes?: number; gpusPerNode?: number };
+}
+
+/** sbatch resource options, written as `#SBATCH --time=…` etc. */
+export interface SlurmResources {
+  time?: string;
+  mem?: string;
+  partition?: string;
+  account?: string;
+  cpusPerTask?: number;
 }
 
 export const RUN_CONFIG_DEFAULTS = {

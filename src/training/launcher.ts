@@ -9,7 +9,7 @@ import path from 'node:path';
 import { TRAINER_EXIT, type ProgressEvent, type RunSummary } from '../shared/trainingProtocol';
 import { ProgressLineParser } from './progressLines';
 import { checkRunInputs, readRunConfig } from './runConfig';
-import { lockHolder, RunBusyError } from './runFolder';
+import { RunBusyError, runLock } from './runFolder';
 
 export interface LaunchOptions {
   python: string;
@@ -55,8 +55,8 @@ export function trainerArgs(o: Pick<LaunchOptions, 'configFile' | 'runDir' | 'ou
 /** Validates the config and the run folder, then spawns. Throws before spawning on any bad input. */
 export function launchTraining(o: LaunchOptions): TrainingProcess {
   const runDir = path.resolve(o.runDir);
-  const holder = lockHolder(runDir);
-  if (holder !== undefined) throw new RunBusyError(runDir, holder);
+  const holder = runLock(runDir);
+  if (holder !== undefined) throw new RunBusyError(runDir, holder.pid, holder.host);
   if (active.has(runDir)) throw new RunBusyError(runDir, process.pid);
   checkRunInputs(readRunConfig(o.configFile), o.configFile);
   const env = { ...process.env, PYTHONPATH: [o.pythonPath, process.env.PYTHONPATH].filter(Boolean).join(path.delimiter), PYTHONUNBUFFERED: '1' };

@@ -19,6 +19,9 @@ const int = (ok: (n: number) => boolean): ((v: unknown) => boolean) => (v) => Nu
 const str = (v: unknown): boolean => typeof v === 'string' && v.trim().length > 0;
 const strOrNull = (v: unknown): boolean => v === null || str(v);
 
+// Only shapes here: the values are checked by the Slurm script writer (src/training/slurmScript.ts).
+const SLURM_KEYS = ['time', 'mem', 'partition', 'account', 'cpusPerTask', 'nodes', 'gpusPerNode'];
+
 const RULES: Record<string, Rule> = {
   formatVersion: { check: (v) => v === RUN_CONFIG_VERSION, allowed: `${RUN_CONFIG_VERSION}` },
   name: { check: (v) => typeof v === 'string', allowed: 'a string' },
@@ -43,6 +46,7 @@ const RULES: Record<string, Rule> = {
   llm: { check: strOrNull, allowed: 'a Hugging Face model folder or id, or null' },
   labelModel: { check: strOrNull, allowed: 'a Hugging Face CLIP/SigLIP folder or id, or null' },
   allowDownload: { check: (v) => typeof v === 'boolean', allowed: 'true or false' },
+  slurm: { check: (v) => typeof v === 'object' && v !== null && !Array.isArray(v) && Object.keys(v).every((k) => SLURM_KEYS.includes(k)), allowed: `an object with some of ${SLURM_KEYS.join(', ')}` },
 };
 const REQUIRED = ['formatVersion', 'pack', 'dataset', 'outputName'];
 

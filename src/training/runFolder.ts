@@ -3,6 +3,7 @@
 // window or before a reload show up the same way.
 
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { hostname } from 'node:os';
 import path from 'node:path';
 import type { ProgressEvent, RunConfig, RunStatus, RunSummary } from '../shared/trainingProtocol';
 import { parseProgressFile } from './progressLines';
@@ -19,8 +20,10 @@ export interface RunInfo {
 }
 
 export class RunBusyError extends Error {
-  constructor(readonly runDir: string, readonly pid: number) {
-    super(`${runDir}: a training run (pid ${pid}) is already using this run folder; cancel it or start a new run.`);
+  constructor(readonly runDir: string, readonly pid: number, readonly host?: string) {
+    super(host
+      ? `${runDir}: run.lock is held by pid ${pid} on host ${host}, which cannot be checked from here; if that run has ended, delete ${path.join(runDir, 'run.lock')} and start again.`
+      : `${runDir}: a training run (pid ${pid}) is already using this run folder; cancel it or start a new run.`);
     this.name = 'RunBusyError';
   }
 }
@@ -34,14 +37,40 @@ export function pidAlive(pid: number): boolean {
   }
 }
 
-/** The pid holding the run folder's lock, when that process is alive. */
-export function lockHolder(runDir: string): number | undefined {
+export interface RunLock {
+  pid: number;
+  /** Set when the lock was written on another host (a cluster node): its pid cannot be checked here. */
+  host?: string;
+}
+
+/**
+ * The holder of the run folder's lock when it is (or may be) running: a live local pid, or any pid of
+ * another host (the trainer writes `{"pid", "host", "slurmJobId"}`; older trainers a bare pid).
+ */
+export function runLock(runDir: string): RunLock | undefined {
+  let text: string;
   try {
-    const pid = parseInt(readFileSync(path.join(runDir, 'run.lock'), 'utf8').trim(), 10);
-    return Number.isInteger(pid) && pid > 0 && pidAlive(pid) ? pid : undefined;
+    text = readFileSync(path.join(runDir, 'run.lock'), 'utf8').trim();
   } catch {
     return undefined;
   }
+  let pid = NaN;
+  let host: string | undefined;
+  try {
+    const rec = text.startsWith('{') ? (JSON.parse(text) as { pid?: unknown; host?: unknown }) : { pid: parseInt(text, 10) };
+    pid = typeof rec.pid === 'number' ? rec.pid : NaN;
+    host = typeof rec.host === 'string' && rec.host && rec.host !== hostname() ? rec.host : undefined;
+  } catch {
+    return undefined;
+  }
+  if (!Number.isInteger(pid) || pid <= 0) return undefined;
+  if (host) return { pid, host };
+  return pidAlive(pid) ? { pid } : undefined;
+}
+
+/** The pid holding the run folder's lock, when that process is alive (or on another host). */
+export function lockHolder(runDir: string): number | undefined {
+  return runLock(runDir)?.pid;
 }
 
 /** `<date>-<time>-<name>`: sortable, readable, unique per second and name. */

@@ -58,21 +58,47 @@ def _pid_alive(pid: int) -> bool:
         return True
 
 
+def _lock_record() -> dict:
+    import socket
+    return {"pid": os.getpid(), "host": socket.gethostname(), "slurmJobId": os.environ.get("SLURM_JOB_ID") or None}
+
+
+def _read_lock(lock: Path) -> dict:
+    """The lock's holder; a bare pid (older trainers) is a lock of this host."""
+    try:
+        text = lock.read_text().strip()
+    except OSError:
+        return {}
+    try:
+        rec = json.loads(text) if text.startswith("{") else {"pid": int(text or "0")}
+    except ValueError:
+        return {}
+    return rec if isinstance(rec, dict) else {}
+
+
 def acquire_lock(run_dir: Path) -> Path:
-    """O_EXCL lock file with our pid; a lock whose process is gone is stale and taken over."""
+    """O_EXCL lock file with our host, pid and Slurm job; a lock whose process is gone is stale and taken over.
+
+    The run folder may be on a shared file system: a lock written on another host cannot be judged by a
+    local pid check (that pid means another process here), so it is busy — unless it was written by an
+    earlier start of this same Slurm job, which a requeue (preemption, time limit) has ended."""
     lock = run_dir / "run.lock"
+    me = _lock_record()
     for _ in range(2):
         try:
             fd = os.open(lock, os.O_CREAT | os.O_EXCL | os.O_WRONLY)
-            os.write(fd, str(os.getpid()).encode())
+            os.write(fd, json.dumps(me).encode())
             os.close(fd)
             return lock
         except FileExistsError:
-            try:
-                pid = int(lock.read_text().strip() or "0")
-            except (OSError, ValueError):
-                pid = 0
-            if pid and _pid_alive(pid):
+            held = _read_lock(lock)
+            pid, host, job = held.get("pid") or 0, held.get("host"), held.get("slurmJobId")
+            if host and host != me["host"]:
+                if not (job and job == me["slurmJobId"]):
+                    raise BusyError(f"{run_dir}: run.lock is held by pid {pid} on host {host}"
+                                    f"{f' (Slurm job {job})' if job else ''}, which cannot be checked from "
+                                    f"{me['host']}; if that run has ended, delete {lock} and start again") from None
+            elif isinstance(pid, int) and pid > 0 and _pid_alive(pid):
                 raise BusyError(f"{run_dir}: a training run (pid {pid}) is already using this run folder; "
                                 f"cancel it first or start a new run") from None
             lock.unlink(missing_ok=True)
@@ -138,6 +164,8 @@ def main(argv=None) -> int:
 
     signal.signal(signal.SIGTERM, on_signal)
     signal.signal(signal.SIGINT, on_signal)
+    if hasattr(signal, "SIGUSR1"):   # Slurm's --signal before the time limit: checkpoint and stop (exit 4)
+        signal.signal(signal.SIGUSR1, on_signal)
     cancel_file = run_dir / "cancel"
     lock = None
     try:

@@ -92,7 +92,7 @@ def parse(obj, where: str, base_dir: str) -> RunConfig:
             raise ConfigError(f"{where}: {k}: required ({_FIELDS[k][2]})")
     kw = {}
     for k, v in obj.items():
-        if k in ("formatVersion", "name", "$schema", "comment"):
+        if k in ("formatVersion", "name", "$schema", "comment", "slurm"):   # slurm: for the sbatch writer only
             continue
         if k not in _FIELDS:
             raise ConfigError(f"{where}: {k}: unknown key (known: {', '.join(sorted(_FIELDS))})")

@@ -11,7 +11,7 @@ import { describeDiscovery, discoverPython, pythonCandidates } from '../../train
 import { readRunConfig, RunConfigError } from '../../training/runConfig';
 import { slurmScript, SlurmOptionsError } from '../../training/slurmScript';
 import { RunBusyError } from '../../training/runFolder';
-import { TRAINER_EXIT, type Metrics, type ProgressEvent } from '../../shared/trainingProtocol';
+import { TRAINER_EXIT, type Metrics, type ProgressEvent, type SlurmResources } from '../../shared/trainingProtocol';
 
 const fmt = (v: number | null | undefined, d = 3): string => (typeof v === 'number' ? v.toFixed(d) : '–');
 
@@ -43,23 +43,35 @@ export function metricsTable(before: Metrics, after: Metrics): string {
   return ['metric'.padEnd(22) + 'before'.padStart(9) + 'after'.padStart(9), ...rows.map(([n, k, d]) => n.padEnd(22) + fmt(before[k] as number, d).padStart(9) + fmt(after[k] as number, d).padStart(9))].join('\n');
 }
 
+const RESOURCE_FLAGS = { time: 'time', mem: 'mem', partition: 'partition', account: 'account', 'cpus-per-task': 'cpusPerTask' } as const;
+
 function writeSlurm(out: string, configFile: string, runDir: string, v: Record<string, string | undefined>, ctx: CliContext): number {
-  const count = (name: string, def: number): number => {
-    const raw = v[name];
-    if (raw === undefined) return def;
-    if (!/^\d+$/.test(raw)) throw new SlurmOptionsError(`--${name} must be a whole number (got ${JSON.stringify(raw)})`);
-    return parseInt(raw, 10);
-  };
   try {
     const cfg = readRunConfig(configFile); // a broken config fails here, not hours later in the queue
+    const fromCfg = cfg.slurm ?? {};
+    const count = (name: string, def: number): number => {
+      const raw = v[name];
+      if (raw === undefined) return def;
+      if (!/^\d+$/.test(raw)) throw new SlurmOptionsError(`--${name} must be a whole number (got ${JSON.stringify(raw)})`);
+      return parseInt(raw, 10);
+    };
+    // CLI flags override the run config's "slurm" section
+    const resources: SlurmResources = { ...fromCfg };
+    for (const [flag, key] of Object.entries(RESOURCE_FLAGS)) {
+      const raw = v[flag];
+      if (raw !== undefined) (resources as Record<string, unknown>)[key] = key === 'cpusPerTask' && /^\d+$/.test(raw) ? parseInt(raw, 10) : raw;
+    }
+    delete (resources as Record<string, unknown>).nodes;
+    delete (resources as Record<string, unknown>).gpusPerNode;
     const file = path.resolve(out);
     const text = slurmScript({
-      configFile, runDir, pythonPath: trainerPythonPath(ctx.installDir), nodes: count('nodes', 2), gpusPerNode: count('gpus-per-node', 1),
-      outDir: v.out ? path.resolve(v.out) : undefined, jobName: `sealens-${cfg.outputName}`, python: v.python,
+      configFile, runDir, nodes: count('nodes', fromCfg.nodes ?? 2), gpusPerNode: count('gpus-per-node', fromCfg.gpusPerNode ?? (cfg.device === 'cpu' ? 0 : 1)),
+      device: cfg.device, outDir: v.out ? path.resolve(v.out) : undefined, jobName: `sealens-${cfg.outputName}`, python: v.python, resources,
     });
     mkdirSync(path.dirname(file), { recursive: true });
     writeFileSync(file, text, { mode: 0o755 });
-    ctx.stdout(`wrote ${file}: submit it with \`sbatch ${file}\`; run folder ${runDir} (must be on a shared file system)\n`);
+    ctx.stdout(`wrote ${file}\nsubmit it from the run folder (on a file system all nodes share): cd ${runDir} && sbatch ${file}\n` +
+      `the nodes need the sealens package: SEALENS_PYTHONPATH=${trainerPythonPath(ctx.installDir)} (or a copy they can read), and SEALENS_PYTHON if python3 is not the interpreter with PyTorch\n`);
     return EXIT.ok;
   } catch (e) {
     ctx.stderr(`sea-lens train: ${(e as Error).message}\n`);
@@ -72,6 +84,7 @@ export const trainCommand: CliCommand = {
   summary: 'fine-tune an adapter with SEA from a run config (needs Python with PyTorch)',
   help: `Usage: sea-lens train --config FILE [--out DIR] [--run-dir DIR] [--python EXE] [--nproc-per-node N] [--threads N]
        sea-lens train --config FILE --slurm OUT.sbatch [--nodes N] [--gpus-per-node G] [--run-dir DIR] [--out DIR]
+                      [--time T] [--mem M] [--partition P] [--account A] [--cpus-per-task C]
 
 Runs the SEA fine-tuning described by FILE (docs/training.md; example: media/examples/train-quick.json).
 Progress is printed as it happens. On success the adapter lands in DIR (default RUN/out) as
@@ -83,9 +96,11 @@ with the new adapter is written to RUN/pack, and a before/after table is printed
                   .venv of the SEA Lens folder, $CONDA_PREFIX, python3, python, /usr/bin/python3 that has
                   them (the output says which, and why the others were skipped; see sea-lens doctor).
   --slurm FILE    write an sbatch script for a multi-node run of the same config instead of training:
-                  srun + torchrun on N nodes (--nodes, default 2) × G GPUs (--gpus-per-node, default 1;
-                  0 = CPU, one process per node), rendezvous on the first node. The run folder must be
-                  on a file system all nodes share.
+                  srun starts N nodes (--nodes, default 2) × G processes (--gpus-per-node, default 1, 0 for
+                  a CPU config: one process per node); --time, --mem, --partition, --account and
+                  --cpus-per-task become #SBATCH lines (defaults from the config's "slurm" section). Submit it
+                  from the run folder, which must be on a file system all nodes share. Near the time limit
+                  the job checkpoints and requeues itself; the requeued job resumes.
 Exit codes (the trainer's, docs/training.md): 0 done, 1 failed, 2 bad input, 3 disk full, 4 cancelled
 (Ctrl+C writes a checkpoint), 5 run folder busy (another run uses it), 6 the interpreter cannot run the
 trainer (the message says what to install).`,
@@ -95,6 +110,7 @@ trainer (the message says what to install).`,
       ({ values } = parseArgs({ args: argv, options: {
         config: { type: 'string' }, out: { type: 'string' }, 'run-dir': { type: 'string' }, python: { type: 'string' }, 'nproc-per-node': { type: 'string' }, threads: { type: 'string' },
         slurm: { type: 'string' }, nodes: { type: 'string' }, 'gpus-per-node': { type: 'string' },
+        time: { type: 'string' }, mem: { type: 'string' }, partition: { type: 'string' }, account: { type: 'string' }, 'cpus-per-task': { type: 'string' },
       } }));
     } catch (e) {
       ctx.stderr(`sea-lens train: ${(e as Error).message}\n`);
@@ -112,8 +128,9 @@ trainer (the message says what to install).`,
     }
     const runDir = path.resolve(values['run-dir'] ?? path.join('.sealens', 'runs', path.basename(configFile, '.json')));
     if (values.slurm) return writeSlurm(values.slurm, configFile, runDir, values, ctx);
-    if (values.nodes || values['gpus-per-node']) {
-      ctx.stderr('sea-lens train: --nodes and --gpus-per-node only apply with --slurm FILE (on one machine use --nproc-per-node)\n');
+    const slurmOnly = ['nodes', 'gpus-per-node', ...Object.keys(RESOURCE_FLAGS)].filter((k) => (values as Record<string, unknown>)[k] !== undefined);
+    if (slurmOnly.length) {
+      ctx.stderr(`sea-lens train: ${slurmOnly.map((k) => `--${k}`).join(', ')} only apply with --slurm FILE (on one machine use --nproc-per-node)\n`);
       return EXIT.usage;
     }
     try {

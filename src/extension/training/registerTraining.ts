@@ -189,9 +189,9 @@ export function registerTraining(context: vscode.ExtensionContext, engine?: Engi
     try {
       const configFile = path.join(run.dir, 'config.json');
       const cfg = readRunConfig(configFile);
-      writeFileSync(target.fsPath, slurmScript({ configFile, runDir: run.dir, pythonPath: trainerPythonPath(context.extensionUri.fsPath), nodes: +nodes, gpusPerNode: +gpus, jobName: `sealens-${cfg.outputName}` }), { mode: 0o755 });
+      writeFileSync(target.fsPath, slurmScript({ configFile, runDir: run.dir, nodes: +nodes, gpusPerNode: +gpus, device: cfg.device, jobName: `sealens-${cfg.outputName}`, resources: cfg.slurm && { time: cfg.slurm.time, mem: cfg.slurm.mem, partition: cfg.slurm.partition, account: cfg.slurm.account, cpusPerTask: cfg.slurm.cpusPerTask } }), { mode: 0o755 });
       await vscode.window.showTextDocument(target);
-      void vscode.window.showInformationMessage(vscode.l10n.t('Slurm script written. Submit it with "sbatch {0}"; the run folder must be on a file system all nodes share.', path.basename(target.fsPath)));
+      void vscode.window.showInformationMessage(vscode.l10n.t('Slurm script written. Submit it from the run folder (cd {0} && sbatch {1}), which must be on a file system all nodes share; set SEALENS_PYTHONPATH to {2} (or a copy the nodes can read).', run.dir, target.fsPath, trainerPythonPath(context.extensionUri.fsPath)));
     } catch (e) {
       void vscode.window.showErrorMessage(vscode.l10n.t('Could not write the Slurm script: {0}', (e as Error).message));
     }
