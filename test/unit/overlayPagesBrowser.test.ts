@@ -73,6 +73,10 @@ describe('compare view in Chromium', { skip: browserMissing() }, () => {
     assert.equal(await h.page.locator('#linked').textContent(), `token 577: A “${wa}” ${r.changed[576] ? '→' : '='} B “${wb}”`);
     const extra = await overlays.nth(0).locator('.sl-tooltip-extras').textContent();
     assert.match(extra ?? '', new RegExp(`^B \\(sea\\): ${wb} `));
+    // Picking a view in one pane shows it in all three.
+    await overlays.nth(1).locator('.sl-view-select').selectOption('tile-1-2');
+    for (const k of [0, 1, 2]) assert.equal(await overlays.nth(k).getAttribute('data-view'), 'tile-1-2');
+    assert.equal(await overlays.nth(0).locator('.sl-view-select').inputValue(), 'tile-1-2', 'the other switchers follow');
   });
 
   it('EXPECTED FAILURE - maps of different geometry are refused, never drawn token by token', async () => {

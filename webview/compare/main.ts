@@ -76,6 +76,8 @@ panes.forEach((o, k) => o.onHover((i) => {
   const wb = r.b.patches[i]?.words[0]?.word ?? '—';
   linkedStatus.textContent = `token ${i + 1}: A “${wa}” ${r.changed[i] ? '→' : '='} B “${wb}”`;
 }));
+// The panes show the same view: picking "tile 1, 2" in one shows it in all three.
+panes.forEach((o, k) => o.onViewChange((id) => panes.forEach((x, j) => j !== k && x.setView(id))));
 for (const o of [a, b]) o.onWordClick(() => {
   const w = o.highlighted;
   a.highlightWord(w);

@@ -43,6 +43,7 @@ export function renderCompare(data: unknown, root: HTMLElement): View {
   });
   // The token under the pointer in one panel is outlined in the other.
   overlays.forEach((o, k) => o.onHover((i) => overlays[1 - k].setLinked(i)));
+  overlays.forEach((o, k) => o.onViewChange((id) => overlays[1 - k].setView(id)));
   // Clicking a word in one panel highlights it in both, to see where each adapter puts it.
   // (The clicked overlay has already toggled its own highlight; the other follows it.)
   for (const o of overlays) o.onWordClick(() => overlays.forEach((x) => x !== o && x.highlightWord(o.highlighted)));

@@ -66,6 +66,10 @@ export interface TokenMapOverlay {
   onHover(cb: (index: number | undefined) => void): void;
   /** Outlines a token hovered in a linked view; undefined clears. */
   setLinked(index: number | undefined): void;
+  /** Called when the person picks another view in the switcher (not on setView). */
+  onViewChange(cb: (id: string) => void): void;
+  /** Shows one of the map's views (a view id, or `tiles`), as the switcher would. */
+  setView(id: string): void;
   exportPng(): Promise<Blob>;
   dispose(): void;
   setTopK(k: number): void;
@@ -115,6 +119,7 @@ class Overlay implements TokenMapOverlay {
   private readonly clickCbs: ((w: string) => void)[] = [];
   private readonly highlightCbs: ((h: Highlight | null) => void)[] = [];
   private readonly hoverCbs: ((i: number | undefined) => void)[] = [];
+  private readonly viewCbs: ((id: string) => void)[] = [];
   private readyPromise!: Promise<void>;
   private settle!: { resolve: () => void; reject: (e: Error) => void };
   private frame = 0;
@@ -126,7 +131,11 @@ class Overlay implements TokenMapOverlay {
     this.topK = options.topK ?? 5;
     this.heat = options.heatmap ?? null;
     this.dom = buildOverlayDom(options.ariaLabel ?? 'Visual tokens: nearest words per image patch', {
-      onView: (id) => this.selectView(id), onSearch: (q) => this.search(q), onZoom: (a) => this.zoom(a),
+      onView: (id) => {
+        this.selectView(id);
+        for (const cb of this.viewCbs) cb(id);
+      },
+      onSearch: (q) => this.search(q), onZoom: (a) => this.zoom(a),
     }, (i) => this.pick(i));
     host.append(this.dom.root);
     this.fit = { ...DEFAULT_FIT, ...options.fit, measureEm: createMeasurer(() => getComputedStyle(this.dom.root).fontFamily) };
@@ -455,6 +464,16 @@ class Overlay implements TokenMapOverlay {
     this.placeRect(this.dom.linkedRect, i);
   }
 
+  onViewChange(cb: (id: string) => void): void {
+    this.viewCbs.push(cb);
+  }
+
+  setView(id: string): void {
+    if (!this.choices.some((c) => c.id === id) || id === this.choice?.id) return;
+    this.dom.controls.setChoices(this.choices, id);
+    this.selectView(id);
+  }
+
   setTopK(k: number): void {
     this.topK = Math.max(1, Math.floor(k));
     if (this.mode?.mode === 'topk') this.applyHighlight(this.mode);
@@ -487,7 +506,7 @@ class Overlay implements TokenMapOverlay {
     this.resize.disconnect();
     cancelAnimationFrame(this.frame);
     cancelAnimationFrame(this.resizeFrame);
-    this.clickCbs.length = this.highlightCbs.length = this.hoverCbs.length = 0;
+    this.clickCbs.length = this.highlightCbs.length = this.hoverCbs.length = this.viewCbs.length = 0;
     this.dom.root.remove();
   }
 }
