@@ -4,10 +4,12 @@
 // with the default filters). So the half-precision bits are kept as read, checked for NaN/Inf on the bits,
 // and rows are converted when copied; `data` (the whole table in float32) is built on first use only, by
 // the features that need arbitrary rows (word vectors, TACS, the GPU search graph).
-import { open } from 'node:fs/promises';
+import { createHash } from 'node:crypto';
+import { mkdir, open, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { packError } from './engineError';
 import { assertFinite, halfTable, readTensorF32, type SafetensorsHeader } from './safetensors';
+import { vocabularyCacheDir } from './vocabulary';
 
 export interface EmbeddingTable {
   rows: number;
@@ -78,7 +80,13 @@ export async function readEmbeddingTable(header: SafetensorsHeader, name: string
     await fh.close();
   }
   const bits = new Uint16Array(bytes.buffer, 0, rows * width);
-  const bad = firstNonFinite(bits, info.dtype);
+  // The NaN/Inf scan is a third of reading the table; a file that passed it and has not changed since (same
+  // size and mtime) is not scanned again. The verdict is an empty marker file in the cache folder.
+  const marker = await checkedMarker(header.file, name);
+  const bad = marker?.passed ? -1 : firstNonFinite(bits, info.dtype);
+  if (bad < 0 && marker && !marker.passed) {
+    await mkdir(path.dirname(marker.file), { recursive: true }).then(() => writeFile(marker.file, '')).catch(() => undefined);
+  }
   if (bad >= 0) {
     const value = info.dtype === 'F16' ? halfTable()[bits[bad]] : new Float32Array(new Uint32Array([bits[bad] << 16]).buffer)[0];
     throw packError(`${file}: "${name}": value ${value} at [${Math.floor(bad / width)}, ${bad % width}] is not finite; the weights are broken — re-export them`);
@@ -96,6 +104,19 @@ export async function readEmbeddingTable(header: SafetensorsHeader, name: string
     },
   };
   return table;
+}
+
+async function checkedMarker(file: string, tensor: string): Promise<{ file: string; passed: boolean } | undefined> {
+  const dir = vocabularyCacheDir();
+  if (!dir) return undefined;
+  try {
+    const st = await stat(file);
+    const key = createHash('sha256').update(`finite\0${path.resolve(file)}\0${st.size}\0${st.mtimeMs}\0${tensor}`).digest('hex').slice(0, 32);
+    const marker = path.join(dir, '..', 'checked', key);
+    return { file: marker, passed: await stat(marker).then(() => true, () => false) };
+  } catch {
+    return undefined;
+  }
 }
 
 /** Index of the first NaN/±Inf (all exponent bits set), or −1; two values per step on the 32-bit view. */

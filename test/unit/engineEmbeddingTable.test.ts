@@ -1,7 +1,7 @@
 // The embedding table kept in half precision: rows converted on copy equal readTensorF32's conversion, the
 // whole-table view is built only on first access, and NaN/Inf are found on the bits with their position.
 import assert from 'node:assert/strict';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, it } from 'node:test';
 import { copyRow, readEmbeddingTable } from '../../src/engine/embeddingTable';
@@ -57,5 +57,30 @@ describe('embedding table in half precision', () => {
     b2[2 * 8 + 6] = 0xff80; // bf16 −Inf
     const h2 = await readSafetensorsHeader(write16('inf.safetensors', 'BF16', 20, 8, b2));
     await assert.rejects(readEmbeddingTable(h2, 't', 'llm/e.safetensors'), { message: /value -Infinity at \[2, 6\]/ });
+  });
+});
+
+describe('the NaN/Inf verdict is remembered per unchanged file', () => {
+  it('a checked file leaves a marker; the same path rewritten with a NaN is scanned again and refused', async () => {
+    const cache = path.join(DIR, 'cache');
+    rmSync(cache, { recursive: true, force: true });
+    const saved = process.env.SEA_LENS_CACHE_DIR;
+    process.env.SEA_LENS_CACHE_DIR = cache;
+    try {
+      const good = bitsOf(10 * 8, 3, 0x3bff);
+      const f = write16('marker.safetensors', 'F16', 10, 8, good);
+      await readEmbeddingTable(await readSafetensorsHeader(f), 't', 'e');
+      assert.equal(readdirSync(path.join(cache, 'checked')).length, 1);
+      await readEmbeddingTable(await readSafetensorsHeader(f), 't', 'e');
+      const bad = good.slice();
+      bad[7] = 0x7c00; // +Inf
+      const later = new Date(Date.now() + 5000);
+      write16('marker.safetensors', 'F16', 10, 8, bad);
+      utimesSync(f, later, later);
+      await assert.rejects(readEmbeddingTable(await readSafetensorsHeader(f), 't', 'e'), { message: /value Infinity at \[0, 7\]/ });
+    } finally {
+      if (saved === undefined) delete process.env.SEA_LENS_CACHE_DIR;
+      else process.env.SEA_LENS_CACHE_DIR = saved;
+    }
   });
 });
