@@ -1,7 +1,8 @@
 // Loads a model pack once per (pack, device): manifest → preprocessor → encoder session → adapters →
 // embedding table → tokenizer. Dimensions are checked to chain (encoder D = adapter input, adapter output
-// = embedding width H) with the numbers named. Search indexes (candidate table + ONNX top-k graph) are
-// built lazily per filter set and cached on the pack.
+// = embedding width H) with the numbers named. One VocabularyTable per pack; a filter set is a list of
+// candidate rows over it (searchIndex.ts), built on first use and cached. Packs made by `pack init` also
+// carry their model family, which turns an image into views and places every token (families/).
 import * as ort from 'onnxruntime-node';
 import { readdirSync, statSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
@@ -208,7 +209,7 @@ export async function loadPack(packDir: string, choice: DeviceChoice): Promise<L
 
     // One table per pack; a filter set is only a candidate list over it (searchIndex.ts). `filters` is read
     // untyped until schemas/model-pack.schema.json has it.
-    const packFilters = parsePackFilters((manifest as { filters?: unknown }).filters);
+    const packFilters = parsePackFilters(manifest.filters);
     let vocabulary: VocabularyTable | undefined;
     const defaultAdapter = manifest.defaultAdapter ?? manifest.adapters[0].name;
     const pack: LoadedPack = {

@@ -6,12 +6,13 @@ import { defaultLayout, type ViewSpec } from './families/family';
 import { renderViews, toImageBox, type ViewPixels } from './families/imageViews';
 import { badInput } from './engineError';
 import type { LoadedAdapter, LoadedPack } from './packLoader';
-import { preprocessImage } from './preprocess';
+import { preprocessImage, type PreprocessedImage } from './preprocess';
 import type { SearchIndex } from './searchIndex';
 import { wordTokenIds } from './vocabulary';
 
 export interface EncodedImage {
-  pre: { imageSize: { width: number; height: number }; region?: TokenMap['region']; notes: string[] };
+  /** Grid packs: the whole preprocessed input (pixels too); family packs: the image's size and notes. */
+  pre: Pick<PreprocessedImage, 'imageSize' | 'notes'> & Partial<PreprocessedImage>;
   /** Grid packs: patch tokens [P, D] (prefix tokens dropped). */
   features: Float32Array;
   /** Family packs: each view's tower output [n, D] and where its pixels came from. */
@@ -185,6 +186,7 @@ export async function explainEncoded(
   timings.total = ms(Object.values(timings).reduce((a, b) => a + b, 0));
   const notes = [...enc.pre.notes];
   if (pack.deviceReason) notes.push(`running on ${pack.device}: ${pack.deviceReason}`);
+  notes.push(...index.notes);
   const patches: PatchWords[] = p.tokens.map((t, i) => {
     const words = [];
     for (let j = 0; j < r.k; j++) words.push({ word: index.candidates[r.indices[i * r.k + j]].word, score: r.values[i * r.k + j] });

@@ -95,13 +95,13 @@ export function adapterSetting(): string | undefined {
 /** Vocabulary filters; the word-list file (one word a line) is read here so the engine gets plain data. */
 export async function filters(): Promise<VocabularyFilters> {
   const c = config();
-  const f: VocabularyFilters = {
-    special: c.get<boolean>('filters.special', true),
-    bytes: c.get<boolean>('filters.bytes', true),
-    punctuation: c.get<boolean>('filters.punctuation', true),
-    subwords: c.get<boolean>('filters.subwords', true),
-    stopwords: c.get<boolean>('filters.stopwords', true),
-  };
+  // Only the filters the user set: the rest keep the pack's own defaults (manifest /filters), then the engine's.
+  const f: VocabularyFilters = {};
+  for (const k of ['special', 'bytes', 'punctuation', 'subwords', 'stopwords'] as const) {
+    const i = c.inspect<boolean>(`filters.${k}`);
+    const set = i?.workspaceFolderValue ?? i?.workspaceValue ?? i?.globalValue;
+    if (typeof set === 'boolean') f[k] = set;
+  }
   const file = c.get<string>('filters.wordList', '').trim();
   if (file) {
     const base = vscode.workspace.workspaceFolders?.[0]?.uri.fsPath ?? '';
