@@ -196,8 +196,8 @@ export function checkTokenMap(tm: TokenMap, where = 'TokenMap'): void {
     if (!['patch', 'newline', 'separator', 'padding'].includes(p.kind)) throw new TokenMapError(`${at}.kind must be patch, newline, separator or padding (found ${JSON.stringify(p.kind)}).`);
     if (!Number.isInteger(p.tile) || p.tile < 0 || p.tile >= tm.views.length) throw new TokenMapError(`${at}.tile must index one of the ${tm.views.length} views (found ${JSON.stringify(p.tile)}).`);
     if (p.kind === 'patch' || p.box !== undefined) checkBox(p.box, size, `${at}.box`);
-    if (!Array.isArray(p.words) || p.words.length > 100 || p.words.some((w) => typeof w?.word !== 'string' || !(typeof w.score === 'number' || w.score === null))) {
-      throw new TokenMapError(`${at}.words must be a list of at most 100 {word, score}.`);
+    if (!Array.isArray(p.words) || p.words.length > 100 || p.words.some((w) => typeof w?.word !== 'string' || !(Number.isFinite(w.score) || w.score === null))) {
+      throw new TokenMapError(`${at}.words must be a list of at most 100 {word, score} with finite scores (or null).`);
     }
   });
 }

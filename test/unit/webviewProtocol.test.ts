@@ -111,9 +111,8 @@ test('EXPECTED FAILURE - malformed token maps name the patch and the numbers', (
   assert.throws(() => parseToWebview({ kind: 'script', code: 'x' }), /unknown host message kind string "script"/);
 });
 
-// The version-1 validator refused NaN scores; upgradeTokenMap (src/shared/tokenMap.ts, the lead's) accepts
-// any number or null. Kept as a todo until the contract says whether NaN is refused or stored as null.
-test('EXPECTED FAILURE - a NaN score is refused', { todo: 'checkTokenMap accepts NaN scores; contract question for the lead' }, () => {
+// A score is a finite number, or null where JSON stored a non-finite one; NaN in memory is garbage.
+test('EXPECTED FAILURE - a NaN score is refused', () => {
   const nan = structuredClone(tokenMapV2());
   nan.patches[4].words[1].score = Number.NaN;
   assert.throws(() => validateTokenMap(nan), /patches\[4\]\.words/);
