@@ -33,7 +33,7 @@ describe('engine', { skip: fx.skip }, () => {
     const pack = await engine.getPack(P('clip'), 'cpu');
     const index = await pack.searchIndex({});
     const enc = await encodeImage(pack, IMG);
-    const x = await project(pack, pack.adapters.get('sea')!, enc.features);
+    const x = (await project(pack, pack.adapters.get('sea')!, enc)).data;
     const n = 16, H = pack.embeddings.width, k = 5;
     const r = await index.search(x, n, k);
     const E = pack.embeddings.data;

@@ -79,7 +79,7 @@ describe('model packs', { skip: fx.skip }, () => {
     const pack = await load('clip');
     assert.deepEqual(pack.encoder.read, { kind: 'stacked', name: 'hidden_states', layer: 1 });
     const enc = await encodeImage(pack, IMG, true);
-    const raw = await pack.encoder.session.run({ pixel_values: new ort.Tensor('float32', enc.pre.pixels, [1, 3, 32, 32]) });
+    const raw = await pack.encoder.session.run({ pixel_values: new ort.Tensor('float32', enc.pre.pixels!, [1, 3, 32, 32]) });
     const hs = raw.hidden_states;
     const [, , T, D] = hs.dims.map(Number);
     const layer = (hs.data as Float32Array).slice(1 * T * D, 2 * T * D);
@@ -95,7 +95,7 @@ describe('model packs', { skip: fx.skip }, () => {
     assert.deepEqual([...pack.adapters.keys()], ['sea', 'base']);
     assert.equal(pack.embeddings.rows, 151936);
     const enc = await encodeImage(pack, IMG);
-    const out = await project(pack, pack.adapters.get('sea')!, enc.features);
+    const out = (await project(pack, pack.adapters.get('sea')!, enc)).data;
     assert.equal(out.length, 16 * 48);
     assert.ok(out.every(Number.isFinite));
   });
