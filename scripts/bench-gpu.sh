@@ -76,6 +76,7 @@ run() {
   echo "== bench"
   # One CPU thread count for both sides (the bench otherwise also times PyTorch on 1 thread: minutes for ViT-L).
   export SEA_LENS_CPU_THREADS="${SEA_LENS_CPU_THREADS:-$(nproc)}"
+  export SEA_LENS_BENCH_PYTHON="${SEA_LENS_BENCH_PYTHON:-$(command -v python3)}"
   "$B/bin/node" "$B/js/bench.js" --realsize-pack "$B/packs/realsize" --llava-pack "$B/packs/llava" --torch-cuda \
     --no-js-search --reps "${BENCH_REPS:-10}" --json "$OUT_DIR/bench-gpu.json" 2>&1 | tee "$OUT_DIR/bench-gpu.txt"
 }
