@@ -75,6 +75,15 @@ function onMessage(msg: ToWebview): void {
     case 'explain':
       show(msg.payload);
       break;
+    case 'viewCommand':
+      // The editor title bar's actions act exactly as this page's own controls do.
+      if (msg.command === 'toggleHeatmap') {
+        heat.checked = !heat.checked;
+        heat.dispatchEvent(new Event('change'));
+      } else {
+        document.getElementById(`export-${msg.format}`)?.click();
+      }
+      break;
     default:
       break;
   }

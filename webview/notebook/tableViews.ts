@@ -2,7 +2,7 @@
 // patches nearest to a word across a folder (a gallery). Text only reaches the DOM as text nodes.
 
 import type { MetricsPayload, NeighborsPayload } from '../../src/shared/notebookFormat';
-import { metricsRows } from '../../src/shared/metricsRows';
+import { metricsTable } from '../../src/shared/metricsRows';
 import { el, header, type View } from './overlayViews';
 import { PayloadError } from './validatePayload';
 
@@ -13,12 +13,19 @@ export function renderMetrics(data: unknown, root: HTMLElement): View {
   const r = p?.result;
   if (!r || typeof r.gapD !== 'number') throw new PayloadError('metrics output has no result (expected images, gapD, …).');
   root.dataset.sealensView = 'metrics';
-  root.append(header(`Metrics of ${p.folder} — ${r.pack} / ${r.adapter}, ${r.images} images`));
+  const t = metricsTable(p);
+  root.append(header(`Metrics of ${p.folder} — ${r.pack}, ${t.columns.join(' vs ')}, ${r.images} images`));
+  // One table, a column per adapter: the comparison a researcher reads across.
   const table = el('table', 'sln-table');
   table.setAttribute('data-sealens-metrics', '');
-  for (const [k, v] of metricsRows(p)) {
+  if (t.columns.length > 1) {
+    const head = document.createElement('tr');
+    head.append(el('th', '', ''), ...t.columns.map((c) => el('th', 'num', c)));
+    table.append(head);
+  }
+  for (const [k, ...vs] of t.rows) {
     const tr = document.createElement('tr');
-    tr.append(el('th', '', k), el('td', 'num', v));
+    tr.append(el('th', '', k), ...vs.map((v) => el('td', 'num', v)));
     table.append(tr);
   }
   root.append(table);
