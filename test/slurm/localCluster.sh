@@ -22,7 +22,8 @@ cat > "$dir/slurm.conf" <<CONF
 ClusterName=sealens-test
 SlurmctldHost=$host
 AuthType=auth/munge
-AuthInfo=socket=$dir/munge.sock
+# cred_expire also sets how long a requeued job waits before it may start again (default 120 s; 5 here)
+AuthInfo=socket=$dir/munge.sock,cred_expire=5
 CredType=cred/munge
 SlurmUser=root
 SlurmdUser=root
@@ -38,6 +39,8 @@ ProctrackType=proctrack/linuxproc
 TaskPlugin=task/none
 JobAcctGatherType=jobacct_gather/none
 SchedulerType=sched/builtin
+# schedule every 2 s, not every 60 s: a requeued job starts as soon as it may
+SchedulerParameters=sched_interval=2
 SelectType=select/cons_tres
 SelectTypeParameters=CR_Core
 ReturnToService=2
