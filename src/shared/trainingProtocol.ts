@@ -14,6 +14,8 @@ export interface RunConfig {
   pack: string;
   /** An image folder (captions in NAME.txt) or a LLaVA-style JSON list. */
   dataset: string;
+  /** LLaVA JSON datasets: the folder its `image` paths are relative to (LLaVA's --image-folder); default the JSON's folder. */
+  imageFolder?: string | null;
   outputName: string;
   /** An adapter of the pack to start from; null or absent: a fresh adapter. */
   startAdapter?: string | null;

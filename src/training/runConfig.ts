@@ -29,6 +29,7 @@ const RULES: Record<string, Rule> = {
   comment: { check: (v) => typeof v === 'string', allowed: 'a string' },
   pack: { check: str, allowed: 'a path to a model pack folder' },
   dataset: { check: str, allowed: 'an image folder or a LLaVA-style JSON list' },
+  imageFolder: { check: strOrNull, allowed: "the folder the LLaVA JSON's image paths are relative to (LLaVA's --image-folder), or null" },
   outputName: { check: (v) => typeof v === 'string' && /^[A-Za-z0-9_-][A-Za-z0-9._-]*$/.test(v), allowed: "a name of letters, digits, '-', '_' or '.'" },
   startAdapter: { check: strOrNull, allowed: 'an adapter name of the pack, or null for a fresh one' },
   lambda: { check: num((n) => n >= 0), allowed: 'a number ≥ 0' },
@@ -104,8 +105,12 @@ export function checkRunInputs(cfg: RunConfig, configFile: string): void {
   if (statSync(ds).isDirectory()) {
     const n = countImages(ds);
     if (n === 0) throw new RunConfigError(configFile, 'dataset', `${ds} holds no images (${IMAGE_EXTENSION_LIST}): the dataset is empty`);
-  } else if (!ds.toLowerCase().endsWith('.json')) {
-    throw new RunConfigError(configFile, 'dataset', `${ds} is neither a folder of images nor a LLaVA-style .json list`);
+  } else if (!/\.jsonl?$/i.test(ds)) {
+    throw new RunConfigError(configFile, 'dataset', `${ds} is neither a folder of images nor a LLaVA-style .json list (or .jsonl)`);
+  }
+  if (cfg.imageFolder) {
+    const f = resolveConfigPath(configFile, cfg.imageFolder);
+    if (!existsSync(f) || !statSync(f).isDirectory()) throw new RunConfigError(configFile, 'imageFolder', `${f} is not a folder`);
   }
 }
 
@@ -120,6 +125,7 @@ function manifestAdapterNames(manifestFile: string): string[] | undefined {
   }
 }
 
+/** Images in the folder and its sub-folders (the trainer reads both; captions in `x.txt` beside `x.png`). */
 export function countImages(dir: string): number {
-  return readdirSync(dir).filter(isImageFileName).length;
+  return (readdirSync(dir, { recursive: true }) as string[]).filter((f) => isImageFileName(path.basename(f))).length;
 }

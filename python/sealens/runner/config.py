@@ -25,6 +25,7 @@ class RunConfig:
     pack: str
     dataset: str
     output_name: str
+    image_folder: Optional[str] = None      # LLaVA JSON: images relative to this folder (LLaVA's --image-folder)
     start_adapter: Optional[str] = None     # None: fresh adapter
     lam: float = 1.0                        # λ of Eq. 12
     epochs: int = 1
@@ -53,6 +54,7 @@ _NUM = (int, float)
 _FIELDS = {
     "pack": ("pack", str, "a path to a model pack folder"),
     "dataset": ("dataset", str, "an image folder or a LLaVA-style JSON list"),
+    "imageFolder": ("image_folder", (str, type(None)), "the folder the LLaVA JSON's image paths are relative to, or null"),
     "outputName": ("output_name", str, "a name of letters, digits, '-', '_' or '.'"),
     "startAdapter": ("start_adapter", (str, type(None)), "an adapter name of the pack, or null for a fresh one"),
     "lambda": ("lam", _NUM, "a number ≥ 0"),

@@ -1,6 +1,7 @@
-"""Training data: an image folder (captions in NAME.txt, or the `caption` of NAME.truth.json) or a
-LLaVA-style JSON list of {"image": …, "conversations": […] | "caption": …}. Undecodable images are
-skipped and counted; images are preprocessed the way the pack's preprocessor_config.json says."""
+"""Training data: an image folder, sub-folders included (captions in NAME.txt, or the `caption` of
+NAME.truth.json) or a LLaVA-style JSON list (or JSON Lines) of {"image": …, "conversations": […] | "caption": …}
+with images relative to an image folder (LLaVA's --image-folder; default the JSON's folder). Undecodable
+images and malformed records are skipped and counted, each named with its file and record; images are preprocessed the way the pack's preprocessor_config.json says."""
 from __future__ import annotations
 
 import json
@@ -39,12 +40,12 @@ class Dataset:
 
 
 def _llava_caption(entry: dict) -> Optional[str]:
+    """`caption`, else the gpt turns of `conversations` joined (LLaVA's answers describe the image)."""
     if isinstance(entry.get("caption"), str):
         return entry["caption"]
-    for turn in entry.get("conversations") or []:
-        if isinstance(turn, dict) and turn.get("from") in ("gpt", "assistant") and isinstance(turn.get("value"), str):
-            return turn["value"]
-    return None
+    turns = [t["value"] for t in entry.get("conversations") or []
+             if isinstance(t, dict) and t.get("from") in ("gpt", "assistant") and isinstance(t.get("value"), str)]
+    return " ".join(t.strip() for t in turns) if turns else None
 
 
 def _truth(img: Path):
@@ -59,36 +60,88 @@ def _truth(img: Path):
         return None, None
 
 
-def list_items(source: Path, max_images: Optional[int] = None) -> List[Item]:
+def _folder_items(source: Path) -> List[Item]:
+    """Every image below `source` (sub-folders too, in path order), caption from the `x.txt` beside `x.png`."""
+    items = []
+    for img in sorted((p for p in source.rglob("*") if p.suffix.lower() in IMAGE_EXT and p.is_file()),
+                      key=lambda p: p.relative_to(source).as_posix()):
+        truth, tcap = _truth(img)
+        txt = img.with_suffix(".txt")
+        cap = txt.read_text(errors="replace").strip() if txt.is_file() else tcap
+        items.append(Item(img, cap or None, truth))
+    return items
+
+
+def _json_records(source: Path):
+    """The records of a LLaVA JSON list (or JSON Lines: one record per line, errors name the line)."""
+    text = source.read_text(errors="replace")
+    if source.suffix.lower() == ".jsonl":
+        for n, line in enumerate(text.splitlines(), 1):
+            if line.strip():
+                try:
+                    yield f"line {n}", json.loads(line)
+                except json.JSONDecodeError as e:
+                    yield f"line {n}", DatasetError(f"not valid JSON ({e.msg})")
+        return
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as e:
+        raise DatasetError(f"{source}: not valid JSON at line {e.lineno}, column {e.colno} ({e.msg})") from None
+    if not isinstance(data, list):
+        raise DatasetError(f"{source}: expected a JSON list of {{\"image\": …, \"conversations\"|\"caption\": …}}")
+    for i, rec in enumerate(data):
+        yield f"record {i}", rec
+
+
+def _json_items(source: Path, image_folder: Optional[Path], bad: List[str]) -> List[Item]:
+    """LLaVA layout: `image` is relative to the image folder (LLaVA's --image-folder; default: the JSON's
+    folder). A malformed record is skipped and reported as `FILE: record I: why`."""
+    root = image_folder or source.parent
+    items = []
+    for where, rec in _json_records(source):
+        why = None
+        if isinstance(rec, DatasetError):
+            why = str(rec)
+        elif not isinstance(rec, dict):
+            why = f"not an object (got {type(rec).__name__})"
+        elif not isinstance(rec.get("image"), str) or not rec["image"].strip():
+            why = "no \"image\" string" + (" (several images per record are not supported)" if isinstance(rec.get("image"), list) else "")
+        elif "conversations" in rec and not isinstance(rec["conversations"], list):
+            why = "\"conversations\" is not a list"
+        if why is None:
+            img = (root / rec["image"]).resolve()
+            if not img.is_file():
+                why = f"image {rec['image']} not found in {root}" + ("" if image_folder else " (set imageFolder to LLaVA's --image-folder)")
+        if why is not None:
+            bad.append(f"{source}: {where}: {why}")
+            continue
+        cap = _llava_caption(rec)
+        cap = re.sub(r"<image>\s*", "", cap).strip() if cap else None
+        items.append(Item(img, cap or None, _truth(img)[0]))
+    return items
+
+
+def scan(source: Path, max_images: Optional[int] = None, image_folder: Optional[Path] = None):
+    """(items, bad records): bad records are skipped, each with its file and record index or line."""
+    bad: List[str] = []
+    if image_folder is not None and not image_folder.is_dir():
+        raise DatasetError(f"{image_folder}: imageFolder is not a folder")
     if source.is_dir():
-        items = []
-        for img in sorted(p for p in source.iterdir() if p.suffix.lower() in IMAGE_EXT and p.is_file()):
-            truth, tcap = _truth(img)
-            txt = img.with_suffix(".txt")
-            cap = txt.read_text(errors="replace").strip() if txt.is_file() else tcap
-            items.append(Item(img, cap or None, truth))
+        items = _folder_items(source)
     elif source.is_file():
-        try:
-            data = json.loads(source.read_text())
-        except (json.JSONDecodeError, UnicodeDecodeError) as e:
-            raise DatasetError(f"{source}: not valid JSON ({e})") from None
-        if not isinstance(data, list):
-            raise DatasetError(f"{source}: expected a JSON list of {{\"image\": …, \"conversations\"|\"caption\": …}}")
-        items = []
-        for i, e in enumerate(data):
-            if not isinstance(e, dict) or not isinstance(e.get("image"), str):
-                raise DatasetError(f"{source}: entry {i} has no \"image\" string")
-            img = (source.parent / e["image"]).resolve()
-            cap = _llava_caption(e)
-            cap = re.sub(r"<image>\s*", "", cap).strip() if cap else None
-            items.append(Item(img, cap or None, _truth(img)[0]))
+        items = _json_items(source, image_folder, bad)
     else:
         raise DatasetError(f"{source}: dataset not found (expected an image folder or a LLaVA-style JSON file)")
     if max_images:
         items = items[:max_images]
     if not items:
-        raise DatasetError(f"{source}: the dataset is empty (no {', '.join(sorted(IMAGE_EXT))} images)")
-    return items
+        first = f"; {len(bad)} bad record(s), first: {bad[0]}" if bad else ""
+        raise DatasetError(f"{source}: the dataset is empty (no {', '.join(sorted(IMAGE_EXT))} images){first}")
+    return items, bad
+
+
+def list_items(source: Path, max_images: Optional[int] = None, image_folder: Optional[Path] = None) -> List[Item]:
+    return scan(source, max_images, image_folder)[0]
 
 
 def preprocess(img, cfg: dict) -> np.ndarray:
@@ -117,17 +170,18 @@ def preprocess(img, cfg: dict) -> np.ndarray:
     return np.ascontiguousarray(x.transpose(2, 0, 1))
 
 
-def load(source: Path, preprocessor: dict, max_images: Optional[int] = None) -> Dataset:
+def load(source: Path, preprocessor: dict, max_images: Optional[int] = None,
+         image_folder: Optional[Path] = None) -> Dataset:
     from PIL import Image
-    items = list_items(source, max_images)
-    kept, skipped, pix = [], [], []
+    items, bad = scan(source, max_images, image_folder)
+    kept, skipped, pix = [], list(bad), []
     for it in items:
         try:
             with Image.open(it.path) as im:
                 im.load()
                 im = im.convert("RGB")
         except Exception as e:  # noqa: BLE001 — any decoder failure (zlib, struct, bomb guard…) skips the image
-            skipped.append(f"{it.path}: {type(e).__name__}: {e}")
+            skipped.append(f"{it.path}: undecodable image ({type(e).__name__}: {e})")
             continue
         pix.append(preprocess(im, preprocessor))   # a bad preprocessor config is the pack's error, not the image's
         kept.append(it)

@@ -98,9 +98,10 @@ def execute(config_path: Path, run_dir: Path, out_dir: Path, emit, should_stop: 
     t_start = time.time()
     src = load_sources(cfg, device, run_dir / "cache")
     start = start_weights(cfg, src)
-    ds = dataset_mod.load(cfg.resolve(cfg.dataset), src.preprocessor, cfg.max_images)
-    for s in ds.skipped[:20]:
-        emit(event="warning", message=f"skipped undecodable image {s}")
+    ds = dataset_mod.load(cfg.resolve(cfg.dataset), src.preprocessor, cfg.max_images,
+                          cfg.resolve(cfg.image_folder) if cfg.image_folder else None)
+    for s in ds.skipped[:20]:   # each names its file and why (undecodable image, malformed record)
+        emit(event="warning", message=f"skipped {s}")
     use_lg = src.lm is not None and ds.has_captions
     if not ds.has_captions:
         emit(event="warning", message="the dataset has no captions (NAME.txt or LLaVA conversations): "

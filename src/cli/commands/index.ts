@@ -1,5 +1,6 @@
 // The CLI's command table: one file per command; register a new one by adding it to this list.
 import type { CliCommand } from '../command';
+import { datasetCommand } from './dataset';
 import { demoCommand } from './demo';
 import { doctorCommand } from './doctor';
 import { explainCommand } from './explain';
@@ -9,4 +10,4 @@ import { notebookCommand } from './notebook';
 import { packCommand } from './pack';
 import { trainCommand } from './train';
 
-export const COMMANDS: CliCommand[] = [explainCommand, demoCommand, notebookCommand, trainCommand, doctorCommand, gpuCommand, packCommand, inspectCommand];
+export const COMMANDS: CliCommand[] = [explainCommand, demoCommand, notebookCommand, trainCommand, datasetCommand, doctorCommand, gpuCommand, packCommand, inspectCommand];
