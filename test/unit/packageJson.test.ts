@@ -30,6 +30,7 @@ const PALETTE_ALWAYS: Record<string, string> = {
   'seaLens.checkEnvironment': 'reports the Python interpreters',
   'seaLens.trainAdapter': 'the guided set-up (asks to open a folder first when none is)',
   'seaLens.openHfModel': 'asks for a Hugging Face id or a checkpoint folder',
+  'seaLens.createDemoDataset': 'asks for a count and a new folder',
 };
 
 /** Context keys VS Code itself sets, that our `when` clauses may read. */

@@ -12,6 +12,7 @@ import { trainerPythonPath } from '../../training/pythonInterpreter';
 import { readRunConfig, resolveConfigPath } from '../../training/runConfig';
 import { createRun, listRuns, readEvents, runInfo, type RunInfo } from '../../training/runFolder';
 import { slurmScript } from '../../training/slurmScript';
+import { createDemoDataset } from './createDemoDataset';
 import type { FromRunView, ProgressEvent, RunConfig } from '../../shared/trainingProtocol';
 import { isImageFileName } from '../../shared/mediaLimits';
 import { resolveTrainingPython } from './trainingPython';
@@ -199,7 +200,7 @@ export function registerTraining(context: vscode.ExtensionContext, engine?: Engi
 
   const watcher = vscode.workspace.createFileSystemWatcher('**/.sealens/runs/*/{summary.json,config.json}');
   context.subscriptions.push(
-    log, watcher,
+    log, watcher, vscode.commands.registerCommand('seaLens.createDemoDataset', () => createDemoDataset(context, (l) => log.info(l))),
     watcher.onDidCreate(refresh), watcher.onDidChange(refresh), watcher.onDidDelete(refresh),
     vscode.workspace.onDidChangeWorkspaceFolders(refresh),
     vscode.window.registerTreeDataProvider('seaLens.trainingRuns', tree),
