@@ -94,6 +94,17 @@ export function registerTraining(context: vscode.ExtensionContext, engine?: Engi
     openRunCompare(deps, vscode.Uri.file(image), { id: run.id, pack: s.pack, trained: s.adapter, base: s.baseAdapter });
   };
 
+  // The run's overlay pack lists the trained adapter first and the base pack's own after it, so making it
+  // the pack puts the new adapter beside the others in every picker (explain view, status bar, compare,
+  // notebook completion), all of which read the configured pack's adapters.
+  const useRunAdapter = async (pack: string, adapter: string): Promise<void> => {
+    const cfg = vscode.workspace.getConfiguration('seaLens');
+    const target = vscode.workspace.workspaceFolders?.length ? vscode.ConfigurationTarget.Workspace : vscode.ConfigurationTarget.Global;
+    await cfg.update('pack', pack, target);
+    await cfg.update('adapter', adapter, target);
+    void vscode.window.showInformationMessage(vscode.l10n.t('SEA Lens now uses adapter "{0}" of {1} (the base pack\'s adapters are listed beside it).', adapter, pack));
+  };
+
   const start = async (dir: string): Promise<void> => {
     if (!needTrust()) return;
     if (active.has(dir)) {
@@ -153,8 +164,11 @@ export function registerTraining(context: vscode.ExtensionContext, engine?: Engi
     refresh();
     views.get(dir)?.reset({ runId: path.basename(dir), status: runInfo(dir).status, config: safeConfig(dir), events: readEvents(dir) });
     if (result.outcome === 'finished') {
-      const pick = await vscode.window.showInformationMessage(vscode.l10n.t('Training {0} finished: adapter exported to {1}.', path.basename(dir), result.summary?.exported.safetensors ?? ''), vscode.l10n.t('Compare Before/After'));
-      if (pick) compare(runInfo(dir));
+      const compareLabel = vscode.l10n.t('Compare Before/After');
+      const useLabel = vscode.l10n.t('Use This Adapter');
+      const pick = await vscode.window.showInformationMessage(vscode.l10n.t('Training {0} finished: adapter exported to {1}.', path.basename(dir), result.summary?.exported.safetensors ?? ''), compareLabel, ...(result.summary ? [useLabel] : []));
+      if (pick === compareLabel) compare(runInfo(dir));
+      if (pick === useLabel && result.summary) await useRunAdapter(result.summary.pack, result.summary.adapter);
     } else if (result.outcome === 'cancelled') {
       void vscode.window.showInformationMessage(vscode.l10n.t('Training {0} cancelled; a checkpoint was written. Resume it from the runs view.', path.basename(dir)));
     } else {
