@@ -13,6 +13,7 @@ import { readRunConfig, resolveConfigPath } from '../../training/runConfig';
 import { createRun, listRuns, readEvents, runInfo, type RunInfo } from '../../training/runFolder';
 import { slurmScript } from '../../training/slurmScript';
 import { createDemoDataset } from './createDemoDataset';
+import { checkTrainingInterpreter } from './interpreterCheck';
 import type { FromRunView, ProgressEvent, RunConfig } from '../../shared/trainingProtocol';
 import { isImageFileName } from '../../shared/mediaLimits';
 import { resolveTrainingPython } from './trainingPython';
@@ -232,6 +233,7 @@ export function registerTraining(context: vscode.ExtensionContext, engine?: Engi
         return;
       }
       if (!needTrust()) return;
+      if (!(await checkTrainingInterpreter((l) => log.info(l)))) return;
       const cfg = await askRunConfig(context.extensionUri);
       if (!cfg) return;
       const { dir } = createRun(ws, cfg);

@@ -36,7 +36,7 @@ async function askDataset(extensionUri: vscode.Uri): Promise<string | undefined>
   const p = await vscode.window.showQuickPick(items, { title: vscode.l10n.t('Train SEA Adapter (2/8): dataset') });
   if (!p) return undefined;
   if (p.id === 'samples') return samples;
-  return p.id === 'folder' ? pickFolderOrFile(vscode.l10n.t('Folder of training images'), true) : pickFolderOrFile(vscode.l10n.t('LLaVA-style JSON list'), false, { JSON: ['json'] });
+  return p.id === 'folder' ? pickFolderOrFile(vscode.l10n.t('Folder of training images'), true) : pickFolderOrFile(vscode.l10n.t('LLaVA-style JSON list'), false, { JSON: ['json', 'jsonl'] });
 }
 
 function adapterNames(pack: string): string[] {
