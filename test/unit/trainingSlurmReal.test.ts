@@ -33,9 +33,10 @@ test('real Slurm: USR1 before the time limit → checkpoint + self-requeue → r
   const d = mkdtempSync(path.join(tmpdir(), 'sealens-slurm-real-'));
   const cluster = path.join(d, 'cluster');
   const up = spawnSync(path.join(root, 'test/slurm/localCluster.sh'), ['start', cluster], { encoding: 'utf8', timeout: 40_000 });
+  const env = { ...process.env, SLURM_CONF: path.join(cluster, 'slurm.conf') };
+  let id: string | undefined;
   try {
     assert.equal(up.status, 0, `the local Slurm did not start: ${up.stdout}${up.stderr}`);
-    const env = { ...process.env, SLURM_CONF: path.join(cluster, 'slurm.conf') };
     const sh = (cmd: string, args: string[]): string => {
       const r = spawnSync(cmd, args, { env, encoding: 'utf8', cwd: runDir });
       assert.equal(r.status, 0, `${cmd} ${args.join(' ')}: ${r.stderr}`);
@@ -62,7 +63,7 @@ test('real Slurm: USR1 before the time limit → checkpoint + self-requeue → r
     const cancels = (): { step?: number }[] => progress().filter((e) => e.event === 'cancelled');
     const starts = (): { resumedFrom?: number | null }[] => progress().filter((e) => e.event === 'start');
 
-    const id = sh('sbatch', ['--parsable', '--export', `ALL,SEALENS_PYTHON=${PYTHON},SEALENS_PYTHONPATH=${PYPATH}`, 'train.sbatch']).trim().split(';')[0];
+    id = sh('sbatch', ['--parsable', '--export', `ALL,SEALENS_PYTHON=${PYTHON},SEALENS_PYTHONPATH=${PYPATH}`, 'train.sbatch']).trim().split(';')[0];
     await until('training steps', () => steps() >= 10);
     sh('scancel', ['--batch', '--signal=USR1', id]); // what --signal=B:USR1@120 sends before the time limit
     await until('the checkpoint and the self-requeue', () => cancels().length === 1 && job().Restarts === '1');
@@ -83,6 +84,11 @@ test('real Slurm: USR1 before the time limit → checkpoint + self-requeue → r
     assert.match(log, /checkpoint written; job \d+ requeued/);
     assert.doesNotMatch(log, /Traceback/);
   } finally {
+    // end the job before the daemons: a step left without its slurmd would outlive the test
+    if (id) {
+      spawnSync('scancel', [id], { env });
+      for (let i = 0; i < 60 && /JobState=(RUNNING|COMPLETING|PENDING)/.test(spawnSync('scontrol', ['show', 'job', id], { env, encoding: 'utf8' }).stdout ?? ''); i++) await sleep(250);
+    }
     spawnSync(path.join(root, 'test/slurm/localCluster.sh'), ['stop', cluster]);
   }
 });
