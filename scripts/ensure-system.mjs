@@ -6,7 +6,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 
 const PACKAGES = [
-  'python3-torch', 'python3-onnx', 'python3-pytest', 'python3-numpy', 'python3-pil', 'python3-scipy', 'python3-jsonschema',
+  'python3-torch', 'python3-onnx', 'python3-pytest', 'python3-numpy', 'python3-pil', 'python3-scipy', 'python3-jsonschema', 'slurm-wlm', 'munge',
   'libopenblas0-pthread', 'chromium', 'libkrb5-dev', 'ripgrep',
 ];
 
