@@ -51,7 +51,7 @@ test('real Slurm: USR1 before the time limit → checkpoint + self-requeue → r
     writeFileSync(path.join(runDir, 'train.sbatch'), slurmScript({ configFile, runDir, nodes: 1, gpusPerNode: 0, device: 'cpu', resources: { time: '10', cpusPerTask: 1 } }));
     const progress = (): { event: string; step?: number; resumedFrom?: number | null }[] =>
       (existsSync(path.join(runDir, 'progress.jsonl')) ? readFileSync(path.join(runDir, 'progress.jsonl'), 'utf8') : '').split('\n').filter(Boolean).map((l) => JSON.parse(l));
-    const job = (): Record<string, string> => Object.fromEntries(sh('scontrol', ['show', 'job', id]).split(/\s+/).filter((x) => x.includes('=')).map((x) => [x.slice(0, x.indexOf('=')), x.slice(x.indexOf('=') + 1)]));
+    const job = (): Record<string, string> => Object.fromEntries(sh('scontrol', ['show', 'job', id ?? '']).split(/\s+/).filter((x) => x.includes('=')).map((x) => [x.slice(0, x.indexOf('=')), x.slice(x.indexOf('=') + 1)]));
     const until = async (what: string, ok: () => boolean, ms = 40_000): Promise<void> => {
       const t0 = Date.now();
       while (!ok()) {
