@@ -3,11 +3,10 @@
 // any colour space/bit depth → 8-bit sRGB, resize (shortest_edge keeping aspect, or exact height×width),
 // centre crop, rescale, normalise. Resizing is done by libvips (sharp); the crop and the arithmetic in JS
 // so they match the reference bit for bit.
-import path from 'node:path';
-import sharp, { type Metadata, type OutputInfo } from 'sharp';
+import sharp, { type OutputInfo } from 'sharp';
 import { LIMITS } from '../shared/mediaLimits';
 import { imageError, packError } from './engineError';
-import { readImageFile } from './readImageFile';
+import { openImage } from './openImage';
 
 export interface PreprocessorConfig {
   resize: { kind: 'shortest_edge'; shortestEdge: number } | { kind: 'exact'; height: number; width: number } | null;
@@ -80,24 +79,7 @@ export function resizedSize(cfg: PreprocessorConfig, w: number, h: number): { wi
 }
 
 export async function preprocessImage(file: string, cfg: PreprocessorConfig, maxPixels = DEFAULT_MAX_PIXELS): Promise<PreprocessedImage> {
-  const name = path.basename(file);
-  const bytes = readImageFile(file);
-  const notes: string[] = [];
-  const open = () => sharp(bytes, { limitInputPixels: maxPixels, failOn: 'error', pages: 1, page: 0 });
-  let meta: Metadata;
-  try {
-    meta = await open().metadata();
-  } catch (e) {
-    throw imageError(`${name}: not a readable image (${(e as Error).message})`);
-  }
-  if (!meta.width || !meta.height) throw imageError(`${name}: the image has no size`);
-  if (meta.width * meta.height > maxPixels) {
-    throw imageError(`${name}: ${meta.width}×${meta.height} pixels is more than the limit of ${maxPixels} (decompression-bomb guard); downscale the image first`);
-  }
-  if ((meta.pages ?? 1) > 1) notes.push(`${name}: ${meta.format === 'gif' ? 'animated GIF' : 'multi-page image'} with ${meta.pages} frames — the first frame was used`);
-  // EXIF orientations 5–8 swap width and height.
-  const rotated = (meta.orientation ?? 1) >= 5;
-  const src = { width: rotated ? meta.height : meta.width, height: rotated ? meta.width : meta.height };
+  const { name, bytes, open, meta, size: src, notes } = await openImage(file, maxPixels);
   const rs = resizedSize(cfg, src.width, src.height);
   // The resize target is what gets allocated: a 1×100000 PNG passes the check above but, resized to a
   // 224-pixel shortest edge, would be 224×22,400,000 pixels (15 GB of RGB).

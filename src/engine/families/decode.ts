@@ -2,11 +2,9 @@
 // (what an image viewer shows and what the family processors' convert-to-RGB gives for most inputs).
 // Only regular files are read (readImageFile), and the pixel limit covers the source and the largest raster the views
 // will allocate, so a tiny file that decodes or resizes to gigabytes is refused before it is decoded.
-import path from 'node:path';
-import sharp, { type Metadata } from 'sharp';
 import { imageError } from '../engineError';
 import { corruptImageError, DEFAULT_MAX_PIXELS } from '../preprocess';
-import { readImageFile } from '../readImageFile';
+import { openImage } from '../openImage';
 
 export interface DecodedImage {
   name: string;
@@ -18,24 +16,11 @@ export interface DecodedImage {
 export async function decodeImage(
   file: string, largestTarget: (size: { width: number; height: number }) => number, maxPixels = DEFAULT_MAX_PIXELS,
 ): Promise<DecodedImage> {
-  const name = path.basename(file);
-  const bytes = readImageFile(file);
-  const notes: string[] = [];
-  const open = () => sharp(bytes, { limitInputPixels: maxPixels, failOn: 'error', pages: 1, page: 0 });
-  let meta: Metadata;
-  try {
-    meta = await open().metadata();
-  } catch (e) {
-    throw imageError(`${name}: not a readable image (${(e as Error).message})`);
-  }
-  if (!meta.width || !meta.height) throw imageError(`${name}: the image has no size`);
-  const rotated = (meta.orientation ?? 1) >= 5;
-  const size = { width: rotated ? meta.height : meta.width, height: rotated ? meta.width : meta.height };
+  const { name, bytes, open, meta, size, notes } = await openImage(file, maxPixels);
   const target = largestTarget(size);
-  if (size.width * size.height > maxPixels || target > maxPixels) {
-    throw imageError(`${name}: ${size.width}×${size.height} pixels${target > maxPixels ? ` (resized to ${target} pixels by the model's processor)` : ''} is more than the limit of ${maxPixels} (decompression-bomb guard); downscale the image first`);
+  if (target > maxPixels) {
+    throw imageError(`${name}: ${size.width}×${size.height} pixels is resized to ${target} pixels by the model's processor, more than the limit of ${maxPixels} (decompression-bomb guard); downscale the image first`);
   }
-  if ((meta.pages ?? 1) > 1) notes.push(`${name}: ${meta.format === 'gif' ? 'animated GIF' : 'multi-page image'} with ${meta.pages} frames — the first frame was used`);
   if (meta.hasAlpha) notes.push('alpha → white');
   try {
     let p = open();
