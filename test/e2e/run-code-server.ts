@@ -16,7 +16,6 @@ import { fileURLToPath } from 'node:url';
 import { chromium, type Browser, type FrameLocator, type Page } from 'playwright-core';
 import type { TokenMap } from '../../src/shared/tokenMap';
 import { notebookScenarioSkip, runNotebookScenario } from './notebook.e2e';
-import { runTiledScenario, tiledScenarioSkip } from './tiled.e2e';
 import { runTrainingScenario, trainingScenarioSkip } from './training.e2e';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -593,13 +592,6 @@ async function main(): Promise<number> {
       assert(/\bfinished\b/.test(r.runStatus) && r.patchesA > 0 && r.patchesA === r.patchesB, `training run: ${JSON.stringify(r)}`);
       assert(r.restoredAgreement === r.agreement, `compare view after reload says "${r.restoredAgreement}", before "${r.agreement}"`);
       log(`training: ${r.runStatus}, ${r.patchesA} patches per overlay, ${r.agreement}; screenshot .test-artifacts/e2e/training.png`);
-    });
-
-    const tiledSkip = tiledScenarioSkip(root);
-    if (tiledSkip) skip('tiled model: LLaVA-NeXT views', tiledSkip);
-    else it('tiled model: a LLaVA-NeXT pack shows its views in the switcher, newline tokens beside the image, each view\'s tokens', 600_000, async () => {
-      const r = await runTiledScenario({ page, root, folder, settingsFile: path.join(userData, 'User', 'settings.json'), openContextMenu, webviewWith });
-      log(`tiled: ${r.views} views offered, ${r.newlines} newline tokens listed, ${r.baseTokens} base tokens drawn; screenshot .test-artifacts/e2e/tiled.png`);
     });
 
     for (const t of tests) {
