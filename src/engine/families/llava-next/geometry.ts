@@ -10,6 +10,7 @@ import { packError } from '../../engineError';
 import type { FamilyConfig, LayoutEntry, ModelFamily, ViewSpec } from '../family';
 import type { Kernel, PixelOp } from '../imageViews';
 import { kernelOf, normalizationOf, positiveInt, shortestEdgeSize, sizeOf, type SizeSpec } from '../processorConfig';
+import { resizeAndCrop } from '../llava/geometry';
 
 export interface LlavaNextConfig extends FamilyConfig {
   /** [height, width] candidates, as the processor lists them. */
@@ -135,18 +136,8 @@ export function unpadRange(size: { width: number; height: number }, rows: number
 
 function post(ops: PixelOp[], w: number, h: number, cfg: LlavaNextConfig): { ops: PixelOp[]; width: number; height: number } {
   const out = [...ops];
-  if (cfg.resize) {
-    const r = 'shortestEdge' in cfg.resize ? shortestEdgeSize(w, h, cfg.resize.shortestEdge) : (cfg.resize as { width: number; height: number });
-    out.push({ op: 'resize', width: r.width, height: r.height, kernel: cfg.kernel });
-    w = r.width;
-    h = r.height;
-  }
-  if (cfg.crop) {
-    out.push({ op: 'crop', x: Math.floor((w - cfg.crop.width) / 2), y: Math.floor((h - cfg.crop.height) / 2), width: cfg.crop.width, height: cfg.crop.height });
-    w = cfg.crop.width;
-    h = cfg.crop.height;
-  }
-  return { ops: out, width: w, height: h };
+  const { width, height } = resizeAndCrop(out, w, h, cfg);
+  return { ops: out, width, height };
 }
 
 export function llavaNextViews(size: { width: number; height: number }, cfg: LlavaNextConfig): ViewSpec[] {

@@ -43,6 +43,19 @@ export function singleView(size: { width: number; height: number }, cfg: SingleV
     ops.push({ op: 'pad', width: m, height: m, left: Math.floor((m - w) / 2), top: Math.floor((m - h) / 2), fill: cfg.padFill });
     w = h = m;
   }
+  ({ width: w, height: h } = resizeAndCrop(ops, w, h, cfg));
+  const what = [cfg.padToSquare && size.width !== size.height ? 'padded to a square' : '', cfg.crop ? 'centre crop' : 'resized'].filter(Boolean).join(', ');
+  return [{ id: 'image', label: `model input ${w}×${h} (${what} of ${size.width}×${size.height})`, ops, width: w, height: h }];
+}
+
+/**
+ * The CLIP-style tail of a view: resize (shortest edge, or exact) then centre crop (HF offsets), appended to
+ * `ops`; returns the size that results. Shared by LLaVA-1.5 and every LLaVA-NeXT view.
+ */
+export function resizeAndCrop(
+  ops: PixelOp[], w: number, h: number,
+  cfg: { resize: SizeSpec | null; crop: { height: number; width: number } | null; kernel: Kernel },
+): { width: number; height: number } {
   if (cfg.resize) {
     const r = 'shortestEdge' in cfg.resize ? shortestEdgeSize(w, h, cfg.resize.shortestEdge) : (cfg.resize as { width: number; height: number });
     ops.push({ op: 'resize', width: r.width, height: r.height, kernel: cfg.kernel });
@@ -54,8 +67,7 @@ export function singleView(size: { width: number; height: number }, cfg: SingleV
     w = cfg.crop.width;
     h = cfg.crop.height;
   }
-  const what = [cfg.padToSquare && size.width !== size.height ? 'padded to a square' : '', cfg.crop ? 'centre crop' : 'resized'].filter(Boolean).join(', ');
-  return [{ id: 'image', label: `model input ${w}×${h} (${what} of ${size.width}×${size.height})`, ops, width: w, height: h }];
+  return { width: w, height: h };
 }
 
 /** Tokens per view: one per patch, or one per k × k patches (pooling / merging adapters). */
