@@ -416,12 +416,33 @@ def main(argv=None):
     ap.add_argument("--probe", action="store_true",
                     help="train (or load) the mini-CLIP only and print its validation label precision; writes no pack")
     ap.add_argument("--workers", type=int, default=os.cpu_count() or 1, help="processes for rendering the world")
+    # sizes and steps, so that every reported number is reproducible from the command line
+    for flag, hlp in (("--train-images", "training scenes (default 16000; close-ups are half as many)"),
+                      ("--val-images", "validation scenes (default 256)"), ("--test-images", "test scenes (default 512)"),
+                      ("--clip-steps", "mini-CLIP steps (default 500)"), ("--clip-batch", "mini-CLIP batch (default 128)"),
+                      ("--lm-steps", "mini-LM steps (default 800)"),
+                      ("--adapter-steps", f"adapter steps (default {ADAPTER_STEPS})"),
+                      ("--adapter-batch", f"adapter batch in images (default {ADAPTER_BATCH})")):
+        ap.add_argument(flag, type=int, default=None, help=hlp)
     a = ap.parse_args(argv)
     out = Path(a.out)
     samples = None if a.samples == "none" else Path(a.samples) if a.samples else out.resolve().parent / "samples"
     bc = BuildConfig.make(a.quick, a.seed, a.device, a.clip_loss)
     bc.cache, bc.probe = a.cache, a.probe
     bc.oracle, bc.workers = a.oracle_diagnostic, max(1, a.workers)
+    for flag, setter in ((a.train_images, lambda v: (setattr(bc, "n_train", v),
+                                                    setattr(bc.clip, "closeups", int(v * CLOSEUP_FRACTION)))),
+                         (a.val_images, lambda v: setattr(bc, "n_val", v)),
+                         (a.test_images, lambda v: setattr(bc, "n_test", v)),
+                         (a.clip_steps, lambda v: setattr(bc.clip, "steps", v)),
+                         (a.clip_batch, lambda v: setattr(bc.clip, "batch", v)),
+                         (a.lm_steps, lambda v: setattr(bc.lm, "steps", v)),
+                         (a.adapter_steps, lambda v: setattr(bc, "adapter_steps", v)),
+                         (a.adapter_batch, lambda v: setattr(bc, "adapter_batch", v))):
+        if flag is not None:
+            if flag < 1:
+                raise SystemExit(f"sizes and steps must be positive integers (got {flag})")
+            setter(flag)
     if a.lambdas:
         try:
             bc.lams = tuple(float(x) for x in a.lambdas.split(","))

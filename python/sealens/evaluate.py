@@ -36,11 +36,23 @@ def label_precision(idx: torch.Tensor, scores: torch.Tensor, words: Sequence[str
     the top-1 precision on background / object patches and the mean number of positive scores kept."""
     exp_p, top1, covered, total, n_pos = 0.0, 0, 0, 0, 0
     kind = {"background": [0, 0], "object": [0, 0]}
+    # per kind of word: P(sampled label = the true material | colour | shape), over ALL patches of that kind
+    # (an unlabelled patch counts 0), and how often the true shape scores > 0 at all
+    by_word = {"material": [0.0, 0], "colour": [0.0, 0], "shape": [0.0, 0], "shapePositive": [0.0, 0]}
     for b in range(idx.shape[0]):
         for p in range(idx.shape[1]):
             total += 1
             s = scores[b, p]
-            if float(s.sum()) <= 0:
+            t = truth[b][p]
+            tot = float(s.sum())
+            got = {words[int(i)]: float(v) / tot for i, v in zip(idx[b, p], s)} if tot > 0 else {}
+            if len(t) == 1:
+                by_word["material"][0] += got.get(t[0], 0.0); by_word["material"][1] += 1
+            else:
+                by_word["colour"][0] += got.get(t[0], 0.0); by_word["colour"][1] += 1
+                by_word["shape"][0] += got.get(t[-1], 0.0); by_word["shape"][1] += 1
+                by_word["shapePositive"][0] += float(got.get(t[-1], 0.0) > 0); by_word["shapePositive"][1] += 1
+            if tot <= 0:
                 continue
             covered += 1
             n_pos += int((s > 0).sum())
@@ -53,7 +65,11 @@ def label_precision(idx: torch.Tensor, scores: torch.Tensor, words: Sequence[str
     c = max(1, covered)
     return {"expected": exp_p / c, "top1": top1 / c, "coverage": covered / max(1, total),
             "top1Background": kind["background"][0] / max(1, kind["background"][1]),
-            "top1Object": kind["object"][0] / max(1, kind["object"][1]), "meanPositive": n_pos / c}
+            "top1Object": kind["object"][0] / max(1, kind["object"][1]), "meanPositive": n_pos / c,
+            "sampledMaterialBackground": by_word["material"][0] / max(1, by_word["material"][1]),
+            "sampledColourObject": by_word["colour"][0] / max(1, by_word["colour"][1]),
+            "sampledShapeObject": by_word["shape"][0] / max(1, by_word["shape"][1]),
+            "shapePositiveObject": by_word["shapePositive"][0] / max(1, by_word["shapePositive"][1])}
 
 
 @torch.no_grad()

@@ -106,6 +106,42 @@ def texture(material: str, rng: np.random.Generator, size: int = IMAGE_SIZE) -> 
     return np.clip(img, 0, 255)
 
 
+def texture_flat(material: str, rng: np.random.Generator, size: int = IMAGE_SIZE) -> np.ndarray:
+    """The second renderer's backgrounds, used only for evaluation: its own patterns and tones, no noise,
+    no shading, no clouds, and another brick bond (long bricks, each course shifted by a third)."""
+    yy, xx = np.mgrid[0:size, 0:size].astype(np.float32)
+    ph = float(rng.integers(0, 24))      # a pattern phase, so images differ; no per-pixel noise
+    img = np.zeros((size, size, 3), np.float32)
+    if material == "grass":              # flat green with darker vertical blades every 5 px
+        img[:] = (75, 150, 55)
+        img[((xx + ph) % 5) < 2] = (50, 118, 38)
+    elif material == "water":            # flat blue with straight light ripples every 8 px
+        img[:] = (40, 95, 175)
+        img[((yy + ph) % 8) < 1] = (95, 150, 215)
+    elif material == "sand":             # flat sand with a lattice of darker grains
+        img[:] = (222, 196, 142)
+        img[(((xx + ph) % 6) < 1) & (((yy + ph) % 6) < 1)] = (180, 150, 100)
+    elif material == "sky":              # a clean vertical gradient, no clouds
+        t = (yy / size)[..., None]
+        img[:] = (1 - t) * np.array([105, 165, 235], np.float32) + t * np.array([165, 205, 245], np.float32)
+    elif material == "brick":            # 8 x 24 px bricks, each course shifted by a third, 1 px mortar
+        bh, bw = 8, 24
+        off = ((yy // bh) % 3) * (bw // 3) + ph
+        img[:] = (150, 62, 44)
+        img[((yy % bh) < 1) | (((xx + off) % bw) < 1)] = (192, 186, 176)
+    elif material == "wood":             # horizontal planks in two tones with dark seams, no rings
+        plank = ((yy + ph) // 16) % 2
+        img[:] = (150, 104, 62)
+        img[plank == 1] = (128, 88, 52)
+        img[((yy + ph) % 16) < 1] = (85, 55, 30)
+    else:
+        raise ValueError(f"unknown material {material!r}")
+    return img
+
+
+RENDERERS = ("main", "flat")
+
+
 # ----------------------------------------------------------------------------- shapes
 def shape_mask(shape: str, cx: float, cy: float, diameter: float, size: int = IMAGE_SIZE) -> np.ndarray:
     yy, xx = np.mgrid[0:size, 0:size].astype(np.float32)
@@ -178,9 +214,11 @@ def patch_truth(label_map: np.ndarray, objs: List[SceneObject], material: str, p
     return out
 
 
-def render_scene(seed: int, split: str, index: int) -> Scene:
+def render_scene(seed: int, split: str, index: int, renderer: str = "main") -> Scene:
+    """`renderer` "flat" draws the same kind of scene with the second renderer (texture_flat, flat object
+    colours): for evaluation only, never for training."""
     rng = np.random.default_rng([int(seed), SPLITS[split], int(index)])
-    return _render(rng, None)
+    return _render(rng, None, renderer)
 
 
 def render_closeup(seed: int, split: str, index: int) -> Scene:
@@ -191,9 +229,14 @@ def render_closeup(seed: int, split: str, index: int) -> Scene:
     return _render(rng, 0 if rng.random() < 0.6 else 1)
 
 
-def _render(rng: np.random.Generator, n_obj) -> Scene:
+def _render(rng: np.random.Generator, n_obj, renderer: str = "main") -> Scene:
+    if renderer not in RENDERERS:
+        raise ValueError(f"unknown renderer {renderer!r} (one of {', '.join(RENDERERS)})")
+    flat = renderer == "flat"
     material = MATERIALS[rng.integers(len(MATERIALS))]
-    img = texture(material, rng)
+    # pixels draw from their own stream, so both renderers lay out the same scene (objects, caption, truth)
+    pix = np.random.default_rng(rng.integers(2 ** 62))
+    img = texture_flat(material, pix) if flat else texture(material, pix)
     label_map = np.full((IMAGE_SIZE, IMAGE_SIZE), -1, np.int16)
     if n_obj is None:
         n_obj = int(rng.choice([1, 2, 3], p=[0.3, 0.4, 0.3]))
@@ -221,10 +264,13 @@ def _render(rng: np.random.Generator, n_obj) -> Scene:
             continue
         k = len(objs)
         objs.append(SceneObject(shape, colour, size, float(cx), float(cy)))
-        rgb = np.array(COLOURS[colour], np.float32) + rng.normal(0, 8, 3)
-        shade = 1.0 + 0.08 * ((np.mgrid[0:IMAGE_SIZE, 0:IMAGE_SIZE][0] - cy) / d)
-        obj_px = np.clip(rgb[None, None] * shade[..., None] + rng.normal(0, 5, (IMAGE_SIZE, IMAGE_SIZE, 1)), 0, 255)
-        img[m] = obj_px[m]
+        if flat:
+            img[m] = np.array(COLOURS[colour], np.float32)
+        else:
+            rgb = np.array(COLOURS[colour], np.float32) + pix.normal(0, 8, 3)
+            shade = 1.0 + 0.08 * ((np.mgrid[0:IMAGE_SIZE, 0:IMAGE_SIZE][0] - cy) / d)
+            obj_px = np.clip(rgb[None, None] * shade[..., None] + pix.normal(0, 5, (IMAGE_SIZE, IMAGE_SIZE, 1)), 0, 255)
+            img[m] = obj_px[m]
         label_map[m] = k
     # keep only objects that remain visible
     caption = _caption(rng, objs, material)
@@ -234,15 +280,16 @@ def _render(rng: np.random.Generator, n_obj) -> Scene:
 
 
 def _render_one(args):
-    fn, seed, split, i = args
-    s = (render_closeup if fn == "closeup" else render_scene)(seed, split, i)
+    fn, seed, split, i, renderer = args
+    s = render_closeup(seed, split, i) if fn == "closeup" else render_scene(seed, split, i, renderer)
     return s.image, s.caption, s.patch_words
 
 
-def render_batch(seed: int, split: str, start: int, count: int, closeups: bool = False, workers: int = 1):
+def render_batch(seed: int, split: str, start: int, count: int, closeups: bool = False, workers: int = 1,
+                 renderer: str = "main"):
     """Images uint8 [N, H, W, 3], captions, patch truth. Every item is a pure function of its index, so
     rendering in `workers` processes gives the same arrays as rendering in one."""
-    jobs = [("closeup" if closeups else "scene", seed, split, i) for i in range(start, start + count)]
+    jobs = [("closeup" if closeups else "scene", seed, split, i, renderer) for i in range(start, start + count)]
     if workers > 1 and count >= 256:
         import multiprocessing as mp
         with mp.get_context("fork").Pool(workers) as pool:
