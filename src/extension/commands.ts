@@ -12,6 +12,7 @@ import * as settings from './settings';
 import { checkEnvironment } from './checkEnvironment';
 import { installGpuSupport } from './gpuInstall';
 import { openHfModel } from './openHfModel';
+import { pickAdapterChoice } from './training/adapterChoicesHost';
 
 export interface CommandDeps {
   views: ViewRegistry;
@@ -107,10 +108,8 @@ async function selectAdapter(deps: CommandDeps): Promise<void> {
     const info = await vscode.window.withProgress({ location: vscode.ProgressLocation.Window, title: vscode.l10n.t('SEA Lens: reading the pack') }, () =>
       deps.engine.request('engine/packInfo', { pack: dir }));
     const current = settings.adapterSetting() ?? info.defaultAdapter;
-    const pick = await vscode.window.showQuickPick(
-      info.adapters.map((a) => ({ label: a.name, description: a.name === current ? vscode.l10n.t('current') : undefined, detail: a.description })),
-      { title: vscode.l10n.t('SEA Lens: Select Adapter ({0})', info.name) },
-    );
+    // the pack's adapters and its training runs' (labelled by run), as in every other adapter picker
+    const pick = await pickAdapterChoice({ info, dir }, vscode.l10n.t('SEA Lens: Select Adapter ({0})', info.name), current);
     if (!pick) return;
     await vscode.workspace.getConfiguration('seaLens').update('adapter', pick.label, settingsTarget());
     deps.onAdapterChosen(pick.label);

@@ -9,6 +9,9 @@ import { LensView, type ViewDeps } from './lensView';
 import { csvField, tokenPlaceFields } from './exportTokenMap';
 import { sameGeometry } from '../shared/tokenMap';
 import * as settings from './settings';
+import { adapterChoices } from './training/adapterChoicesHost';
+import { compareChoices } from './training/compareChoices';
+import { defaultAdapterChoice, findAdapterChoice } from '../training/adapterChoices';
 
 export const COMPARE_VIEW_TYPE = 'seaLens.compare';
 
@@ -25,33 +28,35 @@ export class CompareView extends LensView {
 
   protected async compute(token: vscode.CancellationToken, imageUrl: string, note: string | undefined): Promise<ToWebview> {
     const pack = await this.packInfo(token);
-    const names = pack.info.adapters.map((x) => x.name);
+    // the pack's own adapters and its finished training runs' (each in the run's overlay pack)
+    const choices = adapterChoices(pack);
+    const names = choices.map((x) => x.label);
     if (names.length < 2) {
       throw new settings.SettingsError(
         vscode.l10n.t('The pack "{0}" has one adapter ({1}); comparing needs two.', pack.info.name, names.join(', ')),
-        vscode.l10n.t('Add a second adapter to the pack manifest, or select a pack with several adapters.'),
+        vscode.l10n.t('Add a second adapter to the pack manifest, train one ("SEA Lens: Train SEA Adapter…"), or select a pack with several adapters.'),
         'seaLens.pack',
       );
     }
-    const a = this.a && names.includes(this.a) ? this.a : pack.info.defaultAdapter;
-    const b = this.b && names.includes(this.b) && this.b !== a ? this.b : names.find((n) => n !== a)!;
+    const a = findAdapterChoice(choices, this.a) ?? defaultAdapterChoice(choices)!;
+    const found = findAdapterChoice(choices, this.b);
+    const b = found && found.label !== a.label ? found : choices.find((x) => x.label !== a.label)!;
+    for (const c of [a, b]) if (c.pack !== pack.dir) settings.assertTrustedPack(c.pack);
     const topK = settings.topK();
-    const result = await this.deps.engine.request('engine/compare', {
-      image: this.image.fsPath, pack: pack.dir, adapterA: a, adapterB: b, topK,
-      device: settings.device(), filters: await settings.filters(), viewId: this.viewId,
-    }, token);
+    const common = { image: this.image.fsPath, topK, device: settings.device(), filters: await settings.filters(), viewId: this.viewId };
+    const result = await compareChoices(this.deps.engine, a, b, common, token);
     if (!sameGeometry(result.a, result.b)) {
       throw new settings.SettingsError(
-        vscode.l10n.t('Adapters "{0}" and "{1}" place the visual tokens of this image differently ({2} vs {3} tokens), so they cannot be compared token by token.', a, b, result.a.patches.length, result.b.patches.length),
+        vscode.l10n.t('Adapters "{0}" and "{1}" place the visual tokens of this image differently ({2} vs {3} tokens), so they cannot be compared token by token.', a.label, b.label, result.a.patches.length, result.b.patches.length),
         vscode.l10n.t('Compare two adapters of the same model (same vision encoder and image processor).'),
         'seaLens.pack',
       );
     }
     if (note) result.a.notes = [...(result.a.notes ?? []), note];
-    this.a = a;
-    this.b = b;
+    this.a = a.label;
+    this.b = b.label;
     this.last = result;
-    return { kind: 'compare', payload: { result, imageUrl, adapters: names, adapterA: a, adapterB: b, topK } };
+    return { kind: 'compare', payload: { result, imageUrl, adapters: names, adapterA: a.label, adapterB: b.label, topK } };
   }
 
   protected onViewMessage(msg: FromWebview): void {
@@ -77,6 +82,6 @@ export class CompareView extends LensView {
   }
 
   protected exportBaseName(): string {
-    return `${path.parse(this.image.fsPath).name}.${this.a}-vs-${this.b}`;
+    return `${path.parse(this.image.fsPath).name}.${this.last?.a.adapter ?? this.a}-vs-${this.last?.b.adapter ?? this.b}`;
   }
 }

@@ -7,6 +7,8 @@ import type { FromWebview, PersistedViewState, ToWebview } from '../shared/webvi
 import { LensView, type ViewDeps } from './lensView';
 import { tokenMapToCsv, tokenMapToJson } from './exportTokenMap';
 import * as settings from './settings';
+import { adapterChoices } from './training/adapterChoicesHost';
+import { defaultAdapterChoice, findAdapterChoice } from '../training/adapterChoices';
 
 export const EXPLAIN_VIEW_TYPE = 'seaLens.explain';
 
@@ -26,16 +28,19 @@ export class ExplainView extends LensView {
 
   protected async compute(token: vscode.CancellationToken, imageUrl: string, note: string | undefined): Promise<ToWebview> {
     const pack = await this.packInfo(token);
-    const names = pack.info.adapters.map((a) => a.name);
+    // the pack's own adapters and those of its finished training runs (each in the run's overlay pack)
+    const choices = adapterChoices(pack);
+    const names = choices.map((c) => c.label);
     const wanted = this.adapter ?? settings.adapterSetting();
-    const adapter = wanted && names.includes(wanted) ? wanted : pack.info.defaultAdapter;
-    if (wanted && !names.includes(wanted)) {
-      this.deps.log.warn(`adapter "${wanted}" is not in pack ${pack.info.name} (${names.join(', ')}); using ${adapter}`);
+    const choice = findAdapterChoice(choices, wanted) ?? defaultAdapterChoice(choices)!;
+    if (wanted && !findAdapterChoice(choices, wanted)) {
+      this.deps.log.warn(`adapter "${wanted}" is not in pack ${pack.info.name} or its training runs (${names.join(', ')}); using ${choice.label}`);
     }
+    if (choice.pack !== pack.dir) settings.assertTrustedPack(choice.pack);
     const tm = await this.deps.engine.request('engine/explain', {
       image: this.image.fsPath,
-      pack: pack.dir,
-      adapter,
+      pack: choice.pack,
+      adapter: choice.adapter,
       topK: this.topK,
       device: settings.device(),
       filters: await settings.filters(),
@@ -43,10 +48,10 @@ export class ExplainView extends LensView {
     }, token);
     if (note) tm.notes = [...(tm.notes ?? []), note];
     this.last = tm;
-    this.adapter = tm.adapter;
-    ExplainView.onDidShowAdapter.fire(tm.adapter);
+    this.adapter = choice.label;
+    ExplainView.onDidShowAdapter.fire(choice.label);
     this.deps.log.info(`explained ${this.image.fsPath} with ${tm.pack}/${tm.adapter} on ${tm.device} in ${Math.round(tm.timings.total ?? 0)} ms`);
-    return { kind: 'explain', payload: { tokenMap: tm, imageUrl, adapters: names, adapter: tm.adapter, topK: this.topK } };
+    return { kind: 'explain', payload: { tokenMap: tm, imageUrl, adapters: names, adapter: choice.label, topK: this.topK } };
   }
 
   protected onViewMessage(msg: FromWebview): void {
@@ -57,6 +62,11 @@ export class ExplainView extends LensView {
       this.topK = msg.topK;
       void this.refresh();
     }
+  }
+
+  /** The adapter (choice label) the view last showed or was asked for. */
+  get currentAdapter(): string | undefined {
+    return this.adapter;
   }
 
   /** Switches the adapter from outside (the Select Adapter command). */
@@ -71,6 +81,6 @@ export class ExplainView extends LensView {
   }
 
   protected exportBaseName(): string {
-    return `${path.parse(this.image.fsPath).name}.${this.adapter ?? 'tokens'}.tokens`;
+    return `${path.parse(this.image.fsPath).name}.${this.last?.adapter ?? 'tokens'}.tokens`;
   }
 }

@@ -10,6 +10,7 @@ import type { ViewRegistry } from './viewRegistry';
 import type { ExplainView } from './explainView';
 import { describeError, notifyError } from './engineErrors';
 import * as settings from './settings';
+import { pickAdapterChoice } from './training/adapterChoicesHost';
 
 export function registerViewCommands(views: ViewRegistry, engine: EngineRequester, extensionUri: vscode.Uri): vscode.Disposable[] {
   const activeView = (): ExplainView | undefined => {
@@ -25,10 +26,7 @@ export function registerViewCommands(views: ViewRegistry, engine: EngineRequeste
       try {
         const { dir } = settings.resolvePack(extensionUri);
         const info = await engine.request('engine/packInfo', { pack: dir });
-        const pick = await vscode.window.showQuickPick(
-          info.adapters.map((a) => ({ label: a.name, description: a.name === info.defaultAdapter ? vscode.l10n.t('pack default') : undefined, detail: a.description })),
-          { title: vscode.l10n.t('Decode this view with which adapter of {0}?', info.name) },
-        );
+        const pick = await pickAdapterChoice({ info, dir }, vscode.l10n.t('Decode this view with which adapter of {0}?', info.name), view.currentAdapter);
         if (pick) view.setAdapter(pick.label);
       } catch (e) {
         await notifyError(describeError(e));
