@@ -12,6 +12,8 @@ import * as settings from './settings';
 import { adapterChoices } from './training/adapterChoicesHost';
 import { compareChoices } from './training/compareChoices';
 import { defaultAdapterChoice, findAdapterChoice } from '../training/adapterChoices';
+import { checkPickedImage, pickCompareImage, trackCompareView } from './training/compareImagePicker';
+import type { CandidateInput } from './training/compareImageCandidates';
 
 export const COMPARE_VIEW_TYPE = 'seaLens.compare';
 
@@ -24,6 +26,26 @@ export class CompareView extends LensView {
     super(panel, image, deps, 'compare', { ...state, view: 'compare', image: image.toString() });
     this.a = state.adapter;
     this.b = state.adapterB;
+    trackCompareView(this);
+  }
+
+  /** The image picker's choices besides the workspace's images; a training run's view adds its own. */
+  protected pickerInput(): Omit<CandidateInput, 'workspaceImages'> {
+    return { current: this.image.fsPath };
+  }
+
+  /** "Choose Image…" (editor title bar): the same two adapters on another image, in this panel. */
+  async chooseImage(): Promise<void> {
+    const uri = await pickCompareImage(this.pickerInput(), vscode.l10n.t('Compare {0} and {1} on which image?', this.a ?? 'A', this.b ?? 'B'));
+    if (!uri || uri.toString() === this.image.toString() || !checkPickedImage(uri)) return;
+    this.last = undefined;
+    this.showImage(uri, { view: 'compare', image: uri.toString(), adapter: this.a, adapterB: this.b });
+    this.retitle(uri);
+  }
+
+  /** The panel title names the image (a Before/After panel keeps its run id: see runCompare.ts). */
+  protected retitle(image: vscode.Uri): void {
+    this.panel.title = vscode.l10n.t('Compare adapters: {0}', path.basename(image.fsPath));
   }
 
   protected async compute(token: vscode.CancellationToken, imageUrl: string, note: string | undefined): Promise<ToWebview> {

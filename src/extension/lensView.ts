@@ -37,33 +37,60 @@ export abstract class LensView implements vscode.Disposable {
   private disposed = false;
   protected pack: { info: PackInfo; dir: string } | undefined;
 
+  private imageWatcher: vscode.Disposable;
+
   constructor(
     readonly panel: vscode.WebviewPanel,
-    readonly image: vscode.Uri,
+    /** The image shown; a compare view can switch it (showImage). */
+    public image: vscode.Uri,
     protected readonly deps: ViewDeps,
     private readonly bundle: 'explain' | 'compare',
     initialState: PersistedViewState,
   ) {
     const webview = panel.webview;
-    webview.options = {
-      enableScripts: true,
-      localResourceRoots: [
-        vscode.Uri.joinPath(deps.extensionUri, 'dist', 'webview'),
-        vscode.Uri.joinPath(deps.extensionUri, 'media'),
-        vscode.Uri.joinPath(image, '..'),
-        deps.previews.folder,
-      ],
-    };
-    webview.html = webviewHtml(webview, deps.extensionUri, bundle, path.basename(image.fsPath), initialState);
+    this.loadPage(initialState);
+    this.imageWatcher = this.watchImage();
     this.disposables.push(
       webview.onDidReceiveMessage((raw) => this.receive(raw)),
       panel.onDidDispose(() => this.dispose()),
-      this.watchImage(),
+      { dispose: () => this.imageWatcher.dispose() },
       vscode.workspace.onDidChangeConfiguration((e) => {
         if (e.affectsConfiguration('seaLens.pack')) this.pack = undefined;
         if (['seaLens.pack', 'seaLens.device', 'seaLens.filters'].some((s) => e.affectsConfiguration(s))) this.scheduleRefresh();
       }),
     );
+  }
+
+  /** Options (the image's folder among the resource roots) and the page, which then sends `ready`. */
+  private loadPage(state: PersistedViewState): void {
+    const webview = this.panel.webview;
+    webview.options = {
+      enableScripts: true,
+      localResourceRoots: [
+        vscode.Uri.joinPath(this.deps.extensionUri, 'dist', 'webview'),
+        vscode.Uri.joinPath(this.deps.extensionUri, 'media'),
+        vscode.Uri.joinPath(this.image, '..'),
+        this.deps.previews.folder,
+      ],
+    };
+    webview.html = webviewHtml(webview, this.deps.extensionUri, this.bundle, path.basename(this.image.fsPath), state);
+  }
+
+  /**
+   * Shows another image in the same panel: new resource roots (its folder), a new page (its saved state names
+   * the new image, so a window reload restores that one), a watcher on the new file; the page's `ready`
+   * triggers the computation.
+   */
+  protected showImage(image: vscode.Uri, state: PersistedViewState): void {
+    if (this.disposed) return;
+    this.running?.cancel();
+    clearTimeout(this.refreshTimer);
+    this.ready = false;
+    this.image = image;
+    this.version++;
+    this.imageWatcher.dispose();
+    this.imageWatcher = this.watchImage();
+    this.loadPage(state);
   }
 
   /** Runs the engine for the current parameters and returns the message to post. */

@@ -11,6 +11,7 @@ import type { ExplainView } from './explainView';
 import { describeError, notifyError } from './engineErrors';
 import * as settings from './settings';
 import { pickAdapterChoice } from './training/adapterChoicesHost';
+import { activeCompareView } from './training/compareImagePicker';
 
 export function registerViewCommands(views: ViewRegistry, engine: EngineRequester, extensionUri: vscode.Uri): vscode.Disposable[] {
   const activeView = (): ExplainView | undefined => {
@@ -46,6 +47,16 @@ export function registerViewCommands(views: ViewRegistry, engine: EngineRequeste
       ];
       const pick = await vscode.window.showQuickPick(formats, { title: vscode.l10n.t('Export the visual tokens as') });
       if (pick) send(view, { kind: 'viewCommand', command: 'export', format: pick.format });
+    }),
+    // The compare views' (plain and Before/After) own action: the same adapters on another image.
+    vscode.commands.registerCommand('seaLens.view.chooseImage', async () => {
+      const view = activeCompareView();
+      if (!view) return void vscode.window.showInformationMessage(vscode.l10n.t('Open "SEA Lens: Compare Adapters…" or a training run\'s "Compare Before/After" first; this action works on its view.'));
+      try {
+        await view.chooseImage();
+      } catch (e) {
+        await notifyError(describeError(e));
+      }
     }),
   ];
 }

@@ -82,6 +82,8 @@ export interface RunSummary {
   adapter: string;
   baseAdapter: string | null;
   evaluation: { before: Metrics; after: Metrics; evaluatedOn: string; startAdapter: string };
+  /** Absolute paths of the images `evaluation` was measured on (at most 64; absent in runs before 2026-11-30). */
+  evaluationImages?: string[];
   worldSize: number;
 }
 

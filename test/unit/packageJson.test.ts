@@ -103,7 +103,8 @@ test('palette: a command is shown always only where it works without context; th
 test('every when clause reads only context keys that exist, compared with values that exist', () => {
   const viewIds = new Set(Object.values(contributes.views as Record<string, { id: string }[]>).flat().map((v) => v.id));
   const customEditors = new Set((contributes.customEditors as { viewType: string }[]).map((c) => c.viewType).concat('imagePreview.previewEditor'));
-  const webviewTypes = new Set([...source('src/extension/explainView.ts').matchAll(/VIEW_TYPE = '([\w.]+)'/g)].map((m) => m[1]));
+  const webviewTypes = new Set(['src/extension/explainView.ts', 'src/extension/compareView.ts', 'src/extension/training/runCompare.ts']
+    .flatMap((f) => [...source(f).matchAll(/VIEW_TYPE = '([\w.]+)'/g)].map((m) => m[1])));
   assert.ok(webviewTypes.has('seaLens.explain'));
   const whens = allMenuEntries().map(([menu, e]) => [menu, e.when] as const)
     .concat((contributes.views.explorer as { when?: string }[]).map((v) => ['views', v.when] as const))
@@ -127,11 +128,15 @@ test('every when clause reads only context keys that exist, compared with values
   assert.match(training, /executeCommand\('setContext', key, value\)/);
 });
 
-test('the explain view actions sit in the editor title bar, only for the SEA Lens explain view', () => {
+test('the view actions sit in the editor title bar, only for the SEA Lens view they act on', () => {
   const title = (contributes.menus['editor/title'] as { command: string; when: string; group?: string }[]).filter((e) => e.command.startsWith('seaLens.view.'));
-  assert.deepEqual(title.map((e) => e.command), ['seaLens.view.switchAdapter', 'seaLens.view.toggleHeatmap', 'seaLens.view.export']);
+  assert.deepEqual(title.map((e) => e.command), ['seaLens.view.switchAdapter', 'seaLens.view.toggleHeatmap', 'seaLens.view.export', 'seaLens.view.chooseImage']);
+  const palette = new Map((contributes.menus.commandPalette as { command: string; when: string }[]).map((e) => [e.command, e.when]));
   for (const e of title) {
-    assert.equal(e.when, EXPLAIN_VIEW_ACTIVE);
+    // Choose Image… is the compare views' (plain and a training run's Before/After)
+    const want = e.command === 'seaLens.view.chooseImage' ? 'activeWebviewPanelId == seaLens.compare || activeWebviewPanelId == seaLens.trainingCompare' : EXPLAIN_VIEW_ACTIVE;
+    assert.equal(e.when, want);
+    assert.equal(palette.get(e.command), want, `${e.command}: in the palette only where it works`);
     assert.match(e.group ?? '', /^navigation/);
     assert.match(commands.find((c) => c.command === e.command)!.icon ?? '', /^\$\([\w-]+\)$/, `${e.command} needs an icon for the title bar`);
   }

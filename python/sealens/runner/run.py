@@ -176,7 +176,9 @@ def execute(config_path: Path, run_dir: Path, out_dir: Path, emit, should_stop: 
                "logitScale": float(trainer.scale().detach()), "tau": 1 / float(trainer.scale().detach()), "lambda": cfg.lam,
                "exported": exported, "pack": str(overlay), "adapter": json.loads(
                    (overlay / "manifest.json").read_text())["defaultAdapter"],
-               "baseAdapter": cfg.start_adapter, "evaluation": evaluation, "worldSize": world.size}
+               "baseAdapter": cfg.start_adapter, "evaluation": evaluation, "worldSize": world.size,
+               # what the extension's Before/After view offers first ("Choose Image…")
+               "evaluationImages": [str(ds.items[i].path.resolve()) for i in eval_ids.tolist()[:64]]}
     write_json_atomic(summary_path, summary)
     emit(event="done", summary=summary)
     distributed.finish(world)

@@ -2,7 +2,7 @@
 // config.json → trainer), "Rerun Training…", resume, cancel, the runs tree, the run view with live charts,
 // a cancellable progress notification, the log channel, and before/after "Compare adapters" at the end.
 
-import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { EngineRequester, ViewDeps } from '../lensView';
@@ -15,11 +15,10 @@ import { slurmScript } from '../../training/slurmScript';
 import { createDemoDataset } from './createDemoDataset';
 import { checkTrainingInterpreter } from './interpreterCheck';
 import type { FromRunView, ProgressEvent, RunConfig } from '../../shared/trainingProtocol';
-import { isImageFileName } from '../../shared/mediaLimits';
 import { resolveTrainingPython } from './trainingPython';
 import { RunItem, RunsTree } from './runsTree';
 import { RunView, RUN_VIEW_TYPE } from './runView';
-import { openRunCompare, restoreRunCompare, RUN_COMPARE_VIEW_TYPE } from './runCompare';
+import { openRunCompare, restoreRunCompare, runCompareImage, RUN_COMPARE_VIEW_TYPE } from './runCompare';
 import { askRunConfig } from './trainingWizard';
 import { RESUMABLE_STATUSES, runContextKeys } from './runContextKeys';
 
@@ -87,12 +86,13 @@ export function registerTraining(context: vscode.ExtensionContext, engine?: Engi
       void vscode.window.showWarningMessage(vscode.l10n.t('Comparing needs the SEA Lens engine, which is not available in this window.'));
       return;
     }
-    const image = firstImage(run.dir);
+    // the first image the run was evaluated on (its dataset's first for older runs); "Choose Image…" switches
+    const image = runCompareImage(run.dir, s);
     if (!image) {
       void vscode.window.showWarningMessage(vscode.l10n.t('No image of the dataset of run {0} is readable to compare on.', run.id));
       return;
     }
-    openRunCompare(deps, vscode.Uri.file(image), { id: run.id, pack: s.pack, trained: s.adapter, base: s.baseAdapter });
+    openRunCompare(deps, vscode.Uri.file(image), { id: run.id, dir: run.dir, summary: s });
   };
 
   // The run's overlay pack lists the trained adapter first and the base pack's own after it, so making it
@@ -285,19 +285,3 @@ function safeConfig(dir: string): RunConfig {
   }
 }
 
-/** An image of the run's dataset (a folder's first image, or a LLaVA list's first entry). */
-function firstImage(dir: string): string | undefined {
-  try {
-    const file = path.join(dir, 'config.json');
-    const ds = resolveConfigPath(file, readRunConfig(file).dataset);
-    if (statSync(ds).isDirectory()) {
-      const f = readdirSync(ds).sort().find(isImageFileName);
-      return f && path.join(ds, f);
-    }
-    const list = JSON.parse(readFileSync(ds, 'utf8')) as { image?: string }[];
-    const img = list.find((x) => typeof x.image === 'string')?.image;
-    return img && existsSync(path.resolve(path.dirname(ds), img)) ? path.resolve(path.dirname(ds), img) : undefined;
-  } catch {
-    return undefined;
-  }
-}
