@@ -4,7 +4,7 @@
 // checkpoint is crash-safe, so even that loses at most the steps since the last one).
 
 import { spawn, type ChildProcess } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
+import { appendFileSync, closeSync, existsSync, openSync, readSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { TRAINER_EXIT, type ProgressEvent, type RunSummary } from '../shared/trainingProtocol';
 import { ProgressLineParser } from './progressLines';
@@ -81,10 +81,16 @@ export function launchTraining(o: LaunchOptions): TrainingProcess {
       active.delete(runDir);
       if (killTimer) clearTimeout(killTimer);
       if (spawnError) {
-        resolve({ outcome: 'failed', exitCode, signal, error: `could not start ${o.python}: ${spawnError.message}` });
+        const message = `could not start ${o.python}: ${spawnError.message}`;
+        recordFailure(runDir, message);
+        resolve({ outcome: 'failed', exitCode, signal, error: message });
         return;
       }
       const outcome: RunOutcome = exitCode === TRAINER_EXIT.ok ? 'finished' : exitCode === TRAINER_EXIT.cancelled ? 'cancelled' : 'failed';
+      // A trainer that died without saying why (killed, out of memory, a crash in native code) would leave
+      // the run looking merely interrupted; the folder records the failure so every view marks it failed.
+      // A busy folder belongs to another trainer, whose progress file is not ours to write.
+      if (outcome === 'failed' && error === undefined && exitCode !== TRAINER_EXIT.busy) recordFailure(runDir, `trainer exited with ${signal ?? `code ${exitCode}`} without reporting an error; see the SEA Lens Training log`);
       resolve({ outcome, exitCode, signal, summary, error: outcome === 'failed' ? error ?? `trainer exited with ${signal ?? `code ${exitCode}`}` : undefined });
     };
     child.once('error', (e) => finish(null, null, e));
@@ -103,4 +109,23 @@ export function launchTraining(o: LaunchOptions): TrainingProcess {
       killTimer ??= setTimeout(() => child.kill('SIGKILL'), o.cancelGraceMs ?? 120_000);
     },
   };
+}
+
+/** Appends an `error` event to the run's progress.jsonl (runInfo then reads the run as failed). */
+function recordFailure(runDir: string, message: string): void {
+  const file = path.join(runDir, 'progress.jsonl');
+  try {
+    // a trainer killed mid-line leaves no newline: start on a line of our own
+    let sep = '';
+    if (existsSync(file) && statSync(file).size > 0) {
+      const fd = openSync(file, 'r');
+      const last = Buffer.alloc(1);
+      readSync(fd, last, 0, 1, statSync(file).size - 1);
+      closeSync(fd);
+      if (last[0] !== 0x0a) sep = '\n';
+    }
+    appendFileSync(file, sep + JSON.stringify({ event: 'error', kind: 'internal', message }) + '\n');
+  } catch {
+    // an unwritable run folder: the caller still reports the failure
+  }
 }
