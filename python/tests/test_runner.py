@@ -144,6 +144,9 @@ def test_run_exports_llava_adapter_and_overlay_pack(tiny, tmp_path):
     assert [a["name"] for a in base_manifest["adapters"]] == ["base"], "the base pack must never change"
     s = json.loads((tmp_path / "run/summary.json").read_text())
     assert s["status"] == "done" and s["pairsPerSecond"] > 0 and set(s["evaluation"]) >= {"before", "after"}
+    # the images the before/after metrics were measured on, for the extension's Before/After image picker
+    assert len(s["evaluationImages"]) == s["evaluation"]["after"]["images"] > 0
+    assert all(Path(p).is_absolute() and Path(p).is_file() for p in s["evaluationImages"])
     again = run(cfg, tmp_path / "run")
     assert again.returncode == 0 and '"alreadyFinished": true' in again.stdout
 
