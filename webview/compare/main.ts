@@ -12,6 +12,7 @@ import { el, field, fillSelect } from '../shared/dom';
 import type { ComparePayload, ToWebview } from '../../src/shared/webviewProtocol';
 import { sameGeometry } from '../../src/shared/tokenMap';
 import { tokenSummary } from '../../src/shared/viewChoices';
+import { onThemeChange } from '../shared/themeWatch';
 
 type SelectEl = HTMLElement & { value: string };
 
@@ -106,6 +107,14 @@ function categoryColours(): [string, string] {
   return [cs.getPropertyValue('--vscode-charts-blue').trim() || '#3794ff', cs.getPropertyValue('--vscode-charts-orange').trim() || '#d18616'];
 }
 
+// The difference map's two colours are read from the theme: read them again when it changes.
+onThemeChange(() => current && setDiffCategories(current));
+
+function setDiffCategories(p: ComparePayload): void {
+  const { a: tmA, b: tmB, changed } = p.result;
+  diff.setCategories({ values: changed.map((c) => (c ? 1 : 0)), names: ['same top word', 'top word changed'], colours: categoryColours(), label: `Top word of B (${tmB.adapter}) against A (${tmA.adapter})` });
+}
+
 function show(p: ComparePayload): void {
   const { a: tmA, b: tmB, changed } = p.result;
   if (!sameGeometry(tmA, tmB)) {
@@ -128,7 +137,7 @@ function show(p: ComparePayload): void {
   a.setMarked(changed);
   b.setMarked(changed);
   diff.update(tmB, p.imageUrl);
-  diff.setCategories({ values: changed.map((c) => (c ? 1 : 0)), names: ['same top word', 'top word changed'], colours: categoryColours(), label: `Top word of B (${tmB.adapter}) against A (${tmA.adapter})` });
+  setDiffCategories(p);
   for (const o of panes) o.ready.catch((e: Error) => chrome.showError(e.message));
   chrome.meta.textContent = `${tmA.pack} · ${tmA.device} · ${tokenSummary(tmA)}`;
 }

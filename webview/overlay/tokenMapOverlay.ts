@@ -23,6 +23,7 @@ import { createHitIndex, type HitIndex } from './hitIndex';
 import { defaultChoice, modelInputCaption, tokensOf, viewChoices, type ViewChoice } from '../../src/shared/viewChoices';
 import { highlightedTokens, searchSummary } from './wordSearch';
 import { fitTransform, panBy, panToShow, viewportSize, zoomAbout, type Viewport } from './zoomTransform';
+import { onThemeChange, themeKind } from '../shared/themeWatch';
 
 export type { Categories } from './overlayLegend';
 
@@ -125,6 +126,7 @@ class Overlay implements TokenMapOverlay {
   private frame = 0;
   private resizeFrame = 0;
   private readonly resize: ResizeObserver;
+  private readonly unwatchTheme: () => void;
 
   constructor(private readonly host: HTMLElement, private readonly options: OverlayOptions) {
     adoptOverlayStyles(host);
@@ -151,6 +153,11 @@ class Overlay implements TokenMapOverlay {
       this.resizeFrame = requestAnimationFrame(() => this.layout());
     });
     this.resize.observe(host);
+    // The canvas is painted with colours read from the theme: repaint when VS Code switches theme.
+    this.unwatchTheme = onThemeChange(() => {
+      this.renderLegend();
+      this.draw();
+    });
     this.dom.img.addEventListener('load', () => {
       this.layout();
       this.settle.resolve();
@@ -264,6 +271,7 @@ class Overlay implements TokenMapOverlay {
       const common = { boxes: this.boxes, indices: this.spatial, t, width: vp.width, height: vp.height, hits: this.hits };
       paintCells(ctx, { ...common, fills: this.fills(), marked: this.marked, seen: this.seen(), imageSize: tm.imageSize, palette: pal });
       dom.root.dataset.labels = String(paintLabels(ctx, { ...common, tm, fit: this.fit, ...pal }));
+      dom.root.dataset.theme = themeKind(); // the theme the canvas was last painted in (read by the e2e tests)
     }
     this.placeRect(dom.linkedRect, this.linked);
     this.placeRect(dom.hoverRect, this.hoverIndex);
@@ -504,6 +512,7 @@ class Overlay implements TokenMapOverlay {
 
   dispose(): void {
     this.resize.disconnect();
+    this.unwatchTheme();
     cancelAnimationFrame(this.frame);
     cancelAnimationFrame(this.resizeFrame);
     this.clickCbs.length = this.highlightCbs.length = this.hoverCbs.length = this.viewCbs.length = 0;
