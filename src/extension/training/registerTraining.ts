@@ -1,6 +1,7 @@
 // SEA fine-tuning from the command palette: "Train SEA Adapter…" (guided picks → .sealens/runs/<id>/
-// config.json → trainer), "Rerun Training…", resume, cancel, the runs tree, the run view with live charts,
-// a cancellable progress notification, the log channel, and before/after "Compare adapters" at the end.
+// config.json → trainer), "Rerun Training…" (the same picks, prefilled), resume, cancel, delete, the runs
+// tree, the run view with live charts, a cancellable progress notification, the log channel, and
+// before/after "Compare adapters" at the end.
 
 import { writeFileSync } from 'node:fs';
 import * as path from 'node:path';
@@ -20,6 +21,8 @@ import { RunItem, RunsTree } from './runsTree';
 import { RunView, RUN_VIEW_TYPE } from './runView';
 import { openRunCompare, restoreRunCompare, runCompareImage, RUN_COMPARE_VIEW_TYPE } from './runCompare';
 import { askRunConfig } from './trainingWizard';
+import { useRunAdapter } from './useRunAdapter';
+import { confirmAndDeleteRun } from './deleteRunCommand';
 import { RESUMABLE_STATUSES, runContextKeys } from './runContextKeys';
 
 interface Active { proc: TrainingProcess; dir: string }
@@ -95,17 +98,6 @@ export function registerTraining(context: vscode.ExtensionContext, engine?: Engi
     openRunCompare(deps, vscode.Uri.file(image), { id: run.id, dir: run.dir, summary: s });
   };
 
-  // The run's overlay pack lists the trained adapter first and the base pack's own after it, so making it
-  // the pack puts the new adapter beside the others in every picker (explain view, status bar, compare,
-  // notebook completion), all of which read the configured pack's adapters.
-  const useRunAdapter = async (pack: string, adapter: string): Promise<void> => {
-    const cfg = vscode.workspace.getConfiguration('seaLens');
-    const target = vscode.workspace.workspaceFolders?.length ? vscode.ConfigurationTarget.Workspace : vscode.ConfigurationTarget.Global;
-    await cfg.update('pack', pack, target);
-    await cfg.update('adapter', adapter, target);
-    void vscode.window.showInformationMessage(vscode.l10n.t('SEA Lens now uses adapter "{0}" of {1} (the base pack\'s adapters are listed beside it).', adapter, pack));
-  };
-
   const start = async (dir: string): Promise<void> => {
     if (!needTrust()) return;
     if (active.has(dir)) {
@@ -169,7 +161,7 @@ export function registerTraining(context: vscode.ExtensionContext, engine?: Engi
       const useLabel = vscode.l10n.t('Use This Adapter');
       const pick = await vscode.window.showInformationMessage(vscode.l10n.t('Training {0} finished: adapter exported to {1}.', path.basename(dir), result.summary?.exported.safetensors ?? ''), compareLabel, ...(result.summary ? [useLabel] : []));
       if (pick === compareLabel) compare(runInfo(dir));
-      if (pick === useLabel && result.summary) await useRunAdapter(result.summary.pack, result.summary.adapter);
+      if (pick === useLabel && result.summary) await useRunAdapter(context.extensionUri, { id: path.basename(dir), summary: result.summary });
     } else if (result.outcome === 'cancelled') {
       void vscode.window.showInformationMessage(vscode.l10n.t('Training {0} cancelled; a checkpoint was written. Resume it from the runs view.', path.basename(dir)));
     } else {
@@ -242,12 +234,16 @@ export function registerTraining(context: vscode.ExtensionContext, engine?: Engi
     vscode.commands.registerCommand('seaLens.rerunTraining', async (arg?: unknown) => {
       const ws = root();
       const run = await pickRun(arg, () => true, vscode.l10n.t('Rerun which training (its config.json, possibly edited, in a new run folder)?'));
-      if (!run || !ws) return;
+      if (!run || !ws || !needTrust()) return;
       try {
         const file = path.join(run.dir, 'config.json');
         const cfg = readRunConfig(file);
         const abs: RunConfig = { ...cfg, pack: resolveConfigPath(file, cfg.pack), dataset: resolveConfigPath(file, cfg.dataset) };
-        await start(createRun(ws, abs).dir);
+        // the wizard, prefilled with the run's values, so a rerun can be changed before it starts
+        if (!(await checkTrainingInterpreter((l) => log.info(l)))) return;
+        const edited = await askRunConfig(context.extensionUri, abs);
+        if (!edited) return;
+        await start(createRun(ws, edited).dir);
       } catch (e) {
         void vscode.window.showErrorMessage((e as Error).message);
       }
@@ -267,6 +263,20 @@ export function registerTraining(context: vscode.ExtensionContext, engine?: Engi
     vscode.commands.registerCommand('seaLens.exportSlurmScript', async (arg?: unknown) => {
       const run = await pickRun(arg, () => true, vscode.l10n.t('Export a Slurm script for which run config?'));
       if (run) await exportSlurm(run);
+    }),
+    vscode.commands.registerCommand('seaLens.deleteTrainingRun', async (arg?: unknown) => {
+      const ws = root();
+      const run = await pickRun(arg, (r) => !active.has(r.dir), vscode.l10n.t('Delete which training run?'));
+      if (!run || !ws) return;
+      if (active.has(run.dir)) {
+        void vscode.window.showWarningMessage(vscode.l10n.t('Run {0} is running; cancel it before deleting it.', run.id));
+        return;
+      }
+      const cfg = safeConfig(run.dir);
+      if (await confirmAndDeleteRun(ws, run, cfg.pack ? resolveConfigPath(path.join(run.dir, 'config.json'), cfg.pack) : undefined)) {
+        views.get(run.dir)?.panel.dispose();
+        refresh();
+      }
     }),
     vscode.commands.registerCommand('seaLens.compareTrainingRun', async (arg?: unknown) => {
       const run = await pickRun(arg, (r) => r.status === 'finished', vscode.l10n.t('Compare which finished run?'));

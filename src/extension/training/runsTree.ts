@@ -15,8 +15,13 @@ export class RunItem extends vscode.TreeItem {
     this.description = s
       ? vscode.l10n.t('finished · agreement {0} · {1} pairs/s', after?.labelAgreement !== undefined ? `${(after.labelAgreement * 100).toFixed(1)} %` : '–', s.pairsPerSecond)
       : run.lastStep ? vscode.l10n.t('{0} · step {1}/{2} · loss {3}', run.status, run.lastStep.step, run.lastStep.totalSteps, run.lastStep.loss.toFixed(3)) : run.status;
+    if (run.status === 'failed') {
+      // failed says so first, with the reason, in the error colour: not an "interrupted" run to resume blindly
+      const reason = run.error ? run.error.split('\n')[0].slice(0, 120) : vscode.l10n.t('no reason recorded');
+      this.description = run.lastStep ? vscode.l10n.t('failed at step {0}/{1} · {2}', run.lastStep.step, run.lastStep.totalSteps, reason) : vscode.l10n.t('failed · {0}', reason);
+    }
     this.tooltip = run.error ? `${run.dir}\n${run.error}` : run.dir;
-    this.iconPath = new vscode.ThemeIcon(ICONS[run.status] ?? 'circle-outline');
+    this.iconPath = new vscode.ThemeIcon(ICONS[run.status] ?? 'circle-outline', run.status === 'failed' ? new vscode.ThemeColor('errorForeground') : undefined);
     this.contextValue = `seaLensRun.${run.status}`;
     this.command = { command: 'seaLens.openTrainingRun', title: vscode.l10n.t('Open Run'), arguments: [this] };
     this.resourceUri = vscode.Uri.file(path.join(run.dir, 'config.json'));
