@@ -26,6 +26,7 @@ from ..models import Adapter
 from ..safetensors_io import save_file
 from .atomic import replace_atomically
 from .checkpoint import write_json_atomic
+from .validation import per_class_accuracy
 
 
 def export_adapter(adapter: Adapter, out_dir: Path, n_patches: int, meta: dict) -> Dict[str, str]:
@@ -90,8 +91,8 @@ def write_overlay(base_pack: Path, run_dir: Path, name: str, exported: Dict[str,
 @torch.no_grad()
 def metrics(vis: torch.Tensor, label_idx, label_scores, label_emb, truth: List[Optional[list]],
             cap_ids: List[Optional[List[int]]], embed: torch.Tensor, tok, words: List[str]) -> dict:
-    """vis [N, P, H]. Patch-word accuracy where truth exists, CLIP-label agreement, gap D (Eq. 5) and
-    TACS (App. D, K = 10) — the same definitions as sealens.evaluate."""
+    """vis [N, P, H]. Patch-word accuracy (overall, per true word, per kind) where truth exists, CLIP-label
+    agreement, gap D (Eq. 5) and TACS (App. D, K = 10) — the same definitions as sealens.evaluate."""
     N, P, H = vis.shape
     out: dict = {"images": N}
     names, cand = evaluate.candidates(tok, embed, words)
@@ -101,6 +102,7 @@ def metrics(vis: torch.Tensor, label_idx, label_scores, label_emb, truth: List[O
         m = evaluate.token_metrics(vis[with_truth], names, cand, [truth[i] for i in with_truth], capt, embed)
         out.update(patchWordAccuracy=m["patch_word_accuracy"], top5Accuracy=m["top5_accuracy"],
                    imagesWithTruth=len(with_truth))
+        out.update(per_class_accuracy(vis[with_truth], names, cand, [truth[i] for i in with_truth]))
     out["modalityGap"] = float(torch.cdist(vis.reshape(-1, H), cand).min(-1).values.mean())
     tacs = []
     for b in range(N):

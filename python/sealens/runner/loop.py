@@ -22,6 +22,7 @@ from ..models import Adapter
 from ..train import caption_batch, caption_loss, cosine_lr
 from . import checkpoint, distributed
 from .distributed import World
+from .validation import images_through
 
 Emit = Callable[..., None]
 
@@ -203,7 +204,8 @@ class Trainer:
                           loss=round(r["loss"], 6), lossG=round(r["lossG"], 6), lossA=round(r["lossA"], 6),
                           tau=round(1 / s, 6), logitScale=round(s, 4), lr=r["lr"], pairs=r["pairs"],
                           pairsPerSecond=round(self.pairs_total / max(self.elapsed, 1e-9), 1),
-                          imagesPerSecond=round(self.step * cfg.batch_size / max(self.elapsed, 1e-9), 2),
+                          imagesPerSecond=round(images_through(self.step, self.train_ids.numel(), cfg.batch_size,
+                                                               self.per_epoch) / max(self.elapsed, 1e-9), 2),
                           elapsedSeconds=round(self.elapsed, 3))
             last = self.step == self.total
             if main and (self.step % cfg.checkpoint_every == 0 or last):

@@ -20,6 +20,7 @@ from .checkpoint import write_json_atomic
 from ..pack import PackError
 from .config import ConfigError
 from .loop import Trainer
+from .validation import images_through, validation_caption_loss, validation_split
 
 
 def resolve_device(name: str) -> torch.device:
@@ -131,7 +132,11 @@ def execute(config_path: Path, run_dir: Path, out_dir: Path, emit, should_stop: 
     cap_ids = [src.tokenizer.encode(it.caption) if it.caption else None for it in ds.items]
 
     n = len(ds.items)
-    n_val = min(cfg.validation_images, max(0, n - 2))
+    n_val = validation_split(n, cfg.validation_images)
+    if n_val < cfg.validation_images:
+        emit(event="warning", message=f"validationImages: {cfg.validation_images} asked, {n_val} used: at most half "
+                                      f"of the {n} images validate, so the before/after numbers of a small "
+                                      f"dataset are rough")
     order = torch.randperm(n, generator=torch.Generator().manual_seed(cfg.seed))
     val_ids, train_ids = order[:n_val].sort().values, order[n_val:].sort().values
     adapter = initial_adapter(cfg, src, start).to(device)
@@ -139,12 +144,16 @@ def execute(config_path: Path, run_dir: Path, out_dir: Path, emit, should_stop: 
 
     def evaluate_now():
         with torch.no_grad():
-            vis = adapter(F[eval_ids].to(device).float()).cpu()
+            vis = torch.cat([adapter(F[eval_ids[s:s + 64]].to(device).float()).cpu() for s in range(0, len(eval_ids), 64)])
         ids = eval_ids.tolist()
-        return finish.metrics(vis, None if label_idx is None else label_idx[eval_ids],
-                              None if label_scores is None else label_scores[eval_ids],
-                              None if label_emb is None else label_emb.cpu(), [ds.items[i].truth for i in ids],
-                              [cap_ids[i] for i in ids], src.embed.cpu(), src.tokenizer, src.words)
+        m = finish.metrics(vis, None if label_idx is None else label_idx[eval_ids],
+                           None if label_scores is None else label_scores[eval_ids],
+                           None if label_emb is None else label_emb.cpu(), [ds.items[i].truth for i in ids],
+                           [cap_ids[i] for i in ids], src.embed.cpu(), src.tokenizer, src.words)
+        # SEA's trade-off: the caption loss of the same images, before (start adapter) and after
+        m.update(validation_caption_loss(src.lm if use_lg else None, vis, [cap_ids[i] for i in ids],
+                                         src.bos, src.eos, src.pad, device) or {})
+        return m
 
     before = evaluate_now() if world.main else None
     trainer = Trainer(cfg, adapter, F, label_idx, label_scores, label_emb, cap_ids, src.lm if use_lg else None,
@@ -169,7 +178,12 @@ def execute(config_path: Path, run_dir: Path, out_dir: Path, emit, should_stop: 
     overlay = finish.write_overlay(cfg.resolve(cfg.pack), run_dir, cfg.output_name, exported,
                                    f"SEA fine-tuned from {cfg.start_adapter or 'a fresh adapter'} "
                                    f"(λ={cfg.lam}, {trainer.total} steps)", evaluation)
+    images_trained = images_through(trainer.total, int(train_ids.numel()), cfg.batch_size, trainer.per_epoch)
     summary = {"status": "done", "steps": trainer.total, "images": n, "skippedImages": len(ds.skipped),
+               # the headline throughput: images through the adapter (+ LLM) per second of training steps;
+               # pairs/s is capped by SEA's de-duplication whatever the batch
+               "imagesTrained": images_trained, "imagesPerSecond": round(images_trained / max(trainer.elapsed, 1e-9), 2),
+               "validationImages": n_val,
                "skipped": ds.skipped[:100], "pairsTotal": trainer.pairs_total,
                "pairsPerSecond": round(trainer.pairs_total / max(trainer.elapsed, 1e-9), 1),
                "trainSeconds": round(trainer.elapsed, 3), "wallSeconds": round(time.time() - t_start, 3),
