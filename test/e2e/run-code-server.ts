@@ -17,6 +17,9 @@ import { chromium, type Browser, type FrameLocator, type Page } from 'playwright
 import type { TokenMap } from '../../src/shared/tokenMap';
 import { notebookScenarioSkip, runNotebookScenario } from './notebook.e2e';
 import { runTrainingScenario, trainingScenarioSkip } from './training.e2e';
+import { runThemesScenario } from './themes.e2e';
+import { runKeyboardScenario } from './keyboard.e2e';
+import { runCompareImageScenario } from './compareImage.e2e';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 const artifacts = path.join(root, '.test-artifacts', 'e2e');
@@ -197,6 +200,8 @@ async function webviewWith(page: Page, selector: string, timeoutMs: number): Pro
     await page.waitForTimeout(500);
   }
 }
+
+const keptScreenshots: string[] = [];
 
 async function main(): Promise<number> {
   mkdirSync(artifacts, { recursive: true });
@@ -569,6 +574,24 @@ async function main(): Promise<number> {
       assert(after === before, `restored view says "${after}", before the reload "${before}"`);
     });
 
+    // Issue 16: keyboard only, the three themes with screenshots kept, and Choose Image… in the compare view.
+    const packManifest = JSON.parse(readFileSync(path.join(sc.pack, 'manifest.json'), 'utf8')) as { adapters: { name: string }[]; defaultAdapter?: string };
+    const adapterA = packManifest.defaultAdapter ?? packManifest.adapters[0].name;
+    const adapterB = packManifest.adapters.map((x) => x.name).find((x) => x !== adapterA);
+    it('keyboard only: palette → explain view, Tab to the map, arrows, Enter, Escape, Export CSV from the toolbar', 240_000, async () => {
+      const r = await runKeyboardScenario({ page, root, image: sc.image, expected });
+      log(`keyboard: ${r.steps.join('; ')}`);
+    });
+    it('themes: explain and compare views in Light Modern, Dark Modern and High Contrast (screenshots kept, contrast ≥ 4.5)', 420_000, async () => {
+      const samples = await runThemesScenario({ page, root, image: sc.image, tokens: n, compare: !!adapterB });
+      for (const x of samples) log(`themes: ${x.scenario} in ${x.theme}: page rgb(${x.background.map(Math.round)}), text rgb(${x.foreground.map(Math.round)}), contrast ${Object.entries(x.contrast).map(([k, v]) => `${k} ${v.toFixed(2)}`).join(', ')}`);
+      keptScreenshots.push(...samples.map((x) => x.screenshot));
+    });
+    if (adapterB) it('compare: "SEA Lens: Choose Image…" lists the workspace images and Browse…, and switches the image in the same panel', 300_000, async () => {
+      const r = await runCompareImageScenario({ page, root, image: sc.image, adapters: [adapterA, adapterB], cli: (image, adapter) => cliExplain(image, sc.pack, adapter) });
+      log(`compare image: listed ${r.listed.length} rows; switched: ${r.switched}; back: ${r.back}`);
+    });
+
     it('no Content-Security-Policy violations or page errors in the SEA Lens webviews (the views report them to the log)', 5_000, async () => {
       const logs = findFiles(path.join(userData, 'logs'), (f) => f.endsWith(`${path.sep}SEA Lens.log`));
       assert(logs.length > 0, 'no "SEA Lens" log file was written');
@@ -617,6 +640,8 @@ async function main(): Promise<number> {
     if (!process.env.E2E_KEEP) rmSync(work, { recursive: true, force: true });
     else log(`kept ${work}`);
   }
+  // The theme screenshots are kept (.test-artifacts is gitignored): say where.
+  for (const f of keptScreenshots) console.log(`# screenshot ${path.relative(root, f)}`);
   console.log(`# ${passed} passed, ${failed} failed`);
   return failed === 0 ? 0 : 1;
 }
