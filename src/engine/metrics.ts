@@ -71,6 +71,43 @@ export function accuracy(patches: PatchWords[], truth: Truth): { top1: number; t
   return { top1, top5, n: patches.length };
 }
 
+/**
+ * Per kind of word, as the demo pack's evaluator counts (python/sealens/demo_metrics.py): a patch with one
+ * true word is background (its material), with two an object (colour, then shape). Top-1 is one word, so
+ * colour + shape ≤ object; "at rank R" counts a true word found among the patch's R best words (R = its
+ * number of true words), which a perfect predictor scores 1 on for every kind.
+ */
+export interface KindTally { background: number; backgroundN: number; colour: number; shape: number; object: number; colourR: number; shapeR: number; objectN: number }
+
+export const emptyKindTally = (): KindTally => ({ background: 0, backgroundN: 0, colour: 0, shape: 0, object: 0, colourR: 0, shapeR: 0, objectN: 0 });
+
+export function tallyKinds(patches: PatchWords[], truth: Truth, into: KindTally = emptyKindTally()): KindTally {
+  patches.forEach((p, i) => {
+    const t = truth.words[i] ?? [];
+    const top = p.words[0]?.word;
+    if (t.length === 1) {
+      into.backgroundN++;
+      if (top === t[0]) into.background++;
+    } else if (t.length >= 2) {
+      const best = p.words.slice(0, t.length).map((w) => w.word);
+      into.objectN++;
+      if (top === t[0]) into.colour++;
+      if (top === t[t.length - 1]) into.shape++;
+      if (top !== undefined && t.includes(top)) into.object++;
+      if (best.includes(t[0])) into.colourR++;
+      if (best.includes(t[t.length - 1])) into.shapeR++;
+    }
+  });
+  return into;
+}
+
+/** Rates of a tally; `balanced` = mean of background, colour and shape (top-1), `balancedR` the same at rank R. */
+export function kindRates(k: KindTally): Record<'background' | 'colour' | 'shape' | 'object' | 'balanced' | 'balancedR', number> {
+  const bg = k.background / Math.max(1, k.backgroundN);
+  const o = (x: number) => x / Math.max(1, k.objectN);
+  return { background: bg, colour: o(k.colour), shape: o(k.shape), object: o(k.object), balanced: (bg + o(k.colour) + o(k.shape)) / 3, balancedR: (bg + o(k.colourR) + o(k.shapeR)) / 3 };
+}
+
 /** SEA Eq. 5 per image: mean over visual tokens of the L2 distance to the nearest candidate embedding. */
 export function gapD(tokens: Float32Array, n: number, index: SearchIndex): number {
   const H = index.width;

@@ -9,14 +9,11 @@ import { mkdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import type { VocabularyFilters } from '../shared/engineProtocol';
+import stopwordList from '../shared/stopwords.json';
 import { packError } from './engineError';
 
-export const STOPWORDS: ReadonlySet<string> = new Set(
-  ('a an the and or but if then else of at by for with about against between into through during before after above below to from up down in out on off ' +
-    'over under again further once here there when where why how all any both each few more most other some such no nor not only own same so than too very ' +
-    'can will just should now i me my myself we our ours you your yours he him his she her hers it its they them their what which who whom this that these ' +
-    'those am is are was were be been being have has had having do does did doing would could s t don').split(' '),
-);
+// One list for the view and the Python evaluator (src/shared/stopwords.json), so the metric counts what the view shows.
+export const STOPWORDS: ReadonlySet<string> = new Set(stopwordList.words);
 
 export type FilterSet = Required<Omit<VocabularyFilters, 'wordList'>>;
 export const FILTER_NAMES: readonly (keyof FilterSet)[] = ['special', 'bytes', 'punctuation', 'subwords', 'stopwords', 'alphabetic'];
