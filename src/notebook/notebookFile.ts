@@ -5,6 +5,10 @@
 
 import { LIMITS } from '../shared/mediaLimits';
 import { NOTEBOOK_FORMAT_VERSION, storedOutputSizeProblem, type NotebookFileOutput } from '../shared/notebookFormat';
+import type { NotebookFile } from '../shared/generated/notebook';
+import { validateNotebookFile } from '../shared/generated/notebook.validate';
+import { describeSchemaErrors, pointerPath, type SchemaError, type SchemaNode } from '../shared/schemaErrors';
+import schema from '../../schemas/notebook.schema.json';
 
 export type CellKind = 'markdown' | 'code';
 
@@ -60,48 +64,78 @@ export function parseNotebook(text: string, fileLabel = 'notebook'): NotebookDoc
         `(Reopen Editor With… > Text Editor); SEA Lens will not save over it.`,
     );
   }
-  const where = (path: string) => `${fileLabel}: ${path}`;
-  if (!isObject(raw)) throw new NotebookFormatError(`${where('top level')} must be a JSON object with "version" and "cells", found ${typeName(raw)}.`);
-  if (raw.version !== NOTEBOOK_FORMAT_VERSION) {
-    throw new NotebookFormatError(
-      typeof raw.version === 'number'
-        ? `${where('"version"')} is ${raw.version}; this SEA Lens reads version ${NOTEBOOK_FORMAT_VERSION}. Update SEA Lens to open it.`
-        : `${where('"version"')} must be the number ${NOTEBOOK_FORMAT_VERSION}, found ${typeName(raw.version)}.`,
-    );
-  }
-  if (!Array.isArray(raw.cells)) throw new NotebookFormatError(`${where('"cells"')} must be an array, found ${typeName(raw.cells)}.`);
-  const cells = raw.cells.map((c, i) => parseCell(c, `${where(`cells[${i}]`)}`));
-  return { version: raw.version, cells, extra: extraKeys(raw, TOP_KEYS) };
+  if (!validateNotebookFile(raw)) throw new NotebookFormatError(fileProblem(validateNotebookFile.errors ?? [], raw, fileLabel));
+  const file = raw as unknown as NotebookFile & Record<string, unknown>;
+  const cells = file.cells.map((c, i) => {
+    const outputs = (c.outputs ?? []).map((o, j) => {
+      // What the schema cannot state (rows × cols, patches = cells), before anything allocates by it.
+      const tooBig = storedOutputSizeProblem(o.mime, o.data, `${fileLabel}: cells[${i}].outputs[${j}].data`);
+      if (tooBig) throw new NotebookFormatError(outputSizeMessage(tooBig, o.mime));
+      return { mime: o.mime, data: o.data, extra: extraKeys(o, OUTPUT_KEYS) };
+    });
+    return { kind: c.kind, source: c.source, outputs, extra: extraKeys(c as unknown as Record<string, unknown>, CELL_KEYS) };
+  });
+  return { version: file.version, cells, extra: extraKeys(file, TOP_KEYS) };
 }
 
-function parseCell(raw: unknown, at: string): NotebookDocCell {
-  if (!isObject(raw)) throw new NotebookFormatError(`${at} must be an object, found ${typeName(raw)}.`);
-  if (raw.kind !== 'markdown' && raw.kind !== 'code') {
-    throw new NotebookFormatError(`${at}.kind must be "markdown" or "code", found ${JSON.stringify(raw.kind) ?? 'nothing'}.`);
+const outputSizeMessage = (problem: string, mime: string) =>
+  `${problem} (${mime}). SEA Lens did not write this output, or the file is damaged: delete the output ` +
+  `in a text editor (Reopen Editor With… > Text Editor) and run the cell again; SEA Lens will not save over it.`;
+
+/**
+ * The first problem schemas/notebook.schema.json found, as a sentence that names the field (file label +
+ * path) and says what to do. The version comes first: a file from a newer SEA Lens is not "damaged".
+ */
+/** What to do about a damaged file, said after each structural problem. */
+const FIX = ' Fix the file in a text editor (Reopen Editor With… > Text Editor); SEA Lens will not save over it.';
+
+const FIELD_ORDER = ['', 'version', 'cells', 'kind', 'source', 'outputs', 'mime', 'data'];
+
+function fileProblem(errors: readonly SchemaError[], raw: unknown, fileLabel: string): string {
+  const top = raw as Record<string, unknown>;
+  const field = (e: SchemaError) => e.instancePath + (e.keyword === 'required' ? `/${String(e.params.missingProperty)}` : '');
+  const specific = errors.filter((e) => !['if', 'oneOf', 'anyOf', 'allOf'].includes(e.keyword));
+  // The problem a reader meets first: the version, then in file order, a cell's fields in their order.
+  const rank = (seg: string) => (/^\d+$/.test(seg) ? Number(seg) : FIELD_ORDER.indexOf(seg) >>> 0);
+  const before = (a: SchemaError, b: SchemaError) => {
+    const [x, y] = [field(a).split('/').map(rank), field(b).split('/').map(rank)];
+    for (let i = 0; i < Math.min(x.length, y.length); i++) if (x[i] !== y[i]) return x[i] - y[i];
+    return x.length - y.length;
+  };
+  const e = [...(specific.length ? specific : errors)].sort(before)[0];
+  const f = field(e);
+  const at = (pointer: string) => `${fileLabel}: ${pointerPath('', pointer).replace(/^\./, '')}`;
+  const found = typeName(e.keyword === 'required' ? undefined : e.data);
+  if (f === '') return `${fileLabel}: top level must be a JSON object with "version" and "cells", found ${typeName(raw)}.${FIX}`;
+  if (f === '/version') {
+    if (typeof top.version === 'number' && top.version < NOTEBOOK_FORMAT_VERSION) {
+      return `${fileLabel}: "version" is ${top.version}; no SEA Lens wrote that version (this one reads version ${NOTEBOOK_FORMAT_VERSION}). Set "version" to ${NOTEBOOK_FORMAT_VERSION} in a text editor if the file is otherwise a SEA Lens notebook.`;
+    }
+    return typeof top.version === 'number'
+      ? `${fileLabel}: "version" is ${top.version}; this SEA Lens reads version ${NOTEBOOK_FORMAT_VERSION}. Update SEA Lens to open it.`
+      : `${fileLabel}: "version" must be the number ${NOTEBOOK_FORMAT_VERSION}, found ${typeName(top.version)}.${FIX}`;
   }
-  if (typeof raw.source !== 'string') throw new NotebookFormatError(`${at}.source must be a string, found ${typeName(raw.source)}.`);
-  const outputsRaw = raw.outputs ?? [];
-  if (!Array.isArray(outputsRaw)) throw new NotebookFormatError(`${at}.outputs must be an array, found ${typeName(outputsRaw)}.`);
-  const outputs = outputsRaw.map((o, j) => parseOutput(o, `${at}.outputs[${j}]`));
-  return { kind: raw.kind, source: raw.source, outputs, extra: extraKeys(raw, CELL_KEYS) };
+  if (f === '/cells') return `${fileLabel}: "cells" must be an array, found ${found}.${FIX}`;
+  let m: RegExpExecArray | null;
+  if ((m = /^\/cells\/\d+(\/outputs\/\d+)?$/.exec(f))) return `${at(f)} must be an object, found ${found}.${FIX}`;
+  if (/^\/cells\/\d+\/kind$/.test(f)) return `${at(f)} must be "markdown" or "code", found ${JSON.stringify(e.data) ?? 'nothing'}.${FIX}`;
+  if (/^\/cells\/\d+\/source$/.test(f)) return `${at(f)} must be a string, found ${found}.${FIX}`;
+  if (/^\/cells\/\d+\/outputs$/.test(f)) return `${at(f)} must be an array, found ${found}.${FIX}`;
+  if (/^\/cells\/\d+\/outputs\/\d+\/mime$/.test(f)) return `${at(f)} must be a non-empty string.${FIX}`;
+  if ((m = /^(\/cells\/\d+\/outputs\/\d+)\/data(\/.*)?$/.exec(f))) {
+    const output = valueAt(raw, m[1]) as { mime: string; data: unknown };
+    if (e.keyword === 'required') return `${at(m[1])} (${output.mime}) has no "data".${FIX}`;
+    if (m[2] === undefined && e.keyword === 'type') {
+      return `${at(f)} must be a string for ${output.mime} (text, or base64 for binary), found ${found}.${FIX}`;
+    }
+    const tooBig = storedOutputSizeProblem(output.mime, output.data, at(`${m[1]}/data`));
+    if (tooBig) return outputSizeMessage(tooBig, output.mime);
+  }
+  return `${fileLabel}: ${describeSchemaErrors([e], '', schema as SchemaNode)[0].replace(/^\./, '')}${FIX}`;
 }
 
-function parseOutput(raw: unknown, at: string): NotebookDocOutput {
-  if (!isObject(raw)) throw new NotebookFormatError(`${at} must be an object, found ${typeName(raw)}.`);
-  if (typeof raw.mime !== 'string' || raw.mime === '') throw new NotebookFormatError(`${at}.mime must be a non-empty string.`);
-  if (!('data' in raw)) throw new NotebookFormatError(`${at} (${raw.mime}) has no "data".`);
-  if (!isJsonMime(raw.mime) && typeof raw.data !== 'string') {
-    throw new NotebookFormatError(`${at}.data must be a string for ${raw.mime} (text, or base64 for binary), found ${typeName(raw.data)}.`);
-  }
-  // Sizes before anything allocates by them (text fallbacks, the HTML report, the renderer's layout).
-  const tooBig = storedOutputSizeProblem(raw.mime, raw.data, `${at}.data`);
-  if (tooBig) {
-    throw new NotebookFormatError(
-      `${tooBig} (${raw.mime}). SEA Lens did not write this output, or the file is damaged: delete the output ` +
-        `in a text editor (Reopen Editor With… > Text Editor) and run the cell again; SEA Lens will not save over it.`,
-    );
-  }
-  return { mime: raw.mime, data: raw.data, extra: extraKeys(raw, OUTPUT_KEYS) };
+function valueAt(data: unknown, pointer: string): unknown {
+  return pointer.split('/').slice(1).reduce<unknown>((v, k) => (typeof v === 'object' && v !== null ? (v as Record<string, unknown>)[k] : undefined), data);
 }
 
 /** Writes a notebook: known keys first in a fixed order, unknown keys after them in their original order. */
@@ -161,13 +195,9 @@ function without(extra: Record<string, unknown>, known: string[]): Record<string
   return Object.fromEntries(Object.entries(extra).filter(([k]) => !known.includes(k)));
 }
 
-function isObject(v: unknown): v is Record<string, unknown> {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
-}
-
 function typeName(v: unknown): string {
   if (v === undefined) return 'nothing';
   if (v === null) return 'null';
   if (Array.isArray(v)) return 'an array';
-  return `a ${typeof v}`;
+  return typeof v === 'object' ? 'an object' : `a ${typeof v}`;
 }
