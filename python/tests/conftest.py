@@ -7,6 +7,9 @@ import pytest
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT / "python"))
 NODE_MODULES = ROOT / "node_modules"
+# Every trainer these tests start checks each progress event against schemas/training-progress.schema.json
+# (sealens.runner.__main__.Emitter): a field the writer changes without the schema fails the run.
+os.environ["SEALENS_CHECK_PROGRESS"] = "1"
 
 import torch  # noqa: E402
 

@@ -48,7 +48,7 @@ def curve(run_dir: Path):
 # ------------------------------------------------------------------------------ config / dataset
 @pytest.mark.parametrize("obj,msg", [
     ([], "top level must be a JSON object"),
-    ({"formatVersion": 2}, "formatVersion must be 1"),
+    ({"formatVersion": 2}, "formatVersion: must be 1 (got 2)"),
     ({"formatVersion": 1, "pack": "p", "dataset": "d"}, "outputName: required"),
     ({"formatVersion": 1, "pack": "p", "dataset": "d", "outputName": "x", "lambda": -1}, "lambda: must be a number ≥ 0 (got -1)"),
     ({"formatVersion": 1, "pack": "p", "dataset": "d", "outputName": "x", "batchSize": 1}, "batchSize: must be an integer ≥ 2"),

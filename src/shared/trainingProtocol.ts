@@ -3,109 +3,35 @@
 // the messages between the extension host and the run view webview. No Node or DOM imports: shared by
 // the host, the CLI and the browser bundle.
 
-export const RUN_CONFIG_VERSION = 1;
-export const TRAIN_DEVICES = ['auto', 'cpu', 'cuda'] as const;
-export type TrainDevice = (typeof TRAIN_DEVICES)[number];
+import runConfigSchema from '../../schemas/run-config.schema.json';
+import type { RunConfig } from './generated/run-config';
+import type { Metrics, RunSummary, TrainingProgress } from './generated/training-progress';
+import { validateTrainingProgress } from './generated/training-progress.validate';
 
-/** Relative paths resolve against the folder of the config file. */
-export interface RunConfig {
-  formatVersion: 1;
-  name?: string;
-  pack: string;
-  /** An image folder (captions in NAME.txt) or a LLaVA-style JSON list. */
-  dataset: string;
-  /** LLaVA JSON datasets: the folder its `image` paths are relative to (LLaVA's --image-folder); default the JSON's folder. */
-  imageFolder?: string | null;
-  outputName: string;
-  /** An adapter of the pack to start from; null or absent: a fresh adapter. */
-  startAdapter?: string | null;
-  lambda?: number;
-  epochs?: number;
-  learningRate?: number;
-  batchSize?: number;
-  device?: TrainDevice;
-  seed?: number;
-  window?: number;
-  warmupFraction?: number;
-  weightDecay?: number;
-  validationImages?: number;
-  checkpointEvery?: number;
-  maxImages?: number | null;
-  /** Hugging Face LLM folder or id (needs `transformers`); absent: the pack's decoder. */
-  llm?: string | null;
-  /** Hugging Face CLIP/SigLIP folder or id for the labels; absent: the pack's encoders. */
-  labelModel?: string | null;
-  /** Let `llm` / `labelModel` be downloaded from the Hugging Face hub; default false (local files only). */
-  allowDownload?: boolean;
-  /** Defaults for the exported Slurm script (CLI flags override them). */
-  slurm?: SlurmResources & { nodes?: number; gpusPerNode?: number };
-}
+// RunConfig, the progress events and the exit codes are defined once, in schemas/run-config.schema.json and
+// schemas/training-progress.schema.json; the types here are generated from them (src/shared/generated).
+export type { RunConfig, Metrics, RunSummary };
+/** Exit codes of `python -m sealens.runner` (the TrainerExit enum of the progress schema). */
+export { TrainerExit as TRAINER_EXIT } from './generated/training-progress';
+
+/** Typed against the schema's `const`: a new format version fails to compile here until it is handled. */
+export const RUN_CONFIG_VERSION: RunConfig['formatVersion'] = 1;
+export type TrainDevice = NonNullable<RunConfig['device']>;
+export const TRAIN_DEVICES = runConfigSchema.properties.device.enum as readonly TrainDevice[];
 
 /** sbatch resource options, written as `#SBATCH --time=…` etc. */
-export interface SlurmResources {
-  time?: string;
-  mem?: string;
-  partition?: string;
-  account?: string;
-  cpusPerTask?: number;
-}
+export type SlurmResources = Omit<NonNullable<RunConfig['slurm']>, 'nodes' | 'gpusPerNode'>;
 
-export const RUN_CONFIG_DEFAULTS = {
-  lambda: 1.0, epochs: 1, learningRate: 1e-3, batchSize: 8, device: 'auto', seed: 0, window: 2,
-  warmupFraction: 0.03, weightDecay: 0, validationImages: 4, checkpointEvery: 10,
-} as const;
-
-export interface Metrics {
-  images: number;
-  patchWordAccuracy?: number;
-  top5Accuracy?: number;
-  imagesWithTruth?: number;
-  modalityGap: number;
-  tacs: number | null;
-  labelAgreement?: number;
-}
-
-export interface RunSummary {
-  status: 'done';
-  steps: number;
-  images: number;
-  skippedImages: number;
-  pairsTotal: number;
-  pairsPerSecond: number;
-  trainSeconds: number;
-  wallSeconds: number;
-  tau: number;
-  lambda: number;
-  exported: { safetensors: string; onnx: string };
-  /** The run-local pack overlay: the base pack's files + the trained adapter (default). */
-  pack: string;
-  adapter: string;
-  baseAdapter: string | null;
-  evaluation: { before: Metrics; after: Metrics; evaluatedOn: string; startAdapter: string };
-  /** Absolute paths of the images `evaluation` was measured on (at most 64; absent in runs before 2026-11-30). */
-  evaluationImages?: string[];
-  worldSize: number;
-}
+type Defaulted = 'lambda' | 'epochs' | 'learningRate' | 'batchSize' | 'device' | 'seed' | 'window' | 'warmupFraction' | 'weightDecay' | 'validationImages' | 'checkpointEvery' | 'allowDownload';
+/** The `default` of each setting in the schema (what the trainer uses when the key is absent). */
+export const RUN_CONFIG_DEFAULTS = Object.freeze(
+  Object.fromEntries(Object.entries(runConfigSchema.properties).flatMap(([k, p]) => ('default' in p ? [[k, p.default]] : []))),
+) as Readonly<Required<Pick<RunConfig, Defaulted>>>;
 
 /** One line of the trainer's stdout (and of <run>/progress.jsonl). */
-export type ProgressEvent =
-  /** The first line: the interpreter and the versions the trainer really imported. */
-  | { event: 'environment'; python: string; executable: string; torch: string; cuda: boolean; onnx: string | null; transformers: string | null }
-  | { event: 'phase'; phase: string; message: string }
-  | { event: 'warning'; message: string }
-  | { event: 'start'; totalSteps: number; stepsPerEpoch: number; epochs: number; images: number; trainImages: number; validationImages: number; skippedImages: number; resumedFrom: number | null; device: string; worldSize: number; lossG: boolean; lossA: boolean }
-  | { event: 'step'; step: number; totalSteps: number; epoch: number; loss: number; lossG: number; lossA: number; tau: number; logitScale: number; lr: number; pairs: number; pairsPerSecond: number; imagesPerSecond: number; elapsedSeconds: number }
-  | { event: 'validation'; step: number; agreement: number | null }
-  | { event: 'checkpoint'; step: number; path: string }
-  | { event: 'evaluation'; before: Metrics; after: Metrics; evaluatedOn: string }
-  | { event: 'cancelled'; step: number; totalSteps: number; checkpoint: string }
-  | { event: 'done'; summary: RunSummary; alreadyFinished?: boolean }
-  | { event: 'error'; kind: 'input' | 'diskFull' | 'internal' | 'environment'; message: string };
+export type ProgressEvent = TrainingProgress;
 
 export type RunStatus = 'running' | 'finished' | 'failed' | 'cancelled' | 'interrupted' | 'new';
-
-/** Exit codes of `python -m sealens.runner` (python/sealens/runner/__main__.py). */
-export const TRAINER_EXIT = { ok: 0, failed: 1, input: 2, diskFull: 3, cancelled: 4, busy: 5, environment: 6 } as const;
 
 // ---- run view webview ------------------------------------------------------------------------------------
 export interface RunViewState {
@@ -131,26 +57,31 @@ export function parseFromRunView(raw: unknown): FromRunView {
   return { kind } as FromRunView;
 }
 
-const EVENT_KINDS = new Set(['environment', 'phase', 'warning', 'start', 'step', 'validation', 'checkpoint', 'evaluation', 'cancelled', 'done', 'error']);
-const isNum = (v: unknown): v is number => typeof v === 'number' && Number.isFinite(v);
+/** A progress-event problem in words: each field, what the schema wants and what came (wrong values first,
+ *  then missing and unknown fields; at most three). */
+function describeProgressError(raw: Record<string, unknown>): string {
+  const errors = validateTrainingProgress.errors ?? [];
+  const kind = JSON.stringify(raw.event);
+  if (typeof raw.event !== 'string' || errors.some((e) => e.keyword === 'discriminator')) return `unknown progress event ${kind}`;
+  const field = (pointer: string, last?: unknown) => [...pointer.split('/').slice(1), ...(last === undefined ? [] : [String(last)])].join('.');
+  const rank = (k: string) => (k === 'required' ? 1 : k === 'additionalProperties' ? 2 : 0);
+  const lines = [...errors].sort((a, b) => rank(a.keyword) - rank(b.keyword)).map((e) => {
+    if (e.keyword === 'required') return `${field(e.instancePath, e.params.missingProperty)} is missing`;
+    if (e.keyword === 'additionalProperties') return `${field(e.instancePath, e.params.additionalProperty)} is not a field of this event`;
+    const t = e.params.type;
+    const wanted = e.keyword !== 'type' ? (e.message ?? e.keyword).replace(/^must be /, '') : t === 'number' ? 'a finite number' : t === 'integer' ? 'an integer' : `of type ${String(t)}`;
+    return `${field(e.instancePath) || '(the event)'} must be ${wanted} (got ${JSON.stringify(e.data) ?? String(e.data)})`;
+  });
+  const distinct = [...new Set(lines)];
+  const more = distinct.length > 3 ? ` (and ${distinct.length - 3} more)` : '';
+  return `progress event ${kind}: ${distinct.slice(0, 3).join('; ')}${more}`;
+}
 
-/** Validates one progress event (from the trainer's stdout or from progress.jsonl). */
+/** Validates one progress event (from the trainer's stdout or from progress.jsonl) against the schema. */
 export function parseProgressEvent(raw: unknown): ProgressEvent {
   if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) throw new TrainingProtocolError('progress line is not a JSON object');
-  const e = raw as Record<string, unknown>;
-  if (typeof e.event !== 'string' || !EVENT_KINDS.has(e.event)) throw new TrainingProtocolError(`unknown progress event ${JSON.stringify(e.event)}`);
-  const need = (keys: string[]): void => {
-    for (const k of keys) if (!isNum(e[k])) throw new TrainingProtocolError(`progress event "${e.event}": ${k} must be a finite number (got ${JSON.stringify(e[k])})`);
-  };
-  if (e.event === 'step') need(['step', 'totalSteps', 'loss', 'lossG', 'lossA', 'tau', 'lr', 'pairsPerSecond', 'elapsedSeconds']);
-  if (e.event === 'start') need(['totalSteps', 'images']);
-  if (e.event === 'validation' || e.event === 'checkpoint' || e.event === 'cancelled') need(['step']);
-  if ((e.event === 'warning' || e.event === 'error' || e.event === 'phase') && typeof e.message !== 'string') {
-    throw new TrainingProtocolError(`progress event "${e.event}": message must be a string`);
-  }
-  if (e.event === 'environment' && (typeof e.torch !== 'string' || typeof e.python !== 'string')) throw new TrainingProtocolError('progress event "environment": python and torch must be strings');
-  if (e.event === 'done' && (typeof e.summary !== 'object' || e.summary === null)) throw new TrainingProtocolError('progress event "done": summary missing');
-  return e as unknown as ProgressEvent;
+  if (!validateTrainingProgress(raw)) throw new TrainingProtocolError(describeProgressError(raw as Record<string, unknown>));
+  return raw;
 }
 
 /** Validates host → run view messages on the page side. */

@@ -1,10 +1,16 @@
-// Run-config validation before anything is spawned: every error names the file and the key, says what
-// was found and what is allowed (the trainer checks the same rules in python/sealens/runner/config.py).
+// Run-config validation before anything is spawned: every error names the file and the key, says what was
+// found and what is allowed. The rules are schemas/run-config.schema.json (a precompiled validator,
+// src/shared/generated), which the trainer checks too (python/sealens/runner/config.py); the phrase for
+// the allowed values is each property's `x-allowed`. Both sides report the first problem in the same order:
+// formatVersion, the missing required keys, then the keys in the file's order.
 
+import type { ErrorObject } from 'ajv';
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
+import schema from '../../schemas/run-config.schema.json';
+import { validateRunConfig as matchesSchema } from '../shared/generated/run-config.validate';
 import { IMAGE_EXTENSION_LIST, isImageFileName } from '../shared/mediaLimits';
-import { RUN_CONFIG_VERSION, TRAIN_DEVICES, type RunConfig } from '../shared/trainingProtocol';
+import type { RunConfig } from '../shared/trainingProtocol';
 
 export class RunConfigError extends Error {
   constructor(readonly file: string, readonly key: string | undefined, message: string) {
@@ -13,55 +19,42 @@ export class RunConfigError extends Error {
   }
 }
 
-type Rule = { check: (v: unknown) => boolean; allowed: string };
-const num = (ok: (n: number) => boolean): ((v: unknown) => boolean) => (v) => typeof v === 'number' && Number.isFinite(v) && ok(v);
-const int = (ok: (n: number) => boolean): ((v: unknown) => boolean) => (v) => Number.isInteger(v) && ok(v as number);
-const str = (v: unknown): boolean => typeof v === 'string' && v.trim().length > 0;
-const strOrNull = (v: unknown): boolean => v === null || str(v);
+const PROPS: Record<string, { 'x-allowed'?: string }> = schema.properties;
+const allowed = (key: string): string => PROPS[key]?.['x-allowed'] ?? 'a valid value';
+const KNOWN = Object.keys(PROPS).filter((k) => !k.startsWith('$')).sort().join(', ');
 
-// Only shapes here: the values are checked by the Slurm script writer (src/training/slurmScript.ts).
-const SLURM_KEYS = ['time', 'mem', 'partition', 'account', 'cpusPerTask', 'nodes', 'gpusPerNode'];
+/** A value as the messages show it: JSON, except numbers JSON cannot hold (the Python side writes the same). */
+const shown = (v: unknown): string => (typeof v === 'number' && !Number.isFinite(v) ? String(v) : JSON.stringify(v));
 
-const RULES: Record<string, Rule> = {
-  formatVersion: { check: (v) => v === RUN_CONFIG_VERSION, allowed: `${RUN_CONFIG_VERSION}` },
-  name: { check: (v) => typeof v === 'string', allowed: 'a string' },
-  $schema: { check: (v) => typeof v === 'string', allowed: 'a string' },
-  comment: { check: (v) => typeof v === 'string', allowed: 'a string' },
-  pack: { check: str, allowed: 'a path to a model pack folder' },
-  dataset: { check: str, allowed: 'an image folder or a LLaVA-style JSON list' },
-  imageFolder: { check: strOrNull, allowed: "the folder the LLaVA JSON's image paths are relative to (LLaVA's --image-folder), or null" },
-  outputName: { check: (v) => typeof v === 'string' && /^[A-Za-z0-9_-][A-Za-z0-9._-]*$/.test(v), allowed: "a name of letters, digits, '-', '_' or '.'" },
-  startAdapter: { check: strOrNull, allowed: 'an adapter name of the pack, or null for a fresh one' },
-  lambda: { check: num((n) => n >= 0), allowed: 'a number ≥ 0' },
-  epochs: { check: int((n) => n >= 1), allowed: 'an integer ≥ 1' },
-  learningRate: { check: num((n) => n > 0), allowed: 'a number > 0' },
-  batchSize: { check: int((n) => n >= 2), allowed: 'an integer ≥ 2' },
-  device: { check: (v) => (TRAIN_DEVICES as readonly unknown[]).includes(v), allowed: `one of ${TRAIN_DEVICES.join(', ')}` },
-  seed: { check: (v) => Number.isSafeInteger(v) && (v as number) >= 0, allowed: 'an integer from 0 to 2^53 − 1 (9007199254740991)' },
-  window: { check: int((n) => n >= 1), allowed: 'an integer ≥ 1' },
-  warmupFraction: { check: num((n) => n >= 0 && n < 1), allowed: 'a number in [0, 1)' },
-  weightDecay: { check: num((n) => n >= 0), allowed: 'a number ≥ 0' },
-  validationImages: { check: int((n) => n >= 0), allowed: 'an integer ≥ 0' },
-  checkpointEvery: { check: int((n) => n >= 1), allowed: 'an integer ≥ 1' },
-  maxImages: { check: (v) => v === null || int((n) => n >= 1)(v), allowed: 'an integer ≥ 1 or null' },
-  llm: { check: strOrNull, allowed: 'a Hugging Face model folder or id, or null' },
-  labelModel: { check: strOrNull, allowed: 'a Hugging Face CLIP/SigLIP folder or id, or null' },
-  allowDownload: { check: (v) => typeof v === 'boolean', allowed: 'true or false' },
-  slurm: { check: (v) => typeof v === 'object' && v !== null && !Array.isArray(v) && Object.keys(v).every((k) => SLURM_KEYS.includes(k)), allowed: `an object with some of ${SLURM_KEYS.join(', ')}` },
-};
-const REQUIRED = ['formatVersion', 'pack', 'dataset', 'outputName'];
+/** The first problem, keyed as the trainer keys it: [key, message]. */
+function firstProblem(o: Record<string, unknown>, errors: readonly ErrorObject[]): [string | undefined, string] {
+  const keyed = new Map<string, string>();
+  for (const e of errors) {
+    const top = e.instancePath.split('/')[1];
+    if (top !== undefined) {
+      const k = top.replace(/~1/g, '/').replace(/~0/g, '~');
+      if (!keyed.has(`key:${k}`)) keyed.set(`key:${k}`, `must be ${allowed(k)} (got ${shown(o[k])})`);
+    } else if (e.keyword === 'required') {
+      const k = String(e.params.missingProperty);
+      keyed.set(`required:${k}`, `required (${allowed(k)})`);
+    } else if (e.keyword === 'additionalProperties') {
+      keyed.set(`key:${String(e.params.additionalProperty)}`, `unknown key (known: ${KNOWN})`);
+    }
+  }
+  const order = ['key:formatVersion', ...schema.required.map((k) => `required:${k}`), ...Object.keys(o).map((k) => `key:${k}`)];
+  for (const slot of order) {
+    const m = keyed.get(slot);
+    if (m) return [slot.slice(slot.indexOf(':') + 1), m];
+  }
+  return [undefined, errors[0]?.message ?? 'does not match schemas/run-config.schema.json'];
+}
 
 /** Shape and value checks only (no file system). */
 export function validateRunConfig(raw: unknown, file: string): RunConfig {
   if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) throw new RunConfigError(file, undefined, 'the top level must be a JSON object');
-  const o = raw as Record<string, unknown>;
-  for (const k of REQUIRED) if (!(k in o)) throw new RunConfigError(file, k, `required (${RULES[k].allowed})`);
-  for (const [k, v] of Object.entries(o)) {
-    const rule = RULES[k];
-    if (!rule) throw new RunConfigError(file, k, `unknown key (known: ${Object.keys(RULES).filter((x) => !x.startsWith('$')).sort().join(', ')})`);
-    if (!rule.check(v)) throw new RunConfigError(file, k, `must be ${rule.allowed} (got ${JSON.stringify(v)})`);
-  }
-  return o as unknown as RunConfig;
+  if (matchesSchema(raw)) return raw;
+  const [key, message] = firstProblem(raw as Record<string, unknown>, matchesSchema.errors ?? []);
+  throw new RunConfigError(file, key, message);
 }
 
 export function readRunConfig(file: string): RunConfig {

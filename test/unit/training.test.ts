@@ -17,6 +17,8 @@ import { parseFromRunView, type ProgressEvent } from '../../src/shared/trainingP
 const root = path.resolve(__dirname, '..', '..');
 const PYTHON = process.env.SEALENS_PYTHON ?? '/usr/bin/python3';
 const base = { formatVersion: 1, pack: 'p', dataset: 'd', outputName: 'x' };
+// The trainers started here check each progress event against schemas/training-progress.schema.json too.
+process.env.SEALENS_CHECK_PROGRESS = '1';
 
 test('BAD CALL - run config: each broken value names file, key, value and the allowed range', () => {
   const cases: [unknown, RegExp][] = [
@@ -63,7 +65,7 @@ test('progress lines: split chunks, trailing line, non-JSON text and malformed e
   p.end();
   assert.deepEqual(events.map((e) => e.event), ['step', 'warning']);
   assert.equal(text[0], 'Warning: some library text');
-  assert.match(text[1], /ignored malformed progress line: progress event "step": step must be a finite number/);
+  assert.match(text[1], /ignored malformed progress line: progress event "step": step must be an integer \(got "x"\); totalSteps is missing/);
   assert.equal(text[2], '{broken');
   assert.equal(parseProgressFile('{"event":"nope"}\n').length, 0);
 });
@@ -115,6 +117,8 @@ test('launcher: trains a tiny pack to the end, reports progress and exports the 
   const res = await run.done;
   assert.equal(res.outcome, 'finished', res.error);
   assert.equal(events[0].event, 'environment', 'the trainer reports the interpreter it really uses first');
+  const written = readFileSync(path.join(r.dir, 'progress.jsonl'), 'utf8').split('\n').filter(Boolean);
+  assert.equal(events.length, written.length, 'every line the trainer wrote passes schemas/training-progress.schema.json on the TS side');
   const steps = events.filter((e) => e.event === 'step');
   assert.equal(steps.length, 6); // 10 training images, batch 4 -> 3 steps per epoch
   assert.ok(res.summary && res.summary.pairsPerSecond > 0);

@@ -19,13 +19,24 @@ import time
 import traceback
 from pathlib import Path
 
+# The documented codes are the enum TrainerExit of schemas/training-progress.schema.json; they are written
+# here too because the exit path must not depend on reading a file (tests/test_progress_schema.py keeps
+# them equal).
 EXIT_OK, EXIT_FAILED, EXIT_INPUT, EXIT_DISK, EXIT_CANCELLED, EXIT_BUSY, EXIT_ENV = 0, 1, 2, 3, 4, 5, 6
 
 
 class Emitter:
+    """Writes each progress event (schemas/training-progress.schema.json) to stdout and progress.jsonl. With
+    SEALENS_CHECK_PROGRESS=1 (the tests set it) every event is first checked against that schema, so a field
+    the writer adds or renames without the schema fails the tests instead of being dropped by the reader."""
+
     def __init__(self, run_dir: Path, enabled: bool):
         self.enabled = enabled
         self.file = open(run_dir / "progress.jsonl", "a") if enabled else None
+        self.check = None
+        if enabled and os.environ.get("SEALENS_CHECK_PROGRESS") == "1":
+            from .progress_schema import check_event
+            self.check = check_event
 
     def __call__(self, **event):
         if not self.enabled:
@@ -34,7 +45,10 @@ class Emitter:
         event.setdefault("time", round(time.time(), 3))
         # NaN/Inf (a diverged loss, NaN weights) are written as null: JSON has no NaN and the reader
         # would drop the line.
-        line = json.dumps(finite_json(event), allow_nan=False, default=str)
+        event = finite_json(event)
+        if self.check:
+            self.check(event)
+        line = json.dumps(event, allow_nan=False, default=str)
         sys.stdout.write(line + "\n")
         sys.stdout.flush()
         self.file.write(line + "\n")
@@ -120,6 +134,8 @@ def classify(e: BaseException):
     # By name, so that classifying never imports torch (the failure may be that torch is missing).
     if any(c.__name__ in INPUT_ERRORS and c.__module__.startswith("sealens.") for c in type(e).__mro__):
         return EXIT_INPUT, "input", str(e)
+    if type(e).__name__ == "EnvironmentError_":   # e.g. jsonschema missing when the config is read
+        return EXIT_ENV, "environment", str(e)
     if isinstance(e, MemoryError):
         return EXIT_FAILED, "internal", "out of memory (MemoryError): lower batchSize or maxImages"
     if type(e).__name__ == "DivergedError":
@@ -176,7 +192,7 @@ def main(argv=None) -> int:
         try:
             emit(event="environment", **check())
         except EnvironmentError_ as e:
-            emit(event="error", kind="environment", message=str(e))
+            emit(event="error", kind="environment", message=str(e), exitCode=EXIT_ENV)
             print(f"error: {e}", file=sys.stderr)
             return EXIT_ENV
         from .run import execute
@@ -191,7 +207,7 @@ def main(argv=None) -> int:
         if kind == "internal":   # unexpected: the traceback is for the log, the user gets one line
             log = log_exception(run_dir, e)
             message = f"{message} (details in {log})" if log else message
-        emit.quietly(event="error", kind=kind, message=message)
+        emit.quietly(event="error", kind=kind, message=message, exitCode=code)
         print(f"error: {message}", file=sys.stderr)
         return code
     finally:

@@ -1,126 +1,159 @@
-"""Run configuration (`.sealens/runs/<id>/config.json`, format 1). The same rules are enforced by the
-TypeScript launcher (src/training/runConfig.ts) before it spawns the trainer; this copy guards runs
-started by hand. Relative paths resolve against the config file's folder."""
+"""Run configuration (`.sealens/runs/<id>/config.json`, format 1). Its one definition is
+schemas/run-config.schema.json: the keys, their ranges, their defaults and the phrases the errors use. The
+TypeScript launcher (src/training/runConfig.ts) checks the same file before it spawns the trainer; this check
+guards runs started by hand. Relative paths resolve against the config file's folder."""
 from __future__ import annotations
 
 import json
-import math
-from dataclasses import asdict, dataclass, field
+import re
+from dataclasses import asdict, field, make_dataclass
+from functools import lru_cache
 from pathlib import Path
-from typing import Optional
 
 
 class ConfigError(ValueError):
     pass
 
 
-DEVICES = ("auto", "cpu", "cuda")
-# JSON numbers beyond 2^53 lose precision in the launcher (JavaScript), so the seed the trainer would use
-# could differ from the one the user wrote.
-MAX_SEED = 2 ** 53 - 1
+# python/sealens/runner/config.py -> the repository (or the installed extension) root, which ships schemas/.
+SCHEMA_FILE = Path(__file__).resolve().parents[3] / "schemas" / "run-config.schema.json"
 
 
-@dataclass
-class RunConfig:
-    pack: str
-    dataset: str
-    output_name: str
-    image_folder: Optional[str] = None      # LLaVA JSON: images relative to this folder (LLaVA's --image-folder)
-    start_adapter: Optional[str] = None     # None: fresh adapter
-    lam: float = 1.0                        # λ of Eq. 12
-    epochs: int = 1
-    learning_rate: float = 1e-3
-    batch_size: int = 8
-    device: str = "auto"
-    seed: int = 0
-    window: int = 2
-    warmup_fraction: float = 0.03
-    weight_decay: float = 0.0
-    validation_images: int = 4
-    checkpoint_every: int = 10
-    max_images: Optional[int] = None
-    llm: Optional[str] = None               # HF model folder/id (transformers path); None: the pack's decoder
-    label_model: Optional[str] = None       # HF CLIP/SigLIP folder/id for labels; None: the pack's encoders
-    allow_download: bool = False            # HF models: local_files_only unless True
-    base_dir: str = "."
-    extra: dict = field(default_factory=dict)
-
-    def resolve(self, p: str) -> Path:
-        return (Path(self.base_dir) / p).resolve()
+@lru_cache(maxsize=None)
+def schema() -> dict:
+    try:
+        return json.loads(SCHEMA_FILE.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as e:
+        # The schema travels with the sources (the .vsix and a checkout both have it beside python/).
+        raise ConfigError(f"{SCHEMA_FILE}: cannot read the run-config schema ({e}); run the trainer from a SEA Lens "
+                          f"installation or checkout (set PYTHONPATH / SEALENS_PYTHONPATH to its python/ folder)") from None
 
 
-# JSON key -> (dataclass field, type check, description of valid values)
-_NUM = (int, float)
-_FIELDS = {
-    "pack": ("pack", str, "a path to a model pack folder"),
-    "dataset": ("dataset", str, "an image folder or a LLaVA-style JSON list"),
-    "imageFolder": ("image_folder", (str, type(None)), "the folder the LLaVA JSON's image paths are relative to, or null"),
-    "outputName": ("output_name", str, "a name of letters, digits, '-', '_' or '.'"),
-    "startAdapter": ("start_adapter", (str, type(None)), "an adapter name of the pack, or null for a fresh one"),
-    "lambda": ("lam", _NUM, "a number ≥ 0"),
-    "epochs": ("epochs", int, "an integer ≥ 1"),
-    "learningRate": ("learning_rate", _NUM, "a number > 0"),
-    "batchSize": ("batch_size", int, "an integer ≥ 2"),
-    "device": ("device", str, f"one of {', '.join(DEVICES)}"),
-    "seed": ("seed", int, "an integer from 0 to 2^53 − 1 (9007199254740991)"),
-    "window": ("window", int, "an integer ≥ 1"),
-    "warmupFraction": ("warmup_fraction", _NUM, "a number in [0, 1)"),
-    "weightDecay": ("weight_decay", _NUM, "a number ≥ 0"),
-    "validationImages": ("validation_images", int, "an integer ≥ 0"),
-    "checkpointEvery": ("checkpoint_every", int, "an integer ≥ 1"),
-    "maxImages": ("max_images", (int, type(None)), "an integer ≥ 1 or null"),
-    "llm": ("llm", (str, type(None)), "a Hugging Face model folder or id, or null"),
-    "labelModel": ("label_model", (str, type(None)), "a Hugging Face CLIP/SigLIP folder or id, or null"),
-    "allowDownload": ("allow_download", bool, "true or false"),
-}
-_RANGES = {
-    "lambda": lambda v: v >= 0, "epochs": lambda v: v >= 1, "learningRate": lambda v: v > 0,
-    "batchSize": lambda v: v >= 2, "device": lambda v: v in DEVICES, "seed": lambda v: 0 <= v <= MAX_SEED,
-    "window": lambda v: v >= 1, "warmupFraction": lambda v: 0 <= v < 1, "weightDecay": lambda v: v >= 0,
-    "validationImages": lambda v: v >= 0, "checkpointEvery": lambda v: v >= 1,
-    "maxImages": lambda v: v is None or v >= 1,
-    "outputName": lambda v: bool(v) and all(c.isalnum() or c in "-_." for c in v) and not v.startswith("."),
-}
-REQUIRED = ("pack", "dataset", "outputName")
+@lru_cache(maxsize=None)
+def _validator():
+    try:
+        import jsonschema
+    except ImportError:
+        from .environment import jsonschema_missing
+        raise jsonschema_missing() from None
+    return jsonschema.Draft7Validator(schema())
 
 
-def parse(obj, where: str, base_dir: str) -> RunConfig:
+def attribute(key: str) -> str:
+    """The RunConfig attribute of a JSON key: camelCase -> snake_case; `lambda` is a Python keyword."""
+    return "lam" if key == "lambda" else re.sub(r"(?<!^)([A-Z])", r"_\1", key).lower()
+
+
+# Keys that are not training settings: documentation, and the Slurm defaults (read by the script writer only).
+_NOT_SETTINGS = {"formatVersion", "name", "$schema", "comment", "slurm"}
+
+
+def _make_class():
+    props = schema()["properties"]
+    required = schema()["required"]
+    fields = [(attribute(k), object) for k in required if k not in _NOT_SETTINGS]
+    fields += [(attribute(k), object, field(default=p.get("default"))) for k, p in props.items()
+               if k not in _NOT_SETTINGS and k not in required]
+    fields += [("base_dir", str, field(default=".")), ("extra", dict, field(default_factory=dict))]
+    cls = make_dataclass("RunConfig", fields)
+    cls.resolve = lambda self, p: (Path(self.base_dir) / p).resolve()
+    cls.__doc__ = "A validated run config: one attribute per key of schemas/run-config.schema.json (snake_case)."
+    return cls
+
+
+_class = None
+
+
+def run_config_class():
+    global _class
+    if _class is None:
+        _class = _make_class()
+    return _class
+
+
+def __getattr__(name):
+    # `config.RunConfig`: the class is made from the schema on first use, so importing this module reads no file.
+    if name == "RunConfig":
+        return run_config_class()
+    raise AttributeError(name)
+
+
+def _shown(v) -> str:
+    if isinstance(v, float) and v != v:
+        return "NaN"
+    if isinstance(v, float) and v in (float("inf"), float("-inf")):
+        return "Infinity" if v > 0 else "-Infinity"
+    return json.dumps(v, ensure_ascii=False)
+
+
+def first_problem(obj) -> tuple:
+    """(key, message) of the first problem in the order the launcher reports them too (formatVersion, the
+    required keys, then the keys in the file's order), or None when the object is valid."""
     if not isinstance(obj, dict):
-        raise ConfigError(f"{where}: the top level must be a JSON object")
-    if obj.get("formatVersion") != 1:
-        raise ConfigError(f"{where}: formatVersion must be 1 (got {obj.get('formatVersion')!r})")
-    for k in REQUIRED:
-        if k not in obj:
-            raise ConfigError(f"{where}: {k}: required ({_FIELDS[k][2]})")
+        return (None, "the top level must be a JSON object")
+    sch = schema()
+    props = sch["properties"]
+    errors = list(_validator().iter_errors(obj))
+    if not errors:
+        return None
+    allowed = lambda k: props[k].get("x-allowed", "valid")
+    keyed = {}
+    for e in errors:
+        if e.validator == "required" and not e.path:
+            missing = next((k for k in sch["required"] if k not in obj), None)
+            if missing:
+                keyed.setdefault(("required", missing), f"required ({allowed(missing)})")
+        elif e.validator == "additionalProperties" and not e.path:
+            for k in obj:
+                if k not in props:
+                    keyed.setdefault(("key", k), f"unknown key (known: {', '.join(sorted(x for x in props if not x.startswith('$')))})")
+        elif e.path:
+            k = e.path[0]
+            keyed.setdefault(("key", k), f"must be {allowed(k)} (got {_shown(obj[k])})")
+    order = [("key", "formatVersion")] + [("required", k) for k in sch["required"]] + [("key", k) for k in obj]
+    for slot in order:
+        if slot in keyed:
+            return slot[1], keyed[slot]
+    e = errors[0]   # not expected: every error above has a key; report it rather than pass the config
+    return (None, e.message)
+
+
+def parse(obj, where: str, base_dir: str):
+    problem = first_problem(obj)
+    if problem:
+        key, message = problem
+        raise ConfigError(f"{where}: {key + ': ' if key else ''}{message}")
+    props = schema()["properties"]
     kw = {}
     for k, v in obj.items():
-        if k in ("formatVersion", "name", "$schema", "comment", "slurm"):   # slurm: for the sbatch writer only
+        if k in _NOT_SETTINGS:
             continue
-        if k not in _FIELDS:
-            raise ConfigError(f"{where}: {k}: unknown key (known: {', '.join(sorted(_FIELDS))})")
-        fname, typ, desc = _FIELDS[k]
-        bad_type = not isinstance(v, typ) or (isinstance(v, bool) and typ is not bool)
-        if not bad_type and isinstance(v, float) and not math.isfinite(v):
-            bad_type = True
-        if bad_type or (k in _RANGES and not _RANGES[k](v)):
-            raise ConfigError(f"{where}: {k}: must be {desc} (got {json.dumps(v)})")
-        kw[fname] = v
-    return RunConfig(base_dir=base_dir, **kw)
+        # JSON Schema counts 2.0 as an integer; Python code must get an int (range(2.0) fails).
+        types = props[k].get("type")
+        if isinstance(v, float) and (types == "integer" or (isinstance(types, list) and "integer" in types)):
+            v = int(v)
+        kw[attribute(k)] = v
+    return run_config_class()(base_dir=base_dir, **kw)
 
 
-def load(path) -> RunConfig:
+def _no_constant(name):
+    # Python's json reads NaN and Infinity, JavaScript's JSON.parse does not: refuse them as the launcher does.
+    raise ValueError(f"{name} is not a JSON value")
+
+
+def load(path):
     p = Path(path)
     if p.exists() and not p.is_file():   # a FIFO would block the read forever, a folder cannot be read
         raise ConfigError(f"{p}: not a regular file (a config JSON file is expected)")
     try:
-        obj = json.loads(p.read_text())
+        obj = json.loads(p.read_text(encoding="utf-8"), parse_constant=_no_constant)
     except FileNotFoundError:
         raise ConfigError(f"{p}: config file not found") from None
-    except (json.JSONDecodeError, UnicodeDecodeError) as e:
+    except (ValueError, UnicodeDecodeError) as e:
         raise ConfigError(f"{p}: not valid JSON ({e})") from None
     return parse(obj, str(p), str(p.resolve().parent))
 
 
-def to_json(c: RunConfig) -> dict:
+def to_json(c) -> dict:
     d = asdict(c)
-    return {k: d[f] for k, (f, _, _) in _FIELDS.items()}
+    return {k: d[attribute(k)] for k in schema()["properties"] if k not in _NOT_SETTINGS}

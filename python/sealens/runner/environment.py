@@ -35,6 +35,14 @@ def _dist_version(name: str):
         return None
 
 
+def jsonschema_missing() -> EnvironmentError_:
+    """The run config is checked against schemas/run-config.schema.json with the jsonschema package."""
+    exe = sys.executable
+    return EnvironmentError_(f"The jsonschema package is not importable in {exe}; the trainer checks run configs with it. "
+                             f"Install it: `{exe} -m pip install \"jsonschema>=4\"` "
+                             f"(Debian/Ubuntu: `apt install python3-jsonschema`).")
+
+
 def check() -> dict:
     exe = sys.executable
     py = platform.python_version()
@@ -56,6 +64,8 @@ def check() -> dict:
         raise EnvironmentError_(f"The onnx package is not importable in {exe}; the trainer reads the pack's ONNX "
                                 f"graphs with it. Install it: `{exe} -m pip install onnx` "
                                 f"(Debian/Ubuntu: `apt install python3-onnx`).")
+    if importlib.util.find_spec("jsonschema") is None:
+        raise jsonschema_missing()
     has_tf = importlib.util.find_spec("transformers") is not None
     return {"python": py, "executable": exe, "torch": torch.__version__, "cuda": bool(torch.cuda.is_available()),
             "onnx": _dist_version("onnx"), "transformers": (_dist_version("transformers") or "unknown") if has_tf else None}
