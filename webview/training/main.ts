@@ -1,8 +1,10 @@
 // Run view page: live charts (d3) of total loss, L_g, L_a, τ, learning rate and validation label
-// agreement, plus status and buttons. Every host message is validated before use.
+// agreement, status (images/s first) and buttons, and the before/after tables with Δ and which way is
+// better. Every host message is validated before use.
 
 import * as d3 from 'd3';
 import { parseToRunView, type ProgressEvent, type RunViewState, type FromRunView } from '../../src/shared/trainingProtocol';
+import { evaluationRows, formatDelta, formatValue, perClassRows, type EvaluationRow } from './evaluationRows';
 
 declare function acquireVsCodeApi(): { postMessage(m: FromRunView): void };
 const api = acquireVsCodeApi();
@@ -48,6 +50,26 @@ function button(label: string, kind: FromRunView['kind']): HTMLButtonElement {
   return b;
 }
 
+function evaluationTable(caption: string, rows: (EvaluationRow & { patches?: number })[], withPatches = false): HTMLTableElement {
+  const t = document.createElement('table');
+  t.createCaption().textContent = caption;
+  const head = t.createTHead().insertRow();
+  for (const c of ['metric', 'before', 'after', 'Δ', ...(withPatches ? ['patches'] : [])]) head.append(Object.assign(document.createElement('th'), { textContent: c }));
+  for (const r of rows) {
+    const tr = t.insertRow();
+    tr.insertCell().textContent = r.name;
+    tr.insertCell().textContent = formatValue(r.before, r.percent);
+    tr.insertCell().textContent = formatValue(r.after, r.percent);
+    const d = tr.insertCell();
+    // which way is better, said in words for screen readers and in colour for the eye
+    d.textContent = `${formatDelta(r)}${r.improved === null ? '' : r.improved ? ' ✓' : ' ✗'}`;
+    d.title = `${r.better} is better`;
+    if (r.improved !== null) d.style.color = r.improved ? 'var(--vscode-testing-iconPassed)' : 'var(--vscode-errorForeground)';
+    if (withPatches) tr.insertCell().textContent = String(r.patches ?? '');
+  }
+  return t;
+}
+
 function render(): void {
   if (!state) return;
   const events = lastStepByStep(state.events);
@@ -58,7 +80,8 @@ function render(): void {
   h.textContent = `${state.runId} — ${state.status}`;
   const p = document.createElement('p');
   p.className = 'status';
-  p.textContent = last ? `step ${last.step}/${last.totalSteps} (${Math.round((100 * last.step) / last.totalSteps)} %) · ${last.pairsPerSecond} patch–label pairs/s · ${last.elapsedSeconds.toFixed(1)} s` : 'waiting for the trainer…';
+  // images/s is the throughput; pairs/s is capped by SEA's de-duplication whatever the batch
+  p.textContent = last ? `step ${last.step}/${last.totalSteps} (${Math.round((100 * last.step) / last.totalSteps)} %) · ${last.imagesPerSecond} images/s · ${last.pairsPerSecond} patch–label pairs/s · ${last.elapsedSeconds.toFixed(1)} s` : state.status === 'failed' ? 'failed (see the error below)' : 'waiting for the trainer…';
   const bar = document.createElement('div');
   if (state.status === 'running') bar.append(button('Cancel', 'cancel'));
   if (state.status === 'cancelled' || state.status === 'interrupted' || state.status === 'failed') bar.append(button('Resume', 'resume'));
@@ -70,16 +93,9 @@ function render(): void {
   app.append(h, p, bar, grid);
   const ev = [...events].reverse().find((e) => e.event === 'evaluation');
   if (ev && ev.event === 'evaluation') {
-    const t = document.createElement('table');
-    const rows: [string, number | null | undefined, number | null | undefined][] = [
-      ['patch-word accuracy', ev.before.patchWordAccuracy, ev.after.patchWordAccuracy], ['CLIP-label agreement', ev.before.labelAgreement, ev.after.labelAgreement],
-      ['modality gap D', ev.before.modalityGap, ev.after.modalityGap], ['TACS', ev.before.tacs, ev.after.tacs]];
-    t.innerHTML = '<tr><th>metric</th><th>before</th><th>after</th></tr>';
-    for (const [n, b, a] of rows) {
-      const tr = t.insertRow();
-      for (const c of [n, typeof b === 'number' ? b.toFixed(3) : '–', typeof a === 'number' ? a.toFixed(3) : '–']) tr.insertCell().textContent = c;
-    }
-    app.append(t);
+    app.append(evaluationTable(`before (${(ev as { startAdapter?: string }).startAdapter ?? 'start adapter'}) / after, on ${ev.evaluatedOn}`, evaluationRows(ev.before, ev.after)));
+    const classes = perClassRows(ev.before, ev.after);
+    if (classes.length) app.append(evaluationTable('accuracy per true word', classes, true));
   }
   for (const e of events) if (e.event === 'warning' || e.event === 'error') {
     const w = document.createElement('p');

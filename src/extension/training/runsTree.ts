@@ -12,8 +12,11 @@ export class RunItem extends vscode.TreeItem {
     super(run.id, vscode.TreeItemCollapsibleState.None);
     const s = run.summary;
     const after = s?.evaluation.after;
+    // images/s is the throughput (runs before 2026-11-30 recorded only pairs/s)
+    const ips = (s as { imagesPerSecond?: unknown } | undefined)?.imagesPerSecond;
+    const speed = typeof ips === 'number' ? vscode.l10n.t('{0} images/s', ips) : vscode.l10n.t('{0} pairs/s', s?.pairsPerSecond ?? '–');
     this.description = s
-      ? vscode.l10n.t('finished · agreement {0} · {1} pairs/s', after?.labelAgreement !== undefined ? `${(after.labelAgreement * 100).toFixed(1)} %` : '–', s.pairsPerSecond)
+      ? vscode.l10n.t('finished · agreement {0} · {1}', after?.labelAgreement !== undefined ? `${(after.labelAgreement * 100).toFixed(1)} %` : '–', speed)
       : run.lastStep ? vscode.l10n.t('{0} · step {1}/{2} · loss {3}', run.status, run.lastStep.step, run.lastStep.totalSteps, run.lastStep.loss.toFixed(3)) : run.status;
     if (run.status === 'failed') {
       // failed says so first, with the reason, in the error colour: not an "interrupted" run to resume blindly
