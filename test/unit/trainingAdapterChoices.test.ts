@@ -4,7 +4,7 @@
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { createRun } from '../../src/training/runFolder';
@@ -129,5 +129,24 @@ test('BAD INPUT - damaged run folders (broken JSON, summary not done, no runs fo
     assert.deepEqual(listAdapterChoices(packOf(path.join(ws, 'missing')), ws).map((x) => x.label), ['sea', 'baseline']);
   } finally {
     rmSync(ws, { recursive: true, force: true });
+  }
+});
+
+test('adapters of two different packs are compared as the engine compares two of one pack', async () => {
+  const { Engine } = await import('../../src/engine/engine');
+  const { compareTokenMaps } = await import('../../src/extension/training/compareChoices');
+  const engine = new Engine();
+  const pack = path.join(root, 'media', 'demo-pack');
+  const image = path.join(root, 'media', 'samples', readdirSync(path.join(root, 'media', 'samples')).filter((f) => f.endsWith('.png')).sort()[0]);
+  try {
+    const ref = await engine.compare({ image, pack, device: 'cpu', adapterA: 'sea', adapterB: 'baseline' });
+    const a = await engine.explain({ image, pack, device: 'cpu', adapter: 'sea' });
+    const b = await engine.explain({ image, pack, device: 'cpu', adapter: 'baseline' });
+    const got = compareTokenMaps(a, b);
+    assert.deepEqual(got.changed, ref.changed);
+    assert.equal(got.agreement, ref.agreement);
+    assert.ok(ref.changed.some(Boolean) && ref.changed.some((c) => !c), 'the two adapters agree on some tokens and not on others');
+  } finally {
+    await engine.dispose();
   }
 });
