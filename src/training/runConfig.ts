@@ -12,9 +12,12 @@ import { validateRunConfig as matchesSchema } from '../shared/generated/run-conf
 import { IMAGE_EXTENSION_LIST, isImageFileName } from '../shared/mediaLimits';
 import type { RunConfig } from '../shared/trainingProtocol';
 
+/** A key as messages name it: bare when it is a plain name, else quoted (an empty or odd key stays visible). */
+const shownKey = (key: string): string => (/^[A-Za-z0-9_$-]+$/.test(key) ? key : JSON.stringify(key));
+
 export class RunConfigError extends Error {
   constructor(readonly file: string, readonly key: string | undefined, message: string) {
-    super(`${file}: ${key ? `${key}: ` : ''}${message}`);
+    super(`${file}: ${key === undefined ? '' : `${shownKey(key)}: `}${message}`);
     this.name = 'RunConfigError';
   }
 }

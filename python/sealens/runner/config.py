@@ -12,7 +12,16 @@ from pathlib import Path
 
 
 class ConfigError(ValueError):
-    pass
+    """A refused run config; `key` is the config key at fault (None: the file as a whole)."""
+
+    def __init__(self, message: str, key=None):
+        super().__init__(message)
+        self.key = key
+
+
+def shown_key(key: str) -> str:
+    """A key as messages name it: bare when it is a plain name, else quoted (an empty or odd key stays visible)."""
+    return key if re.fullmatch(r"[A-Za-z0-9_$-]+", key) else json.dumps(key, ensure_ascii=False)
 
 
 # python/sealens/runner/config.py -> the repository (or the installed extension) root, which ships schemas/.
@@ -86,6 +95,14 @@ def _shown(v) -> str:
     return json.dumps(v, ensure_ascii=False)
 
 
+def _js_key_order(obj) -> list:
+    """The keys in the order JavaScript's JSON.parse gives them (array-index-like keys first, ascending, then
+    the rest as written), so that the launcher and the trainer name the same key first."""
+    index = [k for k in obj if re.fullmatch(r"0|[1-9][0-9]*", k) and int(k) < 2 ** 32 - 1]
+    rest = [k for k in obj if k not in set(index)]
+    return sorted(index, key=int) + rest
+
+
 def first_problem(obj) -> tuple:
     """(key, message) of the first problem in the order the launcher reports them too (formatVersion, the
     required keys, then the keys in the file's order), or None when the object is valid."""
@@ -110,7 +127,7 @@ def first_problem(obj) -> tuple:
         elif e.path:
             k = e.path[0]
             keyed.setdefault(("key", k), f"must be {allowed(k)} (got {_shown(obj[k])})")
-    order = [("key", "formatVersion")] + [("required", k) for k in sch["required"]] + [("key", k) for k in obj]
+    order = [("key", "formatVersion")] + [("required", k) for k in sch["required"]] + [("key", k) for k in _js_key_order(obj)]
     for slot in order:
         if slot in keyed:
             return slot[1], keyed[slot]
@@ -122,7 +139,7 @@ def parse(obj, where: str, base_dir: str):
     problem = first_problem(obj)
     if problem:
         key, message = problem
-        raise ConfigError(f"{where}: {key + ': ' if key else ''}{message}")
+        raise ConfigError(f"{where}: {'' if key is None else shown_key(key) + ': '}{message}", key)
     props = schema()["properties"]
     kw = {}
     for k, v in obj.items():
@@ -141,17 +158,26 @@ def _no_constant(name):
     raise ValueError(f"{name} is not a JSON value")
 
 
+def loads(text: str, where: str, base_dir: str):
+    """A config from its JSON text (`where` names it in errors)."""
+    try:
+        obj = json.loads(text, parse_constant=_no_constant)
+    except ValueError as e:
+        raise ConfigError(f"{where}: not valid JSON ({e})") from None
+    return parse(obj, where, base_dir)
+
+
 def load(path):
     p = Path(path)
     if p.exists() and not p.is_file():   # a FIFO would block the read forever, a folder cannot be read
         raise ConfigError(f"{p}: not a regular file (a config JSON file is expected)")
     try:
-        obj = json.loads(p.read_text(encoding="utf-8"), parse_constant=_no_constant)
+        text = p.read_text(encoding="utf-8")
     except FileNotFoundError:
         raise ConfigError(f"{p}: config file not found") from None
-    except (ValueError, UnicodeDecodeError) as e:
+    except UnicodeDecodeError as e:
         raise ConfigError(f"{p}: not valid JSON ({e})") from None
-    return parse(obj, str(p), str(p.resolve().parent))
+    return loads(text, str(p), str(p.resolve().parent))
 
 
 def to_json(c) -> dict:
