@@ -1,7 +1,7 @@
 // SEA fine-tuning from the command palette: "Train SEA Adapter…" (guided picks → .sealens/runs/<id>/
-// config.json → trainer), "Rerun Training…" (the same picks, prefilled), resume, cancel, delete, the runs
-// tree, the run view with live charts, a cancellable progress notification, the log channel, and
-// before/after "Compare adapters" at the end.
+// config.json → trainer), "Rerun Training…" (the same picks, prefilled), "Sweep λ…", resume, cancel,
+// delete, the runs tree, the run view with live charts, a cancellable progress notification, the log
+// channel, and before/after "Compare adapters" at the end.
 
 import { writeFileSync } from 'node:fs';
 import * as path from 'node:path';
@@ -23,6 +23,7 @@ import { openRunCompare, restoreRunCompare, runCompareImage, RUN_COMPARE_VIEW_TY
 import { askRunConfig } from './trainingWizard';
 import { useRunAdapter } from './useRunAdapter';
 import { confirmAndDeleteRun } from './deleteRunCommand';
+import { askLambdas, runSweep } from './sweepCommand';
 import { RESUMABLE_STATUSES, runContextKeys } from './runContextKeys';
 
 interface Active { proc: TrainingProcess; dir: string }
@@ -263,6 +264,31 @@ export function registerTraining(context: vscode.ExtensionContext, engine?: Engi
     vscode.commands.registerCommand('seaLens.exportSlurmScript', async (arg?: unknown) => {
       const run = await pickRun(arg, () => true, vscode.l10n.t('Export a Slurm script for which run config?'));
       if (run) await exportSlurm(run);
+    }),
+    vscode.commands.registerCommand('seaLens.sweepLambda', async (arg?: unknown) => {
+      const ws = root();
+      if (!ws) {
+        void vscode.window.showErrorMessage(vscode.l10n.t('Open a folder first: training runs are kept in its .sealens/runs folder.'));
+        return;
+      }
+      if (!needTrust() || !(await checkTrainingInterpreter((l) => log.info(l)))) return;
+      try {
+        // a run's config (the runs view's item, or picked) or, with no runs yet, the wizard's answers
+        let base: RunConfig | undefined;
+        if (arg instanceof RunItem || listRuns(ws).length) {
+          const run = await pickRun(arg, () => true, vscode.l10n.t('Sweep λ over which run\'s config?'));
+          if (!run) return;
+          const file = path.join(run.dir, 'config.json');
+          const cfg = readRunConfig(file);
+          base = { ...cfg, pack: resolveConfigPath(file, cfg.pack), dataset: resolveConfigPath(file, cfg.dataset) };
+        } else {
+          base = await askRunConfig(context.extensionUri);
+        }
+        const lambdas = base && (await askLambdas());
+        if (base && lambdas) await runSweep(ws, base, lambdas, start);
+      } catch (e) {
+        void vscode.window.showErrorMessage((e as Error).message);
+      }
     }),
     vscode.commands.registerCommand('seaLens.deleteTrainingRun', async (arg?: unknown) => {
       const ws = root();
