@@ -61,7 +61,8 @@ const SAMPLE_JS = `(body, selectors) => {
   const out = {};
   for (const s of selectors) { const el = document.querySelector(s); out[s] = el ? drawn(el) : null; }
   const page = drawn(body);
-  return { kind: body.dataset.vscodeThemeKind || '', page, lines: out };
+  const kinds = ['vscode-high-contrast-light', 'vscode-high-contrast', 'vscode-light', 'vscode-dark'];
+  return { kind: body.dataset.vscodeThemeKind || kinds.find((k) => body.classList.contains(k)) || '', page, lines: out };
 }`;
 
 interface Sampled {
@@ -83,21 +84,17 @@ export function contrastRatio(a: number[], b: number[]): number {
   return (hi + 0.05) / (lo + 0.05);
 }
 
-/** "Preferences: Color Theme", the theme's row, Enter; waits until the workbench wears it. */
+/** "Preferences: Color Theme", a click on the theme's row; waits until the workbench wears it. */
 export async function setColorTheme(page: Page, theme: (typeof THEMES)[number]): Promise<void> {
   await runCommand(page, 'Preferences: Color Theme');
   const input = page.locator('.quick-input-widget input');
   await input.waitFor({ state: 'visible' });
   await input.fill(theme.name);
-  // "Default High Contrast" also matches "Default High Contrast Light": move to the exact row first.
-  const rows = page.locator('.quick-input-widget .monaco-list-row');
-  await rows.first().waitFor({ timeout: 10_000 });
-  for (let i = 0; i < 8; i++) {
-    const focusedRow = ((await page.locator('.quick-input-widget .monaco-list-row.focused .label-name').first().textContent().catch(() => '')) ?? '').trim();
-    if (focusedRow === theme.name) break;
-    await page.keyboard.press('ArrowDown');
-  }
-  await page.keyboard.press('Enter');
+  // "Default High Contrast" also matches "Default High Contrast Light", and past the themes lies "Browse
+  // Additional Color Themes…" (the marketplace): pick the row whose name is exactly the theme's.
+  const row = page.locator('.quick-input-widget .monaco-list-row').filter({ has: page.locator('.label-name', { hasText: new RegExp(`^\\s*${theme.name}\\s*$`) }) }).first();
+  await row.waitFor({ timeout: 10_000 });
+  await row.click();
   await page.locator(`.monaco-workbench.${theme.workbench}`).waitFor({ timeout: 20_000 });
 }
 

@@ -4,8 +4,13 @@
 
 /** The theme kind VS Code gives the page: vscode-light, vscode-dark, vscode-high-contrast, vscode-high-contrast-light ('' outside VS Code). */
 export function themeKind(): string {
-  return document.body?.dataset.vscodeThemeKind ?? '';
+  const body = document.body;
+  if (!body) return '';
+  // the data attribute where VS Code sets it, else the class it has always set
+  return body.dataset.vscodeThemeKind || KINDS.find((k) => body.classList.contains(k)) || '';
 }
+
+const KINDS = ['vscode-high-contrast-light', 'vscode-high-contrast', 'vscode-light', 'vscode-dark'];
 
 /** Calls `cb` once per animation frame in which the theme changed; returns the unsubscribe function. */
 export function onThemeChange(cb: () => void): () => void {
