@@ -2,7 +2,8 @@
 // run "SEA Lens: Train SEA Adapter…" from the command palette, answer the guided picks (embedded demo pack,
 // the sample images, 1 epoch on the CPU), wait until the run view reports 100 % and "finished", then open
 // "Compare Before/After" and check that the compare view draws both overlays (start adapter and trained
-// adapter) from the run's pack overlay, also after "Developer: Reload Window". The code-server harness (run-code-server.ts) starts the server,
+// adapter) from the run's pack overlay, also after "Developer: Reload Window", and that the status-bar
+// picker lists the trained adapter by run. The code-server harness (run-code-server.ts) starts the server,
 // installs the .vsix, opens the workbench on `workspace` and calls this scenario with the page. A
 // screenshot goes to .test-artifacts/e2e/training.png either way, so a failure can be seen.
 import { spawnSync } from 'node:child_process';
@@ -34,6 +35,8 @@ export interface TrainingScenarioResult {
   agreement: string;
   /** The agreement the Before/after panel shows after "Developer: Reload Window". */
   restoredAgreement: string;
+  /** The trained adapter's label in the status-bar picker ("run <date-time> · <name> · step N"). */
+  runAdapter: string;
 }
 
 const defaultPython = (): string => process.env.SEALENS_PYTHON ?? '/usr/bin/python3';
@@ -101,9 +104,27 @@ export async function runTrainingScenario({ page, root, workspace, python = defa
     await restored.locator('#meta', { hasText: `+${outputName}` }).waitFor({ timeout: 120_000 });
     const restoredAgreement = (await restored.locator('#agreement').textContent()) ?? '';
     if (restoredAgreement !== agreement) throw new Error(`restored Before/after says "${restoredAgreement}", before the reload "${agreement}"`);
-    return { runStatus, patchesA, patchesB, titles, agreement, restoredAgreement };
+
+    // The trained adapter is in the status-bar picker too, labelled by its run, beside the pack's own;
+    // picking it stores that label as seaLens.adapter.
+    await runCommand(page, 'SEA Lens: Select Adapter…');
+    const runAdapter = await pickItem(page, 'Select Adapter', ` · ${outputName} · step `);
+    if (!/^run \d{4}-\d{2}-\d{2}-\d{6} · /.test(runAdapter)) throw new Error(`the picker's run adapter reads "${runAdapter}"`);
+    const end = Date.now() + 15_000;
+    let stored: unknown;
+    while (Date.now() < end && (stored = readWorkspaceSetting(workspace, 'seaLens.adapter')) !== runAdapter) await page.waitForTimeout(300);
+    if (stored !== runAdapter) throw new Error(`seaLens.adapter is ${JSON.stringify(stored)} after picking "${runAdapter}"`);
+    return { runStatus, patchesA, patchesB, titles, agreement, restoredAgreement, runAdapter };
   } finally {
     await page.screenshot({ path: shot, fullPage: true }).catch(() => undefined);
+  }
+}
+
+function readWorkspaceSetting(workspace: string, key: string): unknown {
+  try {
+    return (JSON.parse(readFileSync(path.join(workspace, '.vscode', 'settings.json'), 'utf8')) as Record<string, unknown>)[key];
+  } catch {
+    return undefined;
   }
 }
 
