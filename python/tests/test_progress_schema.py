@@ -85,3 +85,20 @@ def test_nan_in_a_config_file_is_not_json(tmp_path):
     (tmp_path / "c.json").write_text('{"formatVersion": 1, "pack": "p", "dataset": "d", "outputName": "o", "lambda": NaN}')
     with pytest.raises(config.ConfigError, match=r"c.json: not valid JSON \(NaN is not a JSON value\)"):
         config.load(tmp_path / "c.json")
+
+
+def test_without_jsonschema_the_trainer_exits_6_naming_pip_and_apt(tmp_path):
+    # sitecustomize on PYTHONPATH hides the package: importlib then finds no jsonschema, as on a bare Python.
+    hide = tmp_path / "hide"
+    hide.mkdir()
+    (hide / "sitecustomize.py").write_text("import sys\nsys.modules['jsonschema'] = None\n")
+    cfg = tmp_path / "c.json"
+    cfg.write_text(json.dumps({"formatVersion": 1, "pack": "p", "dataset": "d", "outputName": "o"}))
+    env = {**ENV_BASE, "PYTHONPATH": f"{hide}:{ROOT / 'python'}"}
+    r = subprocess.run([sys.executable, "-m", "sealens.runner", "--config", str(cfg), "--run-dir", str(tmp_path / "run")],
+                       env=env, capture_output=True, text=True, timeout=120)
+    assert r.returncode == runner_main.EXIT_ENV, r.stderr
+    assert "Traceback" not in r.stderr + r.stdout
+    assert "-m pip install \"jsonschema>=4\"" in r.stderr and "apt install python3-jsonschema" in r.stderr
+    err = [json.loads(l) for l in r.stdout.splitlines() if '"error"' in l]
+    assert err and err[0]["kind"] == "environment" and err[0]["exitCode"] == 6

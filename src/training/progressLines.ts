@@ -1,5 +1,7 @@
 // Splits the trainer's stdout into JSON-lines progress events. Chunks may end mid-line; lines that are
-// not JSON (a library printing to stdout) are passed on as log text instead of being dropped or crashing.
+// not JSON (a library printing to stdout) are passed on as log text instead of being dropped or crashing,
+// and JSON lines that do not match schemas/training-progress.schema.json are passed on as text with the
+// reason (parseProgressEvent names the event, the field and what was expected).
 
 import { parseProgressEvent, type ProgressEvent } from '../shared/trainingProtocol';
 
