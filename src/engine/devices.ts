@@ -4,7 +4,8 @@ import { existsSync } from 'node:fs';
 import path from 'node:path';
 import * as ort from 'onnxruntime-node';
 import { DEVICE_CHOICES, type Device, type DeviceChoice } from '../shared/tokenMap';
-import { badInput } from './engineError';
+import { badInput, EngineError } from './engineError';
+import { EngineErrorCode } from '../shared/engineProtocol';
 import { nvidiaDriverMissing, vulkanLoaderMissing } from './nativeLibraries';
 
 export { nvidiaDriverMissing, vulkanLoaderMissing };
@@ -97,6 +98,8 @@ export async function withDevice<T>(choice: DeviceChoice, create: (device: Devic
     try {
       return { device: choice, value: await create(choice) };
     } catch (e) {
+      // The CPU is always usable: a failure there is the model's (a pack file that is not ONNX), and says so.
+      if (e instanceof EngineError && e.code === EngineErrorCode.PackInvalid) throw e;
       throw badInput(`device "${choice}" is not usable here: ${firstLine(e)}. Choose another device (${DEVICE_CHOICES.join(', ')}); "auto" falls back to the CPU`);
     }
   }

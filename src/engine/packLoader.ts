@@ -105,7 +105,7 @@ async function openSession(model: string | Uint8Array, device: Device, label: st
       : await ort.InferenceSession.create(model, sessionOptions(device, macs));
   } catch (e) {
     if (device !== 'cpu') throw e;
-    throw packError(`${label}: onnxruntime cannot load it (${(e as Error).message.split('\n')[0]})`);
+    throw packError(`${label}: onnxruntime cannot load it as an ONNX model (${(e as Error).message.split('\n')[0]}); re-export the model, or point manifest.json at the right file`);
   }
 }
 
