@@ -96,7 +96,8 @@ def test_bf16_tensors_load_as_the_float32_values_they_hold(tmp_path):
     assert w.ravel()[:3].tolist() == [1.0, -2.5, 3.140625] and abs(w[1, 1] - 1e-3) < 1e-5
 
 
-def test_progress_writer_writes_null_for_nan_and_inf(tmp_path, capsys):
+def test_progress_writer_writes_null_for_nan_and_inf(tmp_path, capsys, monkeypatch):
+    monkeypatch.delenv("SEALENS_CHECK_PROGRESS")   # a made-up event: only the NaN handling is under test
     em = entry.Emitter(tmp_path, True)
     em(event="step", loss=float("nan"), lossA=float("inf"), nested={"x": [1.5, float("-inf")]})
     line = json.loads((tmp_path / "progress.jsonl").read_text().splitlines()[-1])
@@ -120,7 +121,8 @@ def test_disk_full_exits_3_and_an_unexpected_error_goes_to_the_log(tmp_path, mon
     import sealens.runner.run as run_mod
     cfg = tmp_path / "c.json"
     cfg.write_text("{}")
-    monkeypatch.setattr("sealens.runner.environment.check", lambda: {"python": "x", "torch": torch.__version__})
+    monkeypatch.setattr("sealens.runner.environment.check", lambda: {"python": "x", "executable": "x", "torch": torch.__version__,
+                                                                      "cuda": False, "onnx": None, "transformers": None})
 
     def full(*_a, **_k):
         raise OSError(errno.ENOSPC, "No space left on device")
