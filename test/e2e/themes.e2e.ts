@@ -7,7 +7,7 @@
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import type { FrameLocator, Page } from 'playwright-core';
-import { findWebview, openInDialog, runCommand, until } from './workbench';
+import { findWebview, focusRow, openInDialog, runCommand, until } from './workbench';
 
 export const THEMES = [
   { name: 'Default Light Modern', slug: 'light', kind: 'vscode-light', workbench: 'vs' },
@@ -84,17 +84,16 @@ export function contrastRatio(a: number[], b: number[]): number {
   return (hi + 0.05) / (lo + 0.05);
 }
 
-/** "Preferences: Color Theme", a click on the theme's row; waits until the workbench wears it. */
+/** "Preferences: Color Theme", the arrows to the theme's row, Enter; waits until the workbench wears it. */
 export async function setColorTheme(page: Page, theme: (typeof THEMES)[number]): Promise<void> {
   await runCommand(page, 'Preferences: Color Theme');
   const input = page.locator('.quick-input-widget input');
   await input.waitFor({ state: 'visible' });
   await input.fill(theme.name);
   // "Default High Contrast" also matches "Default High Contrast Light", and past the themes lies "Browse
-  // Additional Color Themes…" (the marketplace): pick the row whose name is exactly the theme's.
-  const row = page.locator('.quick-input-widget .monaco-list-row').filter({ has: page.locator('.label-name', { hasText: new RegExp(`^\\s*${theme.name}\\s*$`) }) }).first();
-  await row.waitFor({ timeout: 10_000 });
-  await row.click();
+  // Additional Color Themes…" (the marketplace): go to the row whose name is exactly the theme's.
+  await focusRow(page, theme.name);
+  await page.keyboard.press('Enter');
   await page.locator(`.monaco-workbench.${theme.workbench}`).waitFor({ timeout: 20_000 });
 }
 
@@ -110,13 +109,17 @@ export async function runThemesScenario({ page, root, image, tokens, compare }: 
   await runCommand(page, 'SEA Lens: Explain Visual Tokens');
   await openInDialog(page, 'Explain the visual tokens of an image', image);
   await findWebview(page, `.sl-overlay[data-tokens="${tokens}"]`, 150_000, name);
-  const scenarios = [{ scenario: 'explain', tab: `Visual tokens: ${name}`, ready: `.sl-overlay[data-tokens="${tokens}"]`, overlays: 1, lines: ['.sl-caption'] }];
+  // Both pages are titled with the image's name; #heatmap is the explain view's own, #agreement the compare view's.
+  const scenarios = [{ scenario: 'explain', tab: `Visual tokens: ${name}`, ready: '#heatmap', overlays: 1, lines: ['.sl-caption'] }];
   if (compare) {
     await runCommand(page, 'SEA Lens: Compare Adapters…');
     await openInDialog(page, 'Compare two adapters on an image', image);
     await (await findWebview(page, '#agreement', 150_000, name)).locator('#agreement', { hasText: 'Agreement' }).waitFor({ timeout: 150_000 });
     scenarios.push({ scenario: 'compare', tab: `Compare adapters: ${name}`, ready: '#agreement:has-text("Agreement")', overlays: 3, lines: ['.sl-caption', '#agreement'] });
   }
+  // the theme the run started with (code-server follows the browser's light preference), restored after
+  let before: (typeof THEMES)[number] | undefined;
+  for (const t of THEMES) if (!before && (await page.locator(`.monaco-workbench.${t.workbench}`).count())) before = t;
   const samples: ThemeSample[] = [];
   for (const theme of THEMES) {
     await setColorTheme(page, theme);
@@ -124,8 +127,9 @@ export async function runThemesScenario({ page, root, image, tokens, compare }: 
       await page.locator('.tab', { hasText: s.tab }).first().click();
       const view = await findWebview(page, s.ready, 150_000, name);
       // VS Code restyled the page, and every overlay repainted its canvas in that theme (data-theme).
-      await until(async () => (await sample(view, [])).kind, (k) => k === theme.kind, 20_000, `${s.scenario} view's theme kind in ${theme.name}`);
-      await until(() => view.locator('.sl-overlay').evaluateAll((els) => els.map((e) => (e as HTMLElement).dataset.theme ?? '')),
+      // (the page reloads when its tab comes back: a read during the reload counts as not yet)
+      await until(() => sample(view, []).then((x) => x.kind, () => ''), (k) => k === theme.kind, 30_000, `${s.scenario} view's theme kind in ${theme.name}`);
+      await until(() => view.locator('.sl-overlay').evaluateAll((els) => els.map((e) => (e as HTMLElement).dataset.theme ?? '')).catch(() => [] as string[]),
         (ts) => ts.length === s.overlays && ts.every((t) => t === theme.kind), 20_000, `${s.scenario} overlays painted in ${theme.kind}`);
       await page.waitForTimeout(300); // let the tooltip/legend transitions settle before the screenshot
       const got = await sample(view, s.lines);
@@ -141,7 +145,7 @@ export async function runThemesScenario({ page, root, image, tokens, compare }: 
       samples.push({ scenario: s.scenario, theme: theme.name, kind: got.kind, background: got.page.bg, foreground: got.page.fg, contrast, screenshot });
     }
   }
-  await setColorTheme(page, THEMES[1]); // back to VS Code's default for the scenarios after this one
+  if (before) await setColorTheme(page, before); // the scenarios after this one see the theme they started in
   // The three themes really differ on the page: backgrounds and text colours pairwise distinct.
   for (const s of scenarios) {
     const mine = samples.filter((x) => x.scenario === s.scenario);

@@ -4,10 +4,11 @@
 
 import type { FrameLocator, Locator, Page } from 'playwright-core';
 
-/** F1, the command's name, Enter. Retries while the extension's commands are not registered yet. */
+/** F1, the command's name, then the arrows to the row named exactly so, Enter. Retries while the extension's commands are not registered yet. */
 export async function runCommand(page: Page, name: string, timeoutMs = 90_000): Promise<void> {
   const input = page.locator('.quick-input-widget input');
-  const row = page.locator('.quick-input-widget .monaco-list-row', { hasText: name.replace(/…$/, '') }).first();
+  const rows = page.locator('.quick-input-widget .monaco-list-row');
+  const row = rows.filter({ hasText: name.replace(/…$/, '') }).first();
   const end = Date.now() + timeoutMs;
   for (;;) {
     await page.keyboard.press('F1');
@@ -23,7 +24,29 @@ export async function runCommand(page: Page, name: string, timeoutMs = 90_000): 
       await page.waitForTimeout(1000);
     }
   }
+  await focusRow(page, name);
   await page.keyboard.press('Enter');
+}
+
+/**
+ * Moves the quick pick's focus with the arrow keys to the row labelled exactly `label`: the palette's fuzzy
+ * filter may rank another command first ("Preferences: Color Theme" also matches "Preferences: Browse Color
+ * Themes in Marketplace").
+ */
+export async function focusRow(page: Page, label: string): Promise<void> {
+  const rows = page.locator('.quick-input-widget .monaco-list-row');
+  const exact = rows.filter({ has: page.locator('.label-name', { hasText: new RegExp(`^\\s*${label.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}\\s*$`) }) }).first();
+  await exact.waitFor({ timeout: 5000 }).catch(async () => {
+    throw new Error(`the quick pick has no row named "${label}" (rows: ${(await rows.allTextContents()).join(' | ').slice(0, 400)})`);
+  });
+  const target = Number(await exact.getAttribute('data-index'));
+  for (let i = 0; i < 30; i++) {
+    const at = Number(await rows.and(page.locator('.focused')).first().getAttribute('data-index', { timeout: 1000 }).catch(() => NaN));
+    if (at === target) return;
+    await page.keyboard.press(Number.isNaN(at) || at < target ? 'ArrowDown' : 'ArrowUp');
+    await page.waitForTimeout(60);
+  }
+  throw new Error(`the arrow keys did not reach the row "${label}" (data-index ${target})`);
 }
 
 /** The quick input whose title contains `title` (waits for it). */
