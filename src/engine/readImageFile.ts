@@ -24,12 +24,12 @@ export function readImageFile(file: string, maxBytes: number = LIMITS.maxImageBy
     // O_NONBLOCK: opening a FIFO without a writer returns at once instead of waiting (no effect on files).
     fd = openSync(file, constants.O_RDONLY | (constants.O_NONBLOCK ?? 0));
   } catch (e) {
-    throw imageError(`${file}: cannot read the image (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
+    throw imageError(`${file}: cannot read the image (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})${fixFor((e as NodeJS.ErrnoException).code)}`);
   }
   try {
     const st = fstatSync(fd);
     if (!st.isFile()) throw imageError(`${file}: ${describeNonRegular(st)}, not an image file; give the path of a ${imageKinds()} file`);
-    if (st.size === 0) throw imageError(`${name}: the file is empty (0 bytes)`);
+    if (st.size === 0) throw imageError(`${name}: the file is empty (0 bytes); re-export or re-download it`);
     if (st.size > maxBytes) {
       throw imageError(`${name}: ${mib(st.size)} is more than the ${mib(maxBytes)} limit for an image file; downscale or recompress it first`);
     }
@@ -51,6 +51,14 @@ export function readImageFile(file: string, maxBytes: number = LIMITS.maxImageBy
   } finally {
     closeSync(fd);
   }
+}
+
+/** What to do about an open that failed, by its error code. */
+function fixFor(code: string | undefined): string {
+  if (code === 'ENOENT') return '; check the path (no such file)';
+  if (code === 'EACCES' || code === 'EPERM') return '; check the file\'s permissions';
+  if (code === 'ELOOP') return '; the path is a symbolic link that loops — point it at an image file';
+  return '';
 }
 
 const mib = (n: number): string => `${(n / 1024 / 1024).toFixed(n < 10 * 1024 * 1024 ? 1 : 0)} MiB`;

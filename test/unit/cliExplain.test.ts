@@ -68,7 +68,7 @@ describe('sea-lens CLI', () => {
     writeFileSync(path.join(TMP, 'broken.png'), 'not an image');
     const r = await run('explain', path.join(TMP, 'imgs', 'one.png'), path.join(TMP, 'broken.png'), '--pack', PACK, '--device', 'cpu');
     assert.equal(r.code, 1);
-    assert.match(r.err, /broken\.png: broken\.png: not a readable image/);
+    assert.match(r.err, /broken\.png: not an image SEA Lens can read \(its bytes are none of \.png, .*\); convert it to PNG/);
     assert.equal((JSON.parse(r.out) as TokenMap[]).length, 1);
   });
 

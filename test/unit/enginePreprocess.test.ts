@@ -175,10 +175,10 @@ describe('BAD INPUT - images', () => {
     writeFileSync(f, '');
     await assert.rejects(preprocessImage(f, cfg), { message: /empty\.png: the file is empty \(0 bytes\)/ });
   });
-  it('BAD INPUT - not an image (text) → "not a readable image"', async () => {
+  it('BAD INPUT - not an image (text) → "not an image SEA Lens can read"', async () => {
     const f = path.join(TMP, 'text.png');
     writeFileSync(f, 'hello, I am not a PNG');
-    await assert.rejects(preprocessImage(f, cfg), { message: /text\.png: not a readable image/ });
+    await assert.rejects(preprocessImage(f, cfg), { message: /text\.png: not an image SEA Lens can read .*; convert it to PNG/ });
   });
   it('BAD INPUT - truncated PNG → "truncated or corrupt"', async () => {
     const f = path.join(TMP, 'trunc.png');

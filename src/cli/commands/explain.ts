@@ -110,7 +110,7 @@ Exit codes: 0 all images explained, 1 some failed (each failure is reported on s
           }
         } catch (e) {
           failures++;
-          ctx.stderr(`${image}: ${(e as Error).message}\n`);
+          ctx.stderr(`${withPath(image, (e as Error).message)}\n`);
         }
       }
     } finally {
@@ -122,3 +122,10 @@ Exit codes: 0 all images explained, 1 some failed (each failure is reported on s
     return failures ? EXIT.failed : EXIT.ok;
   },
 };
+
+/** `path: message`, said once: engine messages start with the file's base name (or the path itself). */
+function withPath(image: string, message: string): string {
+  const base = `${path.basename(image)}: `;
+  if (message.startsWith(`${image}: `)) return message;
+  return `${image}: ${message.startsWith(base) ? message.slice(base.length) : message}`;
+}
