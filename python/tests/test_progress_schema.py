@@ -102,3 +102,36 @@ def test_without_jsonschema_the_trainer_exits_6_naming_pip_and_apt(tmp_path):
     assert "-m pip install \"jsonschema>=4\"" in r.stderr and "apt install python3-jsonschema" in r.stderr
     err = [json.loads(l) for l in r.stdout.splitlines() if '"error"' in l]
     assert err and err[0]["kind"] == "environment" and err[0]["exitCode"] == 6
+
+
+def test_pip_installed_trainer_finds_the_schemas_its_wheel_carries(tmp_path):
+    """`pip install ./python` (not a checkout, not the .vsix): the wheel carries the schemas as data files."""
+    import shutil
+    import venv
+    import zipfile
+    src = tmp_path / "src"   # a copy: building in the checkout would leave build/ and *.egg-info there
+    shutil.copytree(ROOT / "python", src / "python", ignore=shutil.ignore_patterns("__pycache__", "tests*", "build", "*.egg-info"))
+    shutil.copytree(ROOT / "schemas", src / "schemas")
+    r = subprocess.run([sys.executable, "-m", "pip", "wheel", str(src / "python"), "--no-deps", "--no-build-isolation",
+                        "--no-index", "-w", str(tmp_path / "dist")], capture_output=True, text=True, timeout=300)
+    if r.returncode != 0 and "No module named" in r.stderr:
+        pytest.skip(f"SKIPPED: {sys.executable} cannot build wheels ({r.stderr.strip().splitlines()[-1]})")
+    assert r.returncode == 0, r.stderr
+    whl = next((tmp_path / "dist").glob("sealens-*.whl"))
+    assert any(n.endswith("data/share/sealens/schemas/run-config.schema.json") for n in zipfile.ZipFile(whl).namelist())
+    env_dir = tmp_path / "venv"
+    venv.EnvBuilder(system_site_packages=True, with_pip=False).create(env_dir)
+    py = env_dir / "bin" / "python"
+    r = subprocess.run([sys.executable, "-m", "pip", "--python", str(py), "install", "--no-deps", "--no-index", str(whl)],
+                       capture_output=True, text=True, timeout=300)
+    if r.returncode != 0 and "no such option: --python" in r.stderr:
+        pytest.skip("SKIPPED: this pip cannot install into another interpreter (--python needs pip ≥ 22.3)")
+    assert r.returncode == 0, r.stderr
+    probe = ("from sealens.runner import config; import sealens; "
+             "c = config.parse({'formatVersion': 1, 'pack': 'p', 'dataset': 'd', 'outputName': 'o'}, 'c.json', '.'); "
+             "print(sealens.__file__); print(config.SCHEMA_FILE); print(c.batch_size)")
+    r = subprocess.run([str(py), "-c", probe], cwd=tmp_path, env={"PATH": "/usr/bin:/bin"}, capture_output=True, text=True, timeout=120)
+    assert r.returncode == 0, r.stderr
+    where, schema_file, batch = r.stdout.split()
+    assert where.startswith(str(env_dir)) and schema_file == str(env_dir / "share/sealens/schemas/run-config.schema.json")
+    assert batch == "8"

@@ -10,6 +10,8 @@ from dataclasses import asdict, field, make_dataclass
 from functools import lru_cache
 from pathlib import Path
 
+from .schemas import schema_path
+
 
 class ConfigError(ValueError):
     """A refused run config; `key` is the config key at fault (None: the file as a whole)."""
@@ -24,8 +26,7 @@ def shown_key(key: str) -> str:
     return key if re.fullmatch(r"[A-Za-z0-9_$-]+", key) else json.dumps(key, ensure_ascii=False)
 
 
-# python/sealens/runner/config.py -> the repository (or the installed extension) root, which ships schemas/.
-SCHEMA_FILE = Path(__file__).resolve().parents[3] / "schemas" / "run-config.schema.json"
+SCHEMA_FILE = schema_path("run-config.schema.json")
 
 
 @lru_cache(maxsize=None)
@@ -35,7 +36,8 @@ def schema() -> dict:
     except (OSError, ValueError) as e:
         # The schema travels with the sources (the .vsix and a checkout both have it beside python/).
         raise ConfigError(f"{SCHEMA_FILE}: cannot read the run-config schema ({e}); run the trainer from a SEA Lens "
-                          f"installation or checkout (set PYTHONPATH / SEALENS_PYTHONPATH to its python/ folder)") from None
+                          f"installation or checkout (set PYTHONPATH / SEALENS_PYTHONPATH to its python/ folder), or reinstall "
+                          f"the sealens package with pip (its wheel carries the schemas)") from None
 
 
 @lru_cache(maxsize=None)

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import json
 from functools import lru_cache
-from pathlib import Path
 
-SCHEMA_FILE = Path(__file__).resolve().parents[3] / "schemas" / "training-progress.schema.json"
+from .schemas import schema_path
+
+SCHEMA_FILE = schema_path("training-progress.schema.json")
 
 
 @lru_cache(maxsize=None)
