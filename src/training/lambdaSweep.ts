@@ -36,6 +36,15 @@ export function parseLambdas(text: string): number[] {
   return out;
 }
 
+/**
+ * A config read from `configFile` with its folder paths made absolute, so that it can be written into a
+ * new run folder (a rerun, a sweep) and still name the same pack, dataset and image folder.
+ */
+export function absoluteConfig(configFile: string, cfg: RunConfig): RunConfig {
+  const abs = (p: string): string => path.resolve(path.dirname(configFile), p);
+  return { ...cfg, pack: abs(cfg.pack), dataset: abs(cfg.dataset), ...(typeof cfg.imageFolder === 'string' ? { imageFolder: abs(cfg.imageFolder) } : {}) };
+}
+
 /** One config per λ; everything else as in `base`, the output name tagged with λ ("sea-l0.5"). */
 export function sweepConfigs(base: RunConfig, lambdas: readonly number[]): RunConfig[] {
   return lambdas.map((lambda) => ({ ...base, lambda, outputName: `${base.outputName}-l${lambda}`.slice(0, 64) }));

@@ -5,11 +5,11 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { createSweep, parseLambdas, readSweep, sweepConfigs, sweepTable, writeSweepComparison, SweepError, type SweepRun } from '../../src/training/lambdaSweep';
-import { launchTraining } from '../../src/training/launcher';
+import { parseLambdas, readSweep, sweepConfigs, sweepTable, writeSweepComparison, SweepError, SWEEPS_DIR, type SweepRun } from '../../src/training/lambdaSweep';
+import { sweepCommand } from '../../src/cli/commands/sweep';
 import { validateRunConfig } from '../../src/training/runConfig';
 import type { RunSummary } from '../../src/shared/trainingProtocol';
 
@@ -72,6 +72,36 @@ test('the rule without a λ = 0 run uses the start adapter; without truth, label
   assert.equal(nothing.best, undefined);
 });
 
+function io(): { out: string[]; err: string[]; ctx: { installDir: string; stdout: (s: string) => void; stderr: (s: string) => void } } {
+  const out: string[] = [];
+  const err: string[] = [];
+  return { out, err, ctx: { installDir: root, stdout: (x) => out.push(x), stderr: (x) => err.push(x) } };
+}
+
+test('BAD CALL - sea-lens sweep: missing flags, a bad λ list and a broken config exit 2 with the reason', async () => {
+  const d = mkdtempSync(path.join(tmpdir(), 'sealens-sweep-bad-'));
+  try {
+    let r = io();
+    assert.equal(await sweepCommand.run(['--lambdas', '0,1'], r.ctx), 2);
+    assert.match(r.err.join(''), /--config FILE and --lambdas LIST are required/);
+    const cfg = path.join(d, 'c.json');
+    writeFileSync(cfg, JSON.stringify({ formatVersion: 1, pack: 'p', dataset: 'd', outputName: 'o' }));
+    r = io();
+    assert.equal(await sweepCommand.run(['--config', cfg, '--lambdas', '0,-2'], r.ctx), 2);
+    assert.match(r.err.join(''), /--lambdas: λ values must be numbers ≥ 0 .*got "-2"/);
+    writeFileSync(cfg, '{"formatVersion": 1,');
+    r = io();
+    assert.equal(await sweepCommand.run(['--config', cfg, '--lambdas', '0,1', '--workspace', d], r.ctx), 2);
+    assert.match(r.err.join(''), /c\.json/);
+    r = io();
+    assert.equal(await sweepCommand.run(['--config', cfg, '--lambdas', '0,1', '--threads', '0'], r.ctx), 2);
+    assert.match(r.err.join(''), /--threads must be an integer ≥ 1/);
+    assert.equal(existsSync(path.join(d, SWEEPS_DIR)), false, 'nothing is created for bad input');
+  } finally {
+    rmSync(d, { recursive: true, force: true });
+  }
+});
+
 function pythonWithTorch(): string | undefined {
   const r = spawnSync(PYTHON, ['-c', 'import torch, onnx, PIL'], { encoding: 'utf8' });
   return r.status === 0 ? undefined : `SKIPPED: ${PYTHON} cannot import torch, onnx and PIL — set SEALENS_PYTHON`;
@@ -85,13 +115,16 @@ test('a real sweep of the demo pack: one run per λ, the table from their summar
     const data = path.join(ws, 'data');
     const g = spawnSync(PYTHON, ['-m', 'sealens.demo_dataset', '--n', '40', '--out', data], { env: { ...process.env, PYTHONPATH: path.join(root, 'python') }, encoding: 'utf8' });
     assert.equal(g.status, 0, g.stderr);
-    const base = { formatVersion: 1 as const, pack: path.join(root, 'media', 'demo-pack'), dataset: data, outputName: 'sea', startAdapter: 'baseline', epochs: 1, batchSize: 8, learningRate: 0.003, validationImages: 16, checkpointEvery: 100, device: 'cpu' as const };
-    const sweep = createSweep(ws, base, [0, 1, 8]);
-    assert.equal(sweep.runs.length, 3);
-    for (const r of sweep.runs) {
-      const res = await launchTraining({ python: PYTHON, pythonPath: path.join(root, 'python'), configFile: path.join(r.dir, 'config.json'), runDir: r.dir, threads: 1 }).done;
-      assert.equal(res.outcome, 'finished', res.error);
-    }
+    // the config names its data relative to its own folder: the sweep's run folders must still find it
+    const cfgFile = path.join(ws, 'sweep-base.json');
+    writeFileSync(cfgFile, JSON.stringify({ formatVersion: 1, pack: path.join(root, 'media', 'demo-pack'), dataset: 'data', outputName: 'sea', startAdapter: 'baseline', epochs: 1, batchSize: 8, learningRate: 0.003, validationImages: 16, checkpointEvery: 100, device: 'cpu' }));
+    const { out, err, ctx } = io();
+    const code = await sweepCommand.run(['--config', cfgFile, '--lambdas', '0,1,8', '--workspace', ws, '--python', PYTHON, '--threads', '1'], ctx);
+    assert.equal(code, 0, err.join(''));
+    const sweeps = readdirSync(path.join(ws, SWEEPS_DIR));
+    assert.equal(sweeps.length, 1);
+    const sweep = { dir: path.join(ws, SWEEPS_DIR, sweeps[0]) };
+    assert.match(out.join(''), /Pick: \*\*λ = /);
     const runs = readSweep(ws, sweep.dir);
     assert.deepEqual(runs.map((r) => [r.lambda, r.summary?.lambda]), [[0, 0], [1, 1], [8, 8]]);
     const { file, table } = writeSweepComparison(ws, sweep.dir);

@@ -8,6 +8,7 @@ import { gpuCommand } from './gpu';
 import { inspectCommand } from './inspect';
 import { notebookCommand } from './notebook';
 import { packCommand } from './pack';
+import { sweepCommand } from './sweep';
 import { trainCommand } from './train';
 
-export const COMMANDS: CliCommand[] = [explainCommand, demoCommand, notebookCommand, trainCommand, datasetCommand, doctorCommand, gpuCommand, packCommand, inspectCommand];
+export const COMMANDS: CliCommand[] = [explainCommand, demoCommand, notebookCommand, trainCommand, sweepCommand, datasetCommand, doctorCommand, gpuCommand, packCommand, inspectCommand];

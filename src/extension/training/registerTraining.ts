@@ -24,6 +24,7 @@ import { askRunConfig } from './trainingWizard';
 import { useRunAdapter } from './useRunAdapter';
 import { confirmAndDeleteRun } from './deleteRunCommand';
 import { askLambdas, runSweep } from './sweepCommand';
+import { absoluteConfig } from '../../training/lambdaSweep';
 import { RESUMABLE_STATUSES, runContextKeys } from './runContextKeys';
 
 interface Active { proc: TrainingProcess; dir: string }
@@ -238,8 +239,7 @@ export function registerTraining(context: vscode.ExtensionContext, engine?: Engi
       if (!run || !ws || !needTrust()) return;
       try {
         const file = path.join(run.dir, 'config.json');
-        const cfg = readRunConfig(file);
-        const abs: RunConfig = { ...cfg, pack: resolveConfigPath(file, cfg.pack), dataset: resolveConfigPath(file, cfg.dataset) };
+        const abs = absoluteConfig(file, readRunConfig(file));
         // the wizard, prefilled with the run's values, so a rerun can be changed before it starts
         if (!(await checkTrainingInterpreter((l) => log.info(l)))) return;
         const edited = await askRunConfig(context.extensionUri, abs);
@@ -279,8 +279,7 @@ export function registerTraining(context: vscode.ExtensionContext, engine?: Engi
           const run = await pickRun(arg, () => true, vscode.l10n.t('Sweep λ over which run\'s config?'));
           if (!run) return;
           const file = path.join(run.dir, 'config.json');
-          const cfg = readRunConfig(file);
-          base = { ...cfg, pack: resolveConfigPath(file, cfg.pack), dataset: resolveConfigPath(file, cfg.dataset) };
+          base = absoluteConfig(file, readRunConfig(file));
         } else {
           base = await askRunConfig(context.extensionUri);
         }
