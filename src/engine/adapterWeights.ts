@@ -28,13 +28,18 @@ export async function readMlpWeights(file: string, label: string): Promise<MlpWe
   const [l1, l2] = layout;
   const read = async (k: string) => {
     const t = await readTensorF32(header, k);
-    assertFinite(t.data, `${label}: tensor "${k}"`, t.shape);
+    assertFinite(t.data, `${label} (${path.basename(file)}): tensor "${k}"`, t.shape);
     return t;
   };
   // Bias-free projectors (multimodal_projector_bias = false) have no bias tensors: their bias is zero.
   const readBias = async (k: string, n: number) => (header.tensors.has(k) ? read(k) : { data: new Float32Array(n), shape: [n] });
   const [w1, w2] = await Promise.all([read(`${l1}.weight`), read(`${l2}.weight`)]);
   if (w1.shape.length !== 2 || w2.shape.length !== 2) throw packError(`${label}: adapter weights must be 2-D, got [${w1.shape}] and [${w2.shape}]`);
+  // Both biases or neither: a projector with one of them is a file that lost a tensor, not a bias-free model.
+  if (header.tensors.has(`${l1}.bias`) !== header.tensors.has(`${l2}.bias`)) {
+    const missing = header.tensors.has(`${l1}.bias`) ? `${l2}.bias` : `${l1}.bias`;
+    throw packError(`${label} (${path.basename(file)}): has one bias but not "${missing}"; the file is incomplete — re-export the adapter`);
+  }
   const [b1, b2] = await Promise.all([readBias(`${l1}.bias`, w1.shape[0]), readBias(`${l2}.bias`, w2.shape[0])]);
   const [hidden, inDim] = w1.shape;
   const [outDim, hidden2] = w2.shape;

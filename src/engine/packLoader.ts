@@ -197,6 +197,8 @@ export async function loadPack(packDir: string, choice: DeviceChoice): Promise<L
       if (t.shape.length !== 2 || t.shape[0] !== packWords.length) {
         throw packError(`${lab.wordEmbeddings.file}: "${lab.wordEmbeddings.tensor}" is [${t.shape}] but the word list has ${packWords.length} words`);
       }
+      // NaN word embeddings would give every patch an empty label list and an "ok".
+      assertFinite(t.data, `${lab.wordEmbeddings.file}: "${lab.wordEmbeddings.tensor}"`, t.shape);
       labelWordEmbeddings = { data: t.data, rows: t.shape[0], width: t.shape[1] };
     }
     const extras = new Map<string, Float32Array>();

@@ -52,6 +52,7 @@ export async function encodeImage(pack: LoadedPack, image: string, withPatchEmbe
   const { data, T } = readTokens(out[enc.read.name], enc);
   if (T - enc.prefixTokens !== P) throw badInput(`encoder returned ${T} tokens; expected ${enc.prefixTokens} prefix + ${P} patches`);
   const features = data.subarray(enc.prefixTokens * enc.dim, T * enc.dim).slice();
+  assertFiniteOutput(features, `image encoder (${pack.manifest.imageEncoder.onnx}) output`, enc.dim, 'encoder');
   let patchEmbeds: EncodedImage['patchEmbeds'];
   if (fetches.length > 1) {
     const pe = out[fetches[1]];
@@ -87,7 +88,9 @@ async function encodeViews(pack: LoadedPack, image: string): Promise<EncodedImag
     const { data, T } = readTokens(out[enc.read.name], enc);
     const n = T - enc.prefixTokens;
     if (n < 1) throw badInput(`encoder returned ${T} tokens for view "${v.spec.id}", no more than its ${enc.prefixTokens} prefix tokens`);
-    views.push({ pixels: v, features: data.subarray(enc.prefixTokens * enc.dim, T * enc.dim).slice(), tokens: n });
+    const features = data.subarray(enc.prefixTokens * enc.dim, T * enc.dim).slice();
+    assertFiniteOutput(features, `image encoder (${pack.manifest.imageEncoder.onnx}) output for view "${v.spec.id}"`, enc.dim, 'encoder');
+    views.push({ pixels: v, features, tokens: n });
   }
   const t2 = now();
   return {
@@ -102,13 +105,15 @@ async function runAdapter(pack: LoadedPack, adapter: LoadedAdapter, features: Fl
   const data = out.data as Float32Array;
   const H = pack.embeddings.width;
   if (data.length % H) throw badInput(`adapter "${adapter.name}" returned ${data.length} values, not a whole number of ${H}-wide tokens`);
-  assertFiniteOutput(data, `adapter "${adapter.name}" output`, H);
+  const entry = pack.manifest.adapters.find((a) => a.name === adapter.name);
+  assertFiniteOutput(data, `adapter "${adapter.name}" (${entry?.safetensors ?? entry?.onnx ?? 'in memory'}) output`, H, 'adapter');
   return { data, n: data.length / H };
 }
 
-function assertFiniteOutput(data: Float32Array, what: string, width: number): void {
+/** NaN or infinity out of a model means broken weights: refused with the place, never drawn as words. */
+function assertFiniteOutput(data: Float32Array, what: string, width: number, whose: 'encoder' | 'adapter'): void {
   for (let i = 0; i < data.length; i++) {
-    if (!Number.isFinite(data[i])) throw badInput(`${what}: value ${data[i]} at token ${Math.floor(i / width)}, channel ${i % width} is not finite; the adapter's weights are broken — re-export them`);
+    if (!Number.isFinite(data[i])) throw badInput(`${what}: value ${data[i]} at token ${Math.floor(i / width)}, channel ${i % width} is not finite; the ${whose}'s weights are broken — re-export them`);
   }
 }
 

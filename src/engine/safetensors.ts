@@ -39,12 +39,22 @@ export async function readSafetensorsHeader(file: string): Promise<SafetensorsHe
     }
     const hb = new Uint8Array(n);
     await fh.read(hb, 0, n, 8);
+    let text: string;
+    try {
+      text = new TextDecoder('utf-8', { fatal: true }).decode(hb);
+    } catch {
+      throw packError(`${label}: header is not valid UTF-8 (the format requires it); the file is damaged or not safetensors — re-export it`);
+    }
     let json: unknown;
     try {
-      json = JSON.parse(new TextDecoder().decode(hb));
+      json = JSON.parse(text);
     } catch (e) {
       throw packError(`${label}: header is not valid JSON (${(e as Error).message})`);
     }
+    // JSON.parse keeps the last of two equal keys: two entries for one tensor would make the file mean
+    // whatever the reader picks. The format forbids it; refuse it.
+    const twice = duplicateTopLevelKey(text);
+    if (twice !== undefined) throw packError(`${label}: tensor "${twice}" appears twice in the header; the file is damaged — re-export it`);
     return parseHeader(label, file, json, size - 8 - n, 8 + n);
   } finally {
     await fh.close();
@@ -210,4 +220,30 @@ function editDistance(a: string, b: string): number {
     prev = cur;
   }
   return prev[b.length];
+}
+
+/** The first key that occurs twice at the top level of a JSON object text (already known to parse), if any. */
+export function duplicateTopLevelKey(text: string): string | undefined {
+  const seen = new Set<string>();
+  let depth = 0;
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i];
+    if (c === '{' || c === '[') depth++;
+    else if (c === '}' || c === ']') depth--;
+    else if (c === '"') {
+      let j = i + 1;
+      while (text[j] !== '"') j += text[j] === '\\' ? 2 : 1;
+      if (depth === 1) {
+        let k = j + 1;
+        while (/\s/.test(text[k])) k++;
+        if (text[k] === ':') {
+          const key = JSON.parse(text.slice(i, j + 1)) as string;
+          if (seen.has(key)) return key;
+          seen.add(key);
+        }
+      }
+      i = j;
+    }
+  }
+  return undefined;
 }

@@ -117,13 +117,14 @@ export async function loadTokenizer(file: string, configFile?: string): Promise<
 }
 
 function readJson(file: string, configFile: string | undefined, label: string): { json: Record<string, unknown>; config: Record<string, unknown> } {
-  try {
-    const json = JSON.parse(readFileSync(file, 'utf8')) as Record<string, unknown>;
-    const config = configFile ? (JSON.parse(readFileSync(configFile, 'utf8')) as Record<string, unknown>) : {};
-    return { json, config };
-  } catch (e) {
-    throw packError(`${label}: not valid JSON (${(e as Error).message}); re-save it from the model's tokenizer (tokenizer.save_pretrained)`);
-  }
+  const parse = (f: string, what: string): Record<string, unknown> => {
+    try {
+      return JSON.parse(readFileSync(f, 'utf8')) as Record<string, unknown>;
+    } catch (e) {
+      throw packError(`${what}: not valid JSON (${(e as Error).message}); re-save it from the model's tokenizer (tokenizer.save_pretrained)`);
+    }
+  };
+  return { json: parse(file, label), config: configFile ? parse(configFile, path.basename(configFile)) : {} };
 }
 
 function lazyTokenizer(label: string, source: () => { json: Record<string, unknown>; config: Record<string, unknown> }): () => Tokenizer {

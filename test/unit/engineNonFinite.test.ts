@@ -33,7 +33,7 @@ test('BAD INPUT - an ONNX adapter whose output holds NaN: refused with the adapt
   const engine = new Engine();
   t.after(() => engine.dispose());
   await assert.rejects(engine.explain({ image, pack: dir, adapter: 'nan', device: 'cpu' }), {
-    message: /adapter "nan" output: value NaN at token 0, channel 5 is not finite/,
+    message: /adapter "nan" \(adapters\/nan\.onnx\) output: value NaN at token 0, channel 5 is not finite/,
   });
 });
 

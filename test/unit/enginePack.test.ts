@@ -116,7 +116,7 @@ describe('model packs', { skip: fx.skip }, () => {
   const broken: [string, RegExp][] = [
     ['broken-missing-file', /manifest\.json: \/adapters\/1\/safetensors: file "adapters\/base\.safetensors" not found in pack folder/],
     ['broken-dims', /adapter "base" \(base\.safetensors\): dimensions do not chain — it maps 40→48→48, but the encoder gives D = 32 and the embedding table has width H = 48/],
-    ['broken-nan', /adapter "base": tensor "model\.mm_projector\.2\.weight": value NaN at \[3, 5\] is not finite/],
+    ['broken-nan', /adapter "base" \(base\.safetensors\): tensor "model\.mm_projector\.2\.weight": value NaN at \[3, 5\] is not finite/],
     ['broken-tokenizer', /tokenizer\.json: not valid JSON/],
     ['broken-escape', /manifest\.json: \/adapters\/1\/safetensors: path must be relative to the pack folder/],
     ['broken-symlink', /manifest\.json: \/adapters\/1\/safetensors: "adapters\/base\.safetensors" leads outside the pack folder/],
