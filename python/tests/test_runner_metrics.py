@@ -15,7 +15,8 @@ from sealens.runner.validation import images_through, per_class_accuracy, valida
 from sealens.train import caption_loss
 
 DEMO_PACK = ROOT / "media" / "demo-pack"
-ENV = {"PYTHONPATH": str(ROOT / "python"), "PATH": "/usr/bin:/bin", "OMP_NUM_THREADS": "1"}
+# every event the trainer writes is checked against schemas/training-progress.schema.json (conftest)
+ENV = {"PYTHONPATH": str(ROOT / "python"), "PATH": "/usr/bin:/bin", "OMP_NUM_THREADS": "1", "SEALENS_CHECK_PROGRESS": "1"}
 
 
 def test_validation_split_defaults_to_many_images_but_keeps_half_for_training():
