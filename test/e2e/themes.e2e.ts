@@ -41,7 +41,7 @@ export interface ThemeSample {
 // Runs in the webview page, passed as a string expression (tsx would wrap a function's named inner
 // functions in a __name helper that does not exist there). Returns the colours of `selectors` as drawn: each text colour with its alpha
 // and every ancestor's opacity applied, over the nearest opaque background (else the editor background).
-const SAMPLE_JS = `(body, selectors) => {
+export const SAMPLE_JS = `(body, selectors) => {
   const rgba = (c) => { const m = /rgba?\\(([^)]+)\\)/.exec(c || ''); if (!m) return null; const p = m[1].split(/[\\s,\\/]+/).filter(Boolean).map(Number); return [p[0], p[1], p[2], p.length > 3 ? p[3] : 1]; };
   const resolve = (value) => { const t = document.createElement('span'); t.style.color = value; document.body.append(t); const c = rgba(getComputedStyle(t).color); t.remove(); return c; };
   const over = (top, under) => [0, 1, 2].map((i) => top[i] * top[3] + under[i] * (1 - top[3])).concat(1);
@@ -86,13 +86,25 @@ export function contrastRatio(a: number[], b: number[]): number {
 
 /** "Preferences: Color Theme", the arrows to the theme's row, Enter; waits until the workbench wears it. */
 export async function setColorTheme(page: Page, theme: (typeof THEMES)[number]): Promise<void> {
-  await runCommand(page, 'Preferences: Color Theme');
-  const input = page.locator('.quick-input-widget input');
-  await input.waitFor({ state: 'visible' });
-  await input.fill(theme.name);
-  // "Default High Contrast" also matches "Default High Contrast Light", and past the themes lies "Browse
-  // Additional Color Themes…" (the marketplace): go to the row whose name is exactly the theme's.
-  await focusRow(page, theme.name);
+  // Soon after start-up the picker lists only "Browse Additional Color Themes…" (the themes are still being
+  // read): reopen it until the theme is there.
+  for (let attempt = 1; ; attempt++) {
+    await runCommand(page, 'Preferences: Color Theme');
+    const input = page.locator('.quick-input-widget input');
+    await input.waitFor({ state: 'visible' });
+    await input.fill(theme.name);
+    try {
+      // The rows read "Dark High Contrast" with the setting id "Default High Contrast" as description; the
+      // filter also matches "Default High Contrast Light", and past the themes lies the marketplace: go to
+      // the row named exactly so.
+      await focusRow(page, theme.name);
+      break;
+    } catch (e) {
+      await page.keyboard.press('Escape');
+      if (attempt >= 8) throw e;
+      await page.waitForTimeout(3000);
+    }
+  }
   await page.keyboard.press('Enter');
   await page.locator(`.monaco-workbench.${theme.workbench}`).waitFor({ timeout: 20_000 });
 }

@@ -29,14 +29,15 @@ export async function runCommand(page: Page, name: string, timeoutMs = 90_000): 
 }
 
 /**
- * Moves the quick pick's focus with the arrow keys to the row labelled exactly `label`: the palette's fuzzy
- * filter may rank another command first ("Preferences: Color Theme" also matches "Preferences: Browse Color
- * Themes in Marketplace").
+ * Moves the quick pick's focus with the arrow keys to the row labelled (or described: the theme picker shows
+ * "Dark High Contrast" with its setting id "Default High Contrast" beside it) exactly `label`: the palette's
+ * fuzzy filter may rank another command first ("Preferences: Color Theme" also matches "Preferences: Browse
+ * Color Themes in Marketplace").
  */
-export async function focusRow(page: Page, label: string): Promise<void> {
+export async function focusRow(page: Page, label: string, timeoutMs = 5000): Promise<void> {
   const rows = page.locator('.quick-input-widget .monaco-list-row');
-  const exact = rows.filter({ has: page.locator('.label-name', { hasText: new RegExp(`^\\s*${label.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}\\s*$`) }) }).first();
-  await exact.waitFor({ timeout: 5000 }).catch(async () => {
+  const exact = rows.filter({ has: page.locator('.label-name, .label-description', { hasText: new RegExp(`^\\s*${label.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}\\s*$`) }) }).first();
+  await exact.waitFor({ timeout: timeoutMs }).catch(async () => {
     throw new Error(`the quick pick has no row named "${label}" (rows: ${(await rows.allTextContents()).join(' | ').slice(0, 400)})`);
   });
   const target = Number(await exact.getAttribute('data-index'));
