@@ -26,6 +26,14 @@ def export(module, args, path: Path, inputs, outputs, axes) -> None:
         torch.onnx.export(module, args, str(raw), input_names=inputs, output_names=outputs, dynamic_axes=axes,
                           opset_version=OPSET, do_constant_folding=True, **extra)
     import onnx
+    written = list(tmp.iterdir())
+    if written == [raw] and raw.stat().st_size <= INLINE_LIMIT:
+        # one self-contained file: check it by path and move it, without loading a second copy of the weights
+        # into this process (the tower is still in memory; a reload would hold the weights three times)
+        onnx.checker.check_model(str(raw))
+        os.replace(raw, path)
+        tmp.rmdir()
+        return
     m = onnx.load_model(str(raw), load_external_data=True)
     big = sum(t.ByteSize() for t in m.graph.initializer) > INLINE_LIMIT
     if big:

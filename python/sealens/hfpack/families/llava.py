@@ -3,6 +3,8 @@ dropped by the `default` select strategy, and a 2-layer GELU projector (mlp2x_ge
 itself from safetensors in every key layout; other projectors are exported to ONNX."""
 from __future__ import annotations
 
+import gc
+
 import torch
 
 from ..onnx_out import export
@@ -74,6 +76,8 @@ def export_pack(ctx: Context) -> dict:
     ctx.progress("reading the vision tower", 0.1)
     tower, vc = vision_tower(ctx, layer, select, ("model.vision_tower.",))
     export_tower(ctx, tower, vc, vc.image_size)
+    del tower   # free the tower's weights before the projector is read (peak memory)
+    gc.collect()
     ctx.progress("reading the projector", 0.7)
     projector = build(lambda: LlavaMultiModalProjector(cfg), ctx, ("model.multi_modal_projector.",))
     adapter = projector_entry(ctx, projector)

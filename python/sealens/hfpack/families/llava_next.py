@@ -5,6 +5,8 @@ and puts its learned `image_newline` after every row. The tower and projector ar
 src/engine/families/llava-next/geometry.ts reproduces the views and the token order."""
 from __future__ import annotations
 
+import gc
+
 import json
 
 from ..errors import Unsupported
@@ -42,6 +44,8 @@ def export_pack(ctx: Context) -> dict:
     ctx.progress("reading the vision tower", 0.1)
     tower, vc = vision_tower(ctx, layer, select, ("model.vision_tower.",))
     export_tower(ctx, tower, vc, vc.image_size)
+    del tower   # free the tower's weights before the projector is read (peak memory)
+    gc.collect()
     ctx.progress("reading the projector", 0.7)
     projector = build(lambda: LlavaNextMultiModalProjector(cfg), ctx, ("model.multi_modal_projector.",))
     adapter = projector_entry(ctx, projector)
