@@ -110,6 +110,15 @@ test('zoom: fit centres the region; zooming about a point keeps it still; limits
   const r = visibleRect(shown, vp);
   assert.ok(r.x <= 300 && r.y <= 300 && r.x + r.w >= 314 && r.y + r.h >= 314, 'the focused token is brought into view');
   assert.equal(panToShow(zin, { x: 10, y: 10, w: 14, h: 14 }, vp), zin, 'no move when it is visible');
+  // In the fitted view the corner tokens touch the viewport's edges: focusing them must not shift the image
+  // (an 8-px margin would cut off the opposite column).
+  const fitted = fitTransform({ x: 0, y: 0, w: 96, h: 96 }, { width: 548, height: 548 });
+  assert.equal(panToShow(fitted, { x: 0, y: 0, w: 12, h: 12 }, { width: 548, height: 548 }), fitted, 'the top-left token of the fitted view');
+  assert.equal(panToShow(fitted, { x: 84, y: 84, w: 12, h: 12 }, { width: 548, height: 548 }), fitted, 'the bottom-right token of the fitted view');
+  const past = panToShow(zin, { x: 0, y: 0, w: 14, h: 14 }, vp);
+  assert.equal(past, zin, 'a token at the image corner, in view when zoomed in at the origin');
+  const cut = panToShow({ k: 4, x: -20, y: 0 }, { x: 0, y: 0, w: 14, h: 14 }, vp);
+  assert.deepEqual(cut, { k: 4, x: 8, y: 0 }, 'a partly hidden token is brought in with the margin');
 });
 
 test('modelInputCaption: the combined tiles are named as one choice', () => {

@@ -36,14 +36,19 @@ export function panBy(t: Transform, dx: number, dy: number, image: { width: numb
   return { k: t.k, x, y };
 }
 
-/** The smallest pan that brings `box` (image pixels) fully into view, with a margin. */
+/**
+ * The smallest pan that brings `box` (image pixels) fully into view, with a margin. A box already fully in
+ * view does not move the view: in the fitted view the edge tokens touch the viewport's edge, and the margin
+ * would shift the whole image and cut off the opposite edge's tokens when the keyboard reaches them.
+ */
 export function panToShow(t: Transform, box: Box, vp: Viewport, margin = 8): Transform {
   const x0 = box.x * t.k + t.x;
   const y0 = box.y * t.k + t.y;
   const x1 = x0 + box.w * t.k;
   const y1 = y0 + box.h * t.k;
-  const dx = x0 < margin ? margin - x0 : x1 > vp.width - margin ? vp.width - margin - x1 : 0;
-  const dy = y0 < margin ? margin - y0 : y1 > vp.height - margin ? vp.height - margin - y1 : 0;
+  const eps = 1e-6;
+  const dx = x0 < -eps ? margin - x0 : x1 > vp.width + eps ? vp.width - margin - x1 : 0;
+  const dy = y0 < -eps ? margin - y0 : y1 > vp.height + eps ? vp.height - margin - y1 : 0;
   return dx || dy ? { k: t.k, x: t.x + dx, y: t.y + dy } : t;
 }
 
