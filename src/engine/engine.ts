@@ -46,7 +46,7 @@ export async function listImages(folder: string): Promise<string[]> {
     const file = path.join(folder, e.name);
     if (e.isFile() || (e.isSymbolicLink() && (await stat(file).then((s) => s.isFile(), () => false)))) images.push(file);
   }
-  if (!images.length) throw badInput(`folder "${folder}" has no image files (${IMAGE_EXTENSION_LIST})`);
+  if (!images.length) throw badInput(`folder "${folder}" has no image files (${IMAGE_EXTENSION_LIST}); give an image file, or a folder that holds some`);
   return images.sort();
 }
 

@@ -139,7 +139,7 @@ export async function loadPack(packDir: string, choice: DeviceChoice): Promise<L
   try {
     ppJson = JSON.parse(await readFile(ppFile, 'utf8'));
   } catch (e) {
-    throw packError(`${m.preprocessor}: not valid JSON (${(e as Error).message})`);
+    throw packError(`${m.preprocessor}: not valid JSON (${(e as Error).message}); re-save it from the model's image processor (save_pretrained)`);
   }
   const familyDef = manifest.model ? getFamily(manifest.model.family) : undefined;
   if (familyDef && (typeof ppJson !== 'object' || ppJson === null)) throw packError(`${m.preprocessor}: not a JSON object`);
@@ -150,7 +150,7 @@ export async function loadPack(packDir: string, choice: DeviceChoice): Promise<L
     const cropH = preprocessor.crop?.height ?? (preprocessor.resize?.kind === 'exact' ? preprocessor.resize.height : undefined);
     const cropW = preprocessor.crop?.width ?? (preprocessor.resize?.kind === 'exact' ? preprocessor.resize.width : undefined);
     if (!cropH || !cropW) throw packError(`${m.preprocessor}: the input size is not fixed (set crop_size, or size {height, width}); the patch grid needs a fixed size`);
-    if (cropH % m.patchSize || cropW % m.patchSize) throw packError(`${m.preprocessor}: input ${cropW}×${cropH} is not a multiple of patchSize ${m.patchSize}`);
+    if (cropH % m.patchSize || cropW % m.patchSize) throw packError(`${m.preprocessor}: input ${cropW}×${cropH} is not a multiple of patchSize ${m.patchSize}; fix crop_size / size in it or /imageEncoder/patchSize in manifest.json`);
     grid = { rows: cropH / m.patchSize, cols: cropW / m.patchSize };
   }
 
@@ -247,7 +247,7 @@ async function loadAdapter(
   if (a.safetensors) {
     const w = await readMlpWeights(resolve(a.safetensors), label);
     if (w.inDim !== encoderDim || w.outDim !== width) {
-      throw packError(`${label} (${path.basename(a.safetensors)}): dimensions do not chain — it maps ${w.inDim}→${w.hidden}→${w.outDim}, but the encoder gives D = ${encoderDim} and the embedding table has width H = ${width} (/adapters/${i})`);
+      throw packError(`${label} (${path.basename(a.safetensors)}): dimensions do not chain — it maps ${w.inDim}→${w.hidden}→${w.outDim}, but the encoder gives D = ${encoderDim} and the embedding table has width H = ${width} (/adapters/${i}); use an adapter trained for this encoder and LLM`);
     }
     const session = await openSession(adapterModel(w), device, label, estimateMacs(w.inDim * w.hidden + w.hidden * w.outDim, tokens));
     sessions.push(session);
@@ -259,7 +259,7 @@ async function loadAdapter(
   const inD = lastDim(metaOf(session.inputMetadata, session.inputNames[0]));
   const outD = lastDim(metaOf(session.outputMetadata, session.outputNames[0]));
   if ((inD !== undefined && inD !== encoderDim) || (outD !== undefined && outD !== width)) {
-    throw packError(`${label} (${a.onnx}): dimensions do not chain — it maps ${inD ?? '?'}→${outD ?? '?'}, but the encoder gives D = ${encoderDim} and the embedding table has width H = ${width} (/adapters/${i})`);
+    throw packError(`${label} (${a.onnx}): dimensions do not chain — it maps ${inD ?? '?'}→${outD ?? '?'}, but the encoder gives D = ${encoderDim} and the embedding table has width H = ${width} (/adapters/${i}); use an adapter trained for this encoder and LLM`);
   }
   const rank = metaOf(session.inputMetadata, session.inputNames[0])?.length ?? 3;
   return { name: a.name, description: a.description, session, batched: rank === 3, input: session.inputNames[0], output: session.outputNames[0] };

@@ -57,7 +57,7 @@ export async function readManifest(packDir: string): Promise<ResolvedManifest> {
   try {
     dir = await realpath(packDir);
   } catch {
-    throw packError(`model pack folder "${packDir}" does not exist`);
+    throw packError(`model pack folder "${packDir}" does not exist; check --pack or the seaLens.pack setting`);
   }
   const file = path.join(dir, 'manifest.json');
   let text: string;
@@ -70,7 +70,7 @@ export async function readManifest(packDir: string): Promise<ResolvedManifest> {
   try {
     json = JSON.parse(text);
   } catch (e) {
-    throw packError(`manifest.json: not valid JSON (${(e as Error).message})`);
+    throw packError(`manifest.json: not valid JSON (${(e as Error).message}); fix the file (docs/model-pack.md describes it)`);
   }
   if (typeof json === 'object' && json && 'formatVersion' in json && (json as { formatVersion: unknown }).formatVersion !== 1) {
     throw packError(`manifest.json: /formatVersion is ${JSON.stringify((json as { formatVersion: unknown }).formatVersion)}; this SEA Lens reads version 1 — update SEA Lens`);
@@ -83,7 +83,7 @@ export async function readManifest(packDir: string): Promise<ResolvedManifest> {
   const manifest = json as PackManifest;
   const names = new Set<string>();
   manifest.adapters.forEach((a, i) => {
-    if (names.has(a.name)) throw packError(`manifest.json: /adapters/${i}/name: adapter name "${a.name}" is used twice`);
+    if (names.has(a.name)) throw packError(`manifest.json: /adapters/${i}/name: adapter name "${a.name}" is used twice; rename one of them`);
     names.add(a.name);
   });
   if (manifest.defaultAdapter && !names.has(manifest.defaultAdapter)) {
@@ -96,12 +96,16 @@ export async function readManifest(packDir: string): Promise<ResolvedManifest> {
     const base = root === 'checkpoint' && checkpoint ? checkpoint.dir : dir;
     const abs = path.resolve(base, rel);
     let real: string;
+    let kind: string | undefined;
     try {
       real = await realpath(abs);
-      if (!(await stat(real)).isFile()) throw new Error('not a file');
+      const st = await stat(real);
+      // A FIFO would block the read, a folder is not a file: said as what they are, not as "not found".
+      if (!st.isFile()) kind = st.isDirectory() ? 'a folder' : st.isFIFO() ? 'a named pipe (FIFO)' : 'not a regular file';
     } catch {
-      throw packError(`manifest.json: ${pointer}: file "${rel}" not found in ${root === 'checkpoint' ? 'checkpoint' : 'pack'} folder ${base}`);
+      throw packError(`manifest.json: ${pointer}: file "${rel}" not found in ${root === 'checkpoint' ? 'checkpoint' : 'pack'} folder ${base}; put it there or fix the path`);
     }
+    if (kind) throw packError(`manifest.json: ${pointer}: "${rel}" is ${kind}, not a file; point ${pointer} at the file itself`);
     const allowed = root === 'checkpoint' && checkpoint ? checkpoint.allowed : dir;
     if (!inside(real, allowed)) {
       throw packError(`manifest.json: ${pointer}: "${rel}" leads outside the ${root === 'checkpoint' ? 'checkpoint' : 'pack'} folder (to ${real}); packs may only use their own files${root === 'checkpoint' ? ' and those of their checkpoint (or its Hugging Face cache repo)' : ''}`);

@@ -62,7 +62,7 @@ export function parsePreprocessorConfig(json: unknown, label: string): Preproces
   const normalize = c.do_normalize !== false && (c.image_mean !== undefined || c.do_normalize === true);
   const mean = normalize ? triple('image_mean') : null;
   const std = normalize ? triple('image_std') : null;
-  if (std && std.some((s) => s === 0)) throw packError(`${label}: image_std contains 0`);
+  if (std && std.some((s) => s === 0)) throw packError(`${label}: image_std contains 0; every std must be non-zero (re-save the image processor's config)`);
   const resampleCode = typeof c.resample === 'number' ? c.resample : 3;
   const resample = RESAMPLE[resampleCode];
   if (!resample) throw packError(`${label}: unknown resample ${resampleCode} (PIL codes 0–5)`);

@@ -35,7 +35,7 @@ export async function readSafetensorsHeader(file: string): Promise<SafetensorsHe
     await fh.read(lenBuf, 0, 8, 0);
     const n = Number(new DataView(lenBuf.buffer).getBigUint64(0, true));
     if (n < 2 || n > MAX_HEADER_BYTES || 8 + n > size) {
-      throw packError(`${label}: header length ${n} is impossible for a ${size}-byte file (truncated or not safetensors)`);
+      throw packError(`${label}: header length ${n} is impossible for a ${size}-byte file (truncated or not safetensors); re-export or re-download it`);
     }
     const hb = new Uint8Array(n);
     await fh.read(hb, 0, n, 8);
@@ -89,7 +89,7 @@ function parseHeader(label: string, file: string, json: unknown, dataBytes: numb
       throw packError(`${label}: tensor "${name}" ${dtype}[${shape.join(', ')}] needs ${want} bytes but data_offsets [${off[0]}, ${off[1]}] hold ${off[1] - off[0]}`);
     }
     if (off[1] > dataBytes) {
-      throw packError(`${label}: tensor "${name}" ends at byte ${off[1]} of the data section, which has only ${dataBytes} bytes (file truncated?)`);
+      throw packError(`${label}: tensor "${name}" ends at byte ${off[1]} of the data section, which has only ${dataBytes} bytes (file truncated?); re-export or re-download it`);
     }
     tensors.set(name, { name, dtype, shape: shape as number[], begin: dataStart + off[0], end: dataStart + off[1] });
   }

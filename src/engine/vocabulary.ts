@@ -142,7 +142,7 @@ function lazyTokenizer(label: string, source: () => { json: Record<string, unkno
 
 function decodeVocabulary(json: Record<string, unknown>, config: Record<string, unknown>, label: string): LoadedTokenizer {
   const model = json.model as { type?: string; vocab?: unknown } | null;
-  if (typeof model !== 'object' || model === null) throw packError(`${label}: not a Hugging Face tokenizer.json (no "model" section)`);
+  if (typeof model !== 'object' || model === null) throw packError(`${label}: not a Hugging Face tokenizer.json (no "model" section); re-save it from the model's tokenizer (tokenizer.save_pretrained)`);
   const build = lazyTokenizer(label, () => ({ json, config }));
   const pieces: string[] = [];
   const added = Array.isArray(json.added_tokens) ? (json.added_tokens as { id: number; content: string; special?: boolean }[]) : [];

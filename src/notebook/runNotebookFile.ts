@@ -5,7 +5,7 @@
 import { readFile, writeFile, rename, stat } from 'node:fs/promises';
 import { basename, dirname, resolve } from 'node:path';
 import { LIMITS } from '../shared/mediaLimits';
-import { formatNotebook, parseNotebook } from './notebookFile';
+import { formatNotebook, NotebookFormatError, parseNotebook } from './notebookFile';
 import { htmlReport } from './htmlReport';
 import { runNotebook, type CellSummary, type NotebookRunSummary } from './runNotebook';
 import type { NotebookEngine } from './runCell';
@@ -30,16 +30,18 @@ export interface RunNotebookFileOptions {
 
 export async function runNotebookFile(file: string, opts: RunNotebookFileOptions): Promise<NotebookRunSummary> {
   const abs = resolve(file);
-  // Only a regular file of a sane size is read (a FIFO would block, a device never end).
+  // Only a regular file of a sane size is read (a FIFO would block, a device never end). Each of these is
+  // "a notebook file that cannot be read" (NotebookFormatError: the CLI's documented exit 2).
+  const unreadable = (err: NodeJS.ErrnoException) => new NotebookFormatError(`cannot read ${file}: ${err.code === 'ENOENT' ? 'no such file; check the path' : err.message}`);
   const st = await stat(abs).catch((err: NodeJS.ErrnoException) => {
-    throw new Error(`cannot read ${file}: ${err.code === 'ENOENT' ? 'no such file' : err.message}`);
+    throw unreadable(err);
   });
-  if (!st.isFile()) throw new Error(`cannot read ${file}: ${st.isDirectory() ? 'a folder' : 'not a regular file'}, not a .sealens notebook`);
+  if (!st.isFile()) throw new NotebookFormatError(`cannot read ${file}: ${st.isDirectory() ? 'a folder' : 'not a regular file'}, not a .sealens notebook; give the path of a .sealens file`);
   if (st.size > LIMITS.maxNotebookBytes) {
-    throw new Error(`${file} is ${(st.size / 1024 / 1024).toFixed(0)} MiB; notebooks up to ${LIMITS.maxNotebookBytes / 1024 / 1024} MiB are supported (clear some outputs, or split it)`);
+    throw new NotebookFormatError(`${file} is ${(st.size / 1024 / 1024).toFixed(1)} MiB; notebooks up to ${LIMITS.maxNotebookBytes / 1024 / 1024} MiB are supported (clear some outputs, or split it)`);
   }
   const text = await readFile(abs, 'utf8').catch((err: NodeJS.ErrnoException) => {
-    throw new Error(`cannot read ${file}: ${err.code === 'ENOENT' ? 'no such file' : err.message}`);
+    throw unreadable(err);
   });
   const doc = parseNotebook(text, file);
   const { doc: executed, summary } = await runNotebook(doc, { engine: opts.engine, pack: opts.pack, baseDir: dirname(abs), demoDir: opts.demoDir, onNotice: opts.onNotice, signal: opts.signal }, opts.onCell);

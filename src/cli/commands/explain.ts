@@ -74,7 +74,7 @@ Exit codes: 0 all images explained, 1 some failed (each failure is reported on s
       const st = await stat(p).catch(() => undefined);
       try {
         if (st?.isDirectory()) images.push(...(await listImages(p)));
-        else if (st && !st.isFile()) throw new Error(`${describeNonRegular(st)}, not an image file`);
+        else if (st && !st.isFile()) throw new Error(`${describeNonRegular(st)}, not an image file; give the path of an image file or a folder of images`);
         else images.push(p);
       } catch (e) {
         failures++;

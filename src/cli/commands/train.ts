@@ -43,6 +43,12 @@ export function metricsTable(before: Metrics, after: Metrics): string {
   return ['metric'.padEnd(22) + 'before'.padStart(9) + 'after'.padStart(9), ...rows.map(([n, k, d]) => n.padEnd(22) + fmt(before[k] as number, d).padStart(9) + fmt(after[k] as number, d).padStart(9))].join('\n');
 }
 
+/** A config error says where the fields are described; every other error as it is. */
+function configMessage(e: unknown): string {
+  const message = (e as Error).message;
+  return e instanceof RunConfigError && !/docs\//.test(message) ? `${message} — fix the config file (its fields and their ranges: docs/training.md)` : message;
+}
+
 const RESOURCE_FLAGS = { time: 'time', mem: 'mem', partition: 'partition', account: 'account', 'cpus-per-task': 'cpusPerTask' } as const;
 
 function writeSlurm(out: string, configFile: string, runDir: string, v: Record<string, string | undefined>, ctx: CliContext): number {
@@ -74,7 +80,7 @@ function writeSlurm(out: string, configFile: string, runDir: string, v: Record<s
       `the nodes need the sealens package: SEALENS_PYTHONPATH=${trainerPythonPath(ctx.installDir)} (or a copy they can read), and SEALENS_PYTHON if python3 is not the interpreter with PyTorch\n`);
     return EXIT.ok;
   } catch (e) {
-    ctx.stderr(`sea-lens train: ${(e as Error).message}\n`);
+    ctx.stderr(`sea-lens train: ${configMessage(e)}\n`);
     return e instanceof RunConfigError || e instanceof SlurmOptionsError ? EXIT.usage : EXIT.failed;
   }
 }
@@ -162,7 +168,7 @@ trainer (the message says what to install).`,
       const passed: readonly number[] = [TRAINER_EXIT.input, TRAINER_EXIT.diskFull, TRAINER_EXIT.busy, TRAINER_EXIT.environment];
       return r.exitCode !== null && passed.includes(r.exitCode) ? r.exitCode : EXIT.failed;
     } catch (e) {
-      ctx.stderr(`sea-lens train: ${(e as Error).message}\n`);
+      ctx.stderr(`sea-lens train: ${configMessage(e)}\n`);
       return e instanceof RunConfigError ? EXIT.usage : e instanceof PythonError ? TRAINER_EXIT.environment : e instanceof RunBusyError ? TRAINER_EXIT.busy : EXIT.failed;
     }
   },

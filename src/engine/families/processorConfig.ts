@@ -28,7 +28,7 @@ export function normalizationOf(c: Record<string, unknown>, label: string): Norm
   const normalize = c.do_normalize !== false && (c.image_mean !== undefined || c.do_normalize === true);
   const mean = normalize ? triple(c, 'image_mean', label) : null;
   const std = normalize ? triple(c, 'image_std', label) : null;
-  if (std && std.some((s) => s === 0)) throw packError(`${label}: image_std contains 0`);
+  if (std && std.some((s) => s === 0)) throw packError(`${label}: image_std contains 0; every std must be non-zero (re-save the image processor's config)`);
   const rescale = c.do_rescale === false ? null : typeof c.rescale_factor === 'number' ? c.rescale_factor : 1 / 255;
   return { rescale, mean, std };
 }
