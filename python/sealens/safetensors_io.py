@@ -49,6 +49,19 @@ def save_file(tensors: Dict[str, np.ndarray], path: str, metadata: Optional[Dict
         raise
 
 
+class _DuplicateKey(Exception):
+    pass
+
+
+def _no_duplicate_keys(pairs):
+    seen = {}
+    for key, value in pairs:
+        if key in seen:
+            raise _DuplicateKey(key)
+        seen[key] = value
+    return seen
+
+
 def load_file(path: str) -> Dict[str, np.ndarray]:
     tensors, _ = load_file_with_metadata(path)
     return tensors
@@ -67,9 +80,16 @@ def load_file_with_metadata(path: str):
     if n > MAX_HEADER or 8 + n > len(data):
         raise SafetensorsError(f"{name}: header length {n} exceeds file size {len(data)}")
     try:
-        header = json.loads(data[8:8 + n].decode("utf-8"))
-    except (UnicodeDecodeError, json.JSONDecodeError) as e:
+        text = data[8:8 + n].decode("utf-8")
+    except UnicodeDecodeError as e:
+        raise SafetensorsError(f"{name}: header is not valid UTF-8 ({e}); re-export the file") from None
+    try:
+        # json keeps the last of two equal keys; the engine refuses such a file, and so does the trainer.
+        header = json.loads(text, object_pairs_hook=_no_duplicate_keys)
+    except json.JSONDecodeError as e:
         raise SafetensorsError(f"{name}: header is not valid JSON ({e})") from None
+    except _DuplicateKey as e:
+        raise SafetensorsError(f"{name}: tensor {e.args[0]!r} appears twice in the header; the file is damaged, re-export it") from None
     if not isinstance(header, dict):
         raise SafetensorsError(f"{name}: header is not a JSON object")
     meta = header.pop("__metadata__", None)

@@ -42,3 +42,18 @@ def test_broken_inputs_name_the_file(tmp_path, case):
         _write(p, [1, 2])
     with pytest.raises(SafetensorsError, match=case):
         load_file(str(p))
+
+
+def test_duplicate_keys_and_non_utf8_headers_are_refused(tmp_path):
+    # The engine refuses both; the trainer reading a start adapter must not train from one silently.
+    entry = '"w":{"dtype":"F32","shape":[1],"data_offsets":[0,4]}'
+    for name, header in [("dup.safetensors", ("{" + entry + "," + entry + "}").encode()),
+                         ("latin1.safetensors", json.dumps({"__metadata__": {"n": "XX"}}).encode().replace(b"XX", b"\xff\xfe"))]:
+        f = tmp_path / name
+        f.write_bytes(struct.pack("<Q", len(header)) + header + b"\0\0\0\0")
+        try:
+            load_file(str(f))
+        except SafetensorsError as e:
+            assert name in str(e) and ("twice" in str(e) or "UTF-8" in str(e)), str(e)
+        else:
+            raise AssertionError(f"{name} was accepted")
