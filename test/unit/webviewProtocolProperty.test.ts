@@ -100,7 +100,3 @@ test('PROPERTY - parsePersistedState: anything gives a usable state or undefined
     if (r.heatmap !== undefined) assert.equal(typeof r.heatmap, 'boolean');
   }), { seed: 23, numRuns: 1000 });
 });
-
-test('the schema follows LIMITS: topK bounds are the one table\'s', () => {
-  assert.deepEqual([schema.definitions.TopK.minimum, schema.definitions.TopK.maximum], [LIMITS.topK.min, LIMITS.topK.max]);
-});
