@@ -22,7 +22,8 @@ from typing import List, Optional
 import numpy as np
 import torch
 
-from . import evaluate, export, safetensors_io, sea, world
+from . import demo_metrics, evaluate, export, safetensors_io, sea, world
+from .runner.atomic import replace_folder_atomically
 from .models import Adapter, ClipConfig, LMConfig, MiniCLIP, MiniLM
 from .tokenizers import BOS, EOS, PAD, BPETokenizer, WordTokenizer, WORD_RE
 from .train import (AdapterTrainConfig, ClipTrainConfig, LMTrainConfig, caption_tags, to_pixels, train_adapter,
@@ -65,6 +66,7 @@ class BuildConfig:
     n_val: int = 256
     n_test: int = 512
     n_samples: int = 12
+    n_eval: int = 512             # per-kind evaluation scenes (seed + EVAL_SEED_OFFSET), per renderer
     clip: ClipTrainConfig = field(default_factory=ClipTrainConfig)
     lm: LMTrainConfig = field(default_factory=LMTrainConfig)
     adapter_steps: int = ADAPTER_STEPS
@@ -78,12 +80,19 @@ class BuildConfig:
     cache: Optional[str] = None   # folder for trained mini-CLIP / mini-LM weights (reused when the key matches)
     clip_loss: str = CLIP_LOSS    # key of CLIP_LOSSES (its weights are in cfg.clip, hence in the cache key)
     probe: bool = False           # stop after the mini-CLIP: validation label precision only (no pack written)
+    stem: str = "patch"           # vision stem of the mini-CLIP (models.ClipConfig.stem: patch | conv)
+    world: str = "v1"             # world variant (world.WORLDS); v1 is the shipped pack's
+    labels: str = "world"         # labelling list: "world" (the 22 evaluated words, as the shipped pack) or
+                                  # "captions" (the captions' content words + the frequency list, as the method)
+    select: str = "balanced"      # λ selection on validation: "balanced" (rank-R balanced score) or "accuracy"
 
     def cache_file(self, what: str) -> Optional[Path]:
         if not self.cache:
             return None
         import hashlib
-        key = json.dumps([what, self.seed, self.quick, self.n_train, asdict(self.clip), asdict(self.lm)], sort_keys=True)
+        key = json.dumps([what, self.seed, self.quick, self.n_train, asdict(self.clip), asdict(self.lm)]
+                         + ([self.stem] if self.stem != "patch" else []) + ([self.world] if self.world != "v1" else [])
+                         + ([self.labels] if self.labels != "world" else []), sort_keys=True)
         return Path(self.cache) / f"{what}-{hashlib.sha256(key.encode()).hexdigest()[:16]}.safetensors"
 
     @classmethod
@@ -96,7 +105,7 @@ class BuildConfig:
         c.clip.seed = c.lm.seed = seed
         c.clip.closeups = int(c.n_train * CLOSEUP_FRACTION)
         if quick:
-            c.n_train, c.n_val, c.n_test, c.n_samples = 384, 32, 48, 12
+            c.n_train, c.n_val, c.n_test, c.n_samples, c.n_eval = 384, 32, 48, 12, 32
             c.clip.steps, c.clip.batch = 12, 32
             c.lm.steps, c.lm.batch = 30, 16
             c.lm.log_every = c.clip.log_every = 5
@@ -112,6 +121,25 @@ def distractors() -> List[str]:
         if w.isalpha() and w not in ww and w not in out:
             out.append(w)
     return out
+
+
+def label_frequency_words() -> List[str]:
+    """More common English words for the labelling list only (the LM's vocabulary and corpus keep
+    common_words.txt alone, so the shipped pack's LLM is unchanged); world words are left out."""
+    ww = set(world.world_words())
+    return [w for w in (DATA / "label_frequency_words.txt").read_text().split() if w.isalpha() and w not in ww]
+
+
+def labeling_words(captions: List[str], extra: List[str]) -> List[str]:
+    """The labelling vocabulary as in the method (§3.1 step 1): the content words of the training captions, most
+    frequent first, then the frequency list's words (distractors no caption contains). The world's truth words
+    are among the caption words; nothing here reads the truth."""
+    from collections import Counter
+    c = Counter(w for cap in captions for w in WORD_RE.findall(cap) if w.isalpha() and w not in STOP)
+    out = [w for w, _ in sorted(c.items(), key=lambda kv: (-kv[1], kv[0]))]
+    hide = STOP | evaluate.view_stopwords()      # function words label nothing
+    words = [w for w in out if w not in hide] + [w for w in extra if w not in c and w not in hide]
+    return list(dict.fromkeys(words))   # once each, first place kept
 
 
 def lm_corpus(captions: List[str], extra: List[str], rng: random.Random, n_extra: int) -> List[str]:
@@ -171,13 +199,26 @@ def oracle_labels(truth, words, n: int):
     N, P = len(truth), len(truth[0])
     idx = torch.zeros(N, P, n, dtype=torch.long)
     sc = torch.zeros(N, P, n)
+    pool = list(range(min(len(words), 2 * n + 2)))   # fillers (score 0, never sampled) from a short pool: fast
     for b in range(N):
         for p in range(P):
-            for j, w in enumerate(truth[b][p][:n]):
-                idx[b, p, j], sc[b, p, j] = pos[w], 1.0
-            k = len(truth[b][p])
-            idx[b, p, k:] = torch.tensor([i for i in range(len(words)) if words[i] not in truth[b][p]][:n - k])
+            true = [pos[w] for w in truth[b][p][:n]]
+            row = true + [i for i in pool if i not in true][:n - len(true)]
+            idx[b, p] = torch.tensor(row)
+            sc[b, p, :len(true)] = 1.0
     return idx, sc
+
+
+@torch.no_grad()
+def ranked_words(vis: torch.Tensor, names, cand: torch.Tensor, k: int = 2):
+    """[N, P, H] visual tokens -> per patch the k nearest candidate words (cosine), best first."""
+    N, P, H = vis.shape
+    cn = torch.nn.functional.normalize(cand.float(), dim=-1)
+    out = []
+    for b in range(N):
+        top = (torch.nn.functional.normalize(vis[b].float(), dim=-1) @ cn.t()).topk(k, dim=-1).indices
+        out.append([[names[int(i)] for i in row] for row in top])
+    return out
 
 
 @torch.no_grad()
@@ -192,6 +233,7 @@ def _metrics(ad, lm, feat, cap_ids, truth, names, cand, embed, device) -> dict:
         l, valid = caption_loss(lm, vis[i:i + 64].to(device), ids_b, BOS, PAD, reduction="none")
         losses.append((float(l[valid].sum()), int(valid.sum())))
     m["caption_loss"] = sum(a for a, _ in losses) / sum(b for _, b in losses)
+    m["perKind"] = demo_metrics.kind_rates(ranked_words(vis, names, cand), truth)
     m["example_decoded"] = evaluate.decode_examples(vis[:1], names, cand, 8)
     return m
 
@@ -204,6 +246,31 @@ def probe_centring(clip, va_pe, word_emb, label_words, va_truth, sign) -> dict:
     for name, p_add, t_add in (("none", pc, tc), ("text", pc, 0), ("text+patch", 0, 0)):
         i, sc = sea.topn_labels(va_pe + p_add, word_emb + t_add, 10, 0.0, sign=sign)
         out[name] = evaluate.label_precision(i, sc, label_words, va_truth)
+    return out
+
+
+EVAL_SEED_OFFSET = 1000   # the per-kind evaluation draws from seed + 1000: a generator seed the build never used
+
+
+@torch.no_grad()
+def evaluate_per_kind(cfg: BuildConfig, clip, adapters: dict, names, cand, tr_img, tr_truth, device, emit) -> dict:
+    """Per kind of word (docs: sealens.demo_metrics), on fresh scenes from an unused seed, drawn by the main
+    renderer and by the second one (never trained on); the trivial predictors on the same patches."""
+    out = {"seed": cfg.seed + EVAL_SEED_OFFSET, "images": cfg.n_eval, "candidates": len(names),
+           "stopWords": "hidden, as in the default view", "renderers": {}}
+    for renderer in world.RENDERERS:
+        imgs, _, truth = world.render_batch(cfg.seed + EVAL_SEED_OFFSET, "test", 0, cfg.n_eval,
+                                            workers=cfg.workers, renderer=renderer, variant=cfg.world)
+        feat, _ = encode_images(clip.vision, imgs, device)
+        r = {}
+        for name, ad in adapters.items():
+            vis = torch.cat([ad(torch.from_numpy(feat[i:i + 256].astype(np.float32)).to(device)).float().cpu()
+                             for i in range(0, len(feat), 256)])
+            r[name] = demo_metrics.kind_rates(ranked_words(vis, names, cand), truth)
+        r["trivial"] = demo_metrics.trivial_predictors(truth, imgs, tr_img[:2000], tr_truth[:2000],
+                                                       world.MATERIALS, world.PATCH_SIZE)
+        out["renderers"][renderer] = r
+        emit({"phase": "evaluation", "perKind": renderer, **{k: v for k, v in r.items() if k != "trivial"}})
     return out
 
 
@@ -224,26 +291,29 @@ def build(out: Path, samples_dir: Optional[Path], cfg: BuildConfig, progress=Non
     emit({"phase": "world", "status": "rendering", "train": cfg.n_train, "val": cfg.n_val, "test": cfg.n_test})
     W = cfg.workers
     # train truth is read only by the oracle diagnostic (never by anything shipped)
-    tr_img, tr_cap, tr_truth = world.render_batch(cfg.seed, "train", 0, cfg.n_train, workers=W)
-    cu_img, cu_cap, _ = world.render_batch(cfg.seed, "train", 0, cfg.clip.closeups, closeups=True, workers=W)
-    va_img, va_cap, va_truth = world.render_batch(cfg.seed, "validation", 0, cfg.n_val, workers=W)
-    te_img, te_cap, te_truth = world.render_batch(cfg.seed, "test", 0, cfg.n_test, workers=W)
+    tr_img, tr_cap, tr_truth = world.render_batch(cfg.seed, "train", 0, cfg.n_train, workers=W, variant=cfg.world)
+    cu_img, cu_cap, _ = world.render_batch(cfg.seed, "train", 0, cfg.clip.closeups, closeups=True, workers=W,
+                                           variant=cfg.world)
+    va_img, va_cap, va_truth = world.render_batch(cfg.seed, "validation", 0, cfg.n_val, workers=W, variant=cfg.world)
+    te_img, te_cap, te_truth = world.render_batch(cfg.seed, "test", 0, cfg.n_test, workers=W, variant=cfg.world)
     grid = world.GRID
-    label_words = world.world_words()
     extra = distractors()
+    label_words = labeling_words(tr_cap + cu_cap, extra + label_frequency_words()) if cfg.labels == "captions" \
+        else world.world_words()
+    hide = evaluate.view_stopwords()
 
     # ---------------------------------------------------------------- tokenizers
     caption_words = {w for c in tr_cap + cu_cap for w in WORD_RE.findall(c)}
     wtok = WordTokenizer.build(caption_words | set(extra) | set(label_words) | set(WORD_RE.findall(PROMPT)))
     rng = random.Random(cfg.seed)
     lm_text = lm_corpus(tr_cap, extra, rng, n_extra=max(2000, cfg.n_train // 2))
-    bpe_corpus = tr_cap[:4000] + extra * 3 + label_words * 50 + lm_text[len(tr_cap):len(tr_cap) + 2000]
+    bpe_corpus = tr_cap[:4000] + extra * 3 + world.world_words() * 50 + lm_text[len(tr_cap):len(tr_cap) + 2000]
     btok = BPETokenizer.train(bpe_corpus, keep_split=KEEP_SPLIT)
-    emit({"phase": "tokenizers", "llm_vocab": len(btok), "text_vocab": len(wtok),
+    emit({"phase": "tokenizers", "llm_vocab": len(btok), "text_vocab": len(wtok), "label_words": len(label_words),
           "split_words": {w: len(btok.word_pieces(w)) for w in KEEP_SPLIT}})
 
     # ---------------------------------------------------------------- mini-CLIP
-    ccfg = ClipConfig(text_vocab=len(wtok))
+    ccfg = ClipConfig(text_vocab=len(wtok), stem=cfg.stem)
     cw = torch.tensor([0.0 if t in STOP else 1.0 for t, _ in sorted(wtok.vocab.items(), key=lambda kv: kv[1])])
     torch.manual_seed(cfg.seed)
     clip = MiniCLIP(ccfg, cw).to(device)
@@ -317,7 +387,7 @@ def build(out: Path, samples_dir: Optional[Path], cfg: BuildConfig, progress=Non
     del tr_pe
     label_emb = sea.subtoken_mean(embed.cpu(), [btok.word_pieces(w) for w in label_words]).to(device)
     cap_ids = [btok.encode(c) for c in tr_cap]
-    names, cand = evaluate.candidates(btok, embed.cpu(), label_words)
+    names, cand = evaluate.candidates(btok, embed.cpu(), label_words, hide)
     va_feat, _ = encode_images(clip.vision, va_img, device)
     va_cap_ids = [btok.encode(c) for c in va_cap]
 
@@ -325,10 +395,12 @@ def build(out: Path, samples_dir: Optional[Path], cfg: BuildConfig, progress=Non
         torch.manual_seed(cfg.seed)
         ad = Adapter(ccfg.width, lcfg.width).to(device)
         acfg = AdapterTrainConfig(name=name, steps=cfg.adapter_steps, batch=cfg.adapter_batch, lam=lam, seed=cfg.seed)
-        info = train_adapter(ad, lm, tr_feat, cap_ids, li, ls, label_emb, grid, acfg, device, BOS, EOS, PAD, emit)
+        info = train_adapter(ad, lm, tr_feat, cap_ids, li, ls, label_emb, grid, acfg, device, BOS, EOS, PAD, emit,
+                             truth=tr_truth, words=label_words)
         m = _metrics(ad, lm, va_feat, va_cap_ids, va_truth, names, cand, embed, device)
         val = {"patch_word_accuracy": m["patch_word_accuracy"], "caption_loss": m["caption_loss"],
-               "patch_word_accuracy_object": m["patch_word_accuracy_object"],
+               "patch_word_accuracy_object": m["patch_word_accuracy_object"], "perKind": m["perKind"],
+               "pairsByEpoch": info["pairsByEpoch"],
                "logit_scale_final": info["logit_scale_final"], "lambda": lam}
         emit({"phase": "validation", "adapter": name, **val})
         return ad, info, val
@@ -341,9 +413,12 @@ def build(out: Path, samples_dir: Optional[Path], cfg: BuildConfig, progress=Non
         tag = "sea" if len(lams) == 1 else f"sea(λ={lam:g})"
         tried[lam] = fit(tag, lam, lab_idx, lab_sc)
         val_table[tag] = tried[lam][2]
-    # selection on the validation split only: best accuracy among λ whose caption loss is within 5 % of baseline
+    # selection on the validation split only: the best class-balanced score (at rank R, so colour and shape both
+    # count) among the λ whose caption loss is within 5 % of the baseline's
     ok = [l for l in lams if tried[l][2]["caption_loss"] <= 1.05 * val_table["baseline"]["caption_loss"]]
-    chosen = max(ok, key=lambda l: tried[l][2]["patch_word_accuracy"]) if ok else \
+    score = (lambda l: tried[l][2]["perKind"]["balancedR"]) if cfg.select == "balanced" else \
+        (lambda l: tried[l][2]["patch_word_accuracy"])
+    chosen = max(ok, key=score) if ok else \
         min(lams, key=lambda l: tried[l][2]["caption_loss"])
     adapters["sea"], train_info["sea"] = tried[chosen][0], tried[chosen][1]
     cfg.lam = chosen
@@ -366,11 +441,15 @@ def build(out: Path, samples_dir: Optional[Path], cfg: BuildConfig, progress=Non
         m = _metrics(ad, lm, te_feat, te_cap_ids, te_truth, names, cand, embed, device)
         m["logit_scale_final"] = train_info[name]["logit_scale_final"] if name == "sea" else None
         results[name] = m
+    per_kind = evaluate_per_kind(cfg, clip, adapters, names, cand, tr_img, tr_truth, device, emit)
     evaluation = {
+        "perKind": per_kind,
         "split": "test", "images": len(te_img), "patches": len(te_img) * grid * grid,
         "candidates": len(names), "labelPrecision": prec, "sign": {"chosen": sign, "validation": sign_eval},
         "centring": {"chosen": centring, "validation": centring_eval}, "clipLoss": cfg.clip_loss,
         "lambda": cfg.lam, "adapters": results, "diagnostics": diagnostics,
+        "world": cfg.world, "labels": {"list": cfg.labels, "words": len(label_words)}, "stem": cfg.stem,
+        "lambdaSelection": cfg.select,
         "adapterSchedule": {"steps": cfg.adapter_steps, "batchImages": cfg.adapter_batch, "lr": 1e-3},
         "clipCloseups": cfg.clip.closeups, "quick": cfg.quick, "seed": cfg.seed, "device": str(device),
         "buildSeconds": None,
@@ -390,8 +469,8 @@ def build(out: Path, samples_dir: Optional[Path], cfg: BuildConfig, progress=Non
         evaluation["buildSeconds"] = round(time.time() - t_start, 1)
         export.patch_manifest_eval(tmp, evaluation)
         if samples_dir is not None:
-            export.write_samples(Path(samples_dir), cfg.seed, cfg.n_samples)
-        export.atomic_replace(tmp, out)
+            export.write_samples(Path(samples_dir), cfg.seed, cfg.n_samples, cfg.world)
+        replace_folder_atomically(tmp, out)
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
@@ -415,10 +494,18 @@ def main(argv=None):
                     help="mini-CLIP loss mix (see CLIP_LOSSES)")
     ap.add_argument("--probe", action="store_true",
                     help="train (or load) the mini-CLIP only and print its validation label precision; writes no pack")
+    ap.add_argument("--world", default="v1", choices=list(world.WORLDS), help="world variant (world.WORLDS)")
+    ap.add_argument("--labels", default="world", choices=["world", "captions"],
+                    help="labelling list: the 22 evaluated words, or the captions' words + the frequency list")
+    ap.add_argument("--select", default="balanced", choices=["balanced", "accuracy"],
+                    help="λ selection on validation: rank-R balanced score, or patch-word accuracy")
+    ap.add_argument("--stem", default="patch", choices=["patch", "conv"],
+                    help="mini-CLIP vision stem: one linear patch embedding, or early convolutions (models.ClipConfig)")
     ap.add_argument("--workers", type=int, default=os.cpu_count() or 1, help="processes for rendering the world")
     # sizes and steps, so that every reported number is reproducible from the command line
     for flag, hlp in (("--train-images", "training scenes (default 16000; close-ups are half as many)"),
                       ("--val-images", "validation scenes (default 256)"), ("--test-images", "test scenes (default 512)"),
+                      ("--eval-images", "per-kind evaluation scenes per renderer, unused seed (default 512)"),
                       ("--clip-steps", "mini-CLIP steps (default 500)"), ("--clip-batch", "mini-CLIP batch (default 128)"),
                       ("--lm-steps", "mini-LM steps (default 800)"),
                       ("--adapter-steps", f"adapter steps (default {ADAPTER_STEPS})"),
@@ -428,12 +515,14 @@ def main(argv=None):
     out = Path(a.out)
     samples = None if a.samples == "none" else Path(a.samples) if a.samples else out.resolve().parent / "samples"
     bc = BuildConfig.make(a.quick, a.seed, a.device, a.clip_loss)
-    bc.cache, bc.probe = a.cache, a.probe
+    bc.cache, bc.probe, bc.stem = a.cache, a.probe, a.stem
+    bc.world, bc.labels, bc.select = a.world, a.labels, a.select
     bc.oracle, bc.workers = a.oracle_diagnostic, max(1, a.workers)
     for flag, setter in ((a.train_images, lambda v: (setattr(bc, "n_train", v),
                                                     setattr(bc.clip, "closeups", int(v * CLOSEUP_FRACTION)))),
                          (a.val_images, lambda v: setattr(bc, "n_val", v)),
                          (a.test_images, lambda v: setattr(bc, "n_test", v)),
+                         (a.eval_images, lambda v: setattr(bc, "n_eval", v)),
                          (a.clip_steps, lambda v: setattr(bc.clip, "steps", v)),
                          (a.clip_batch, lambda v: setattr(bc.clip, "batch", v)),
                          (a.lm_steps, lambda v: setattr(bc.lm, "steps", v)),
@@ -457,6 +546,13 @@ def main(argv=None):
               f"{m['patch_word_accuracy_object']:.3f})  {m['top5_accuracy']:.3f}  {m['caption_loss']:.3f}   "
               f"{m['modality_gap']:.3f}  {m['tacs']:.3f}")
     print(f"label precision (CLIP, sign {ev['sign']['chosen']}): {json.dumps(ev['labelPrecision'])}")
+    print(f"\nper kind, top-1 (rank R in brackets), {ev['perKind']['images']} scenes of seed {ev['perKind']['seed']}:")
+    print("renderer predictor            background colour        shape          object  balanced (R)")
+    for rn, r in ev["perKind"]["renderers"].items():
+        rows = [(n, m) for n, m in r.items() if n != "trivial"] + list(r["trivial"].items())
+        for n, m in rows:
+            print(f"{rn:8s} {n:21s} {m['background']:.3f}     {m['colour']:.3f} ({m['colourR']:.3f}) "
+                  f"{m['shape']:.3f} ({m['shapeR']:.3f}) {m['object']:.3f}   {m['balanced']:.3f} ({m['balancedR']:.3f})")
 
 
 if __name__ == "__main__":

@@ -2,7 +2,9 @@
 CLIP label precision, caption loss, modality gap D (Eq. 5), TACS (App. D, K = 10)."""
 from __future__ import annotations
 
+import json
 import re
+from pathlib import Path
 from typing import Dict, List, Sequence
 
 import numpy as np
@@ -14,7 +16,16 @@ from .tokenizers import SPACE, SPECIALS, BPETokenizer
 _ALPHA = re.compile(r"[A-Za-z]+")
 
 
-def candidates(tok: BPETokenizer, embed: torch.Tensor, word_list: Sequence[str]):
+STOPWORDS_FILE = Path(__file__).resolve().parents[2] / "src" / "shared" / "stopwords.json"
+
+
+def view_stopwords() -> frozenset:
+    """The words the default view hides (the engine reads the same file): the demo metric leaves them out of
+    the candidates, so it counts what a user sees."""
+    return frozenset(json.loads(STOPWORDS_FILE.read_text(encoding="utf-8"))["words"])
+
+
+def candidates(tok: BPETokenizer, embed: torch.Tensor, word_list: Sequence[str], hide: frozenset = frozenset()):
     """Every vocabulary token that decodes to a whole alphabetic word (▁-prefixed, not special, not byte,
     not punctuation) ∪ every word of the labeling word list (multi-token word = mean of its sub-token rows,
     Eq. 10). Duplicates by surface form keep the word-list entry. Returns (surfaces, matrix [C, H])."""
@@ -25,7 +36,7 @@ def candidates(tok: BPETokenizer, embed: torch.Tensor, word_list: Sequence[str])
         if t in SPECIALS or not t.startswith(SPACE):
             continue
         s = t[len(SPACE):]
-        if _ALPHA.fullmatch(s) and s not in surf:
+        if _ALPHA.fullmatch(s) and s not in surf and s.lower() not in hide:
             surf[s] = embed[i]
     names = list(surf)
     return names, torch.stack([surf[n] for n in names])

@@ -2,12 +2,9 @@
 HF CLIPImageProcessor config, manifest.json (docs/model-pack.md, formatVersion 1)."""
 from __future__ import annotations
 
-import inspect
-import io
 import json
 import os
 import shutil
-import warnings
 from pathlib import Path
 
 import numpy as np
@@ -16,10 +13,11 @@ import torch.nn as nn
 
 from . import world
 from .safetensors_io import save_file
+from .runner.atomic import replace_folder_atomically
+from .runner.onnx_export import export_onnx as _onnx
 from .tokenizers import dumps
 from .train import MEAN, STD
 
-OPSET = 17
 
 
 class _Vision(nn.Module):
@@ -38,25 +36,6 @@ class _Text(nn.Module):
 
     def forward(self, input_ids, attention_mask):
         return self.t(input_ids, attention_mask)[0]
-
-
-def _onnx(model, args, path, inputs, outputs, axes):
-    model = model.cpu().eval()
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        buf = io.BytesIO()
-        kw = {}
-        if "dynamo" in inspect.signature(torch.onnx.export).parameters:
-            kw["dynamo"] = False   # torch >= 2.9 defaults to the dynamo exporter; keep the TorchScript graph
-        torch.onnx.export(model, args, buf, input_names=inputs, output_names=outputs, dynamic_axes=axes,
-                          opset_version=OPSET, do_constant_folding=True, **kw)
-    import onnx
-    m = onnx.load_model_from_string(buf.getvalue())
-    onnx.checker.check_model(m)
-    for init in m.graph.initializer:
-        if init.data_location == onnx.TensorProto.EXTERNAL:
-            raise RuntimeError(f"{path}: external data is not allowed")
-    Path(path).write_bytes(buf.getvalue())
 
 
 def write_pack(d: Path, clip, wtok, ccfg, lm, btok, adapters, label_words, word_emb, prompt, sign, evaluation, cfg):
@@ -135,18 +114,7 @@ def patch_manifest_eval(d: Path, evaluation):
     (d / "manifest.json").write_text(json.dumps(m, indent=2))
 
 
-def atomic_replace(tmp: Path, out: Path):
-    """Rename a finished temp folder into place; the previous pack is removed only afterwards."""
-    old = None
-    if out.exists():
-        old = out.parent / f".{out.name}.old-{os.getpid()}"
-        os.replace(out, old)
-    os.replace(tmp, out)
-    if old is not None:
-        shutil.rmtree(old, ignore_errors=True)
-
-
-def write_samples(d: Path, seed: int, n: int):
+def write_samples(d: Path, seed: int, n: int, variant: str = "v1"):
     from PIL import Image
     d = Path(d).resolve()
     d.parent.mkdir(parents=True, exist_ok=True)
@@ -156,7 +124,7 @@ def write_samples(d: Path, seed: int, n: int):
         # test-split scenes, chosen so every material appears
         picked, seen, i = [], {}, 0
         while len(picked) < n:
-            s = world.render_scene(seed, "test", i)
+            s = world.render_scene(seed, "test", i, variant=variant)
             if seen.get(s.material, 0) < (n + len(world.MATERIALS) - 1) // len(world.MATERIALS):
                 seen[s.material] = seen.get(s.material, 0) + 1
                 picked.append((i, s))
@@ -169,7 +137,7 @@ def write_samples(d: Path, seed: int, n: int):
             truth = {"grid": {"rows": g, "cols": g}, "caption": s.caption,
                      "patches": [{"row": k // g, "col": k % g, "words": w} for k, w in enumerate(s.patch_words)]}
             (tmp / f"{name}.truth.json").write_text(json.dumps(truth))
-        atomic_replace(tmp, d)
+        replace_folder_atomically(tmp, d)
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise

@@ -62,6 +62,11 @@ class ClipConfig:
     text_heads: int = 4
     text_vocab: int = 1000
     max_text_len: int = 24
+    # "patch": one linear patch embedding (a 12x12 conv, stride 12). "conv": an early-convolution stem (Xiao et
+    # al. 2021, "Early convolutions help transformers see better"): 3x3/2, 3x3/2, 5x5/3 convolutions, so each
+    # patch token starts from a 23-px view that includes its neighbours' edges — an object's outline, which is
+    # what tells its shape, is then visible to the token and not only through attention.
+    stem: str = "patch"
 
 
 class VisionEncoder(nn.Module):
@@ -74,7 +79,15 @@ class VisionEncoder(nn.Module):
         super().__init__()
         self.c = c
         self.grid = c.image_size // c.patch_size
-        self.patch = nn.Conv2d(3, c.width, c.patch_size, c.patch_size)
+        if c.stem == "conv":
+            if c.patch_size != 12:
+                raise ValueError("the conv stem is built for 12-px patches (strides 2 * 2 * 3)")
+            self.patch = nn.Sequential(nn.Conv2d(3, 32, 3, 2, 1), nn.GELU(), nn.Conv2d(32, 64, 3, 2, 1), nn.GELU(),
+                                       nn.Conv2d(64, c.width, 5, 3, 1))
+        elif c.stem == "patch":
+            self.patch = nn.Conv2d(3, c.width, c.patch_size, c.patch_size)
+        else:
+            raise ValueError(f"unknown stem {c.stem!r} (patch or conv)")
         self.cls = nn.Parameter(torch.zeros(1, 1, c.width))
         self.pos = nn.Parameter(torch.randn(1, 1 + self.grid * self.grid, c.width) * 0.02)
         self.blocks = nn.ModuleList([Block(c.width, c.heads, c.mlp_ratio) for _ in range(c.layers)])

@@ -58,6 +58,9 @@ class ClipTrainConfig:
     tag_weight: float = 0.0
     tag_scale: float = 10.0   # fixed logit scale of dense_tag_loss (cosine 0 stays the decision boundary)
     tag_pool: str = "lme"     # pooling of a present word over the patches: lme, max, topK, lme+topK
+    # words of the labelling list that no caption contains (the frequency list's distractors) are negatives
+    # for every image; each step uses this many of them at random (0 = all), which bounds the text-encoder cost
+    tag_negatives: int = 96
 
 
 def filip_logits(patch: torch.Tensor, tokens: torch.Tensor, tok_w: torch.Tensor):
@@ -135,6 +138,9 @@ def train_clip(model: MiniCLIP, imgs: np.ndarray, ids: np.ndarray, mask: np.ndar
     model.train()
     t0 = time.time()
     n = imgs.shape[0]
+    if tags is not None:
+        seen_cols = np.flatnonzero(tags.any(0))            # words some caption contains: in every step
+        unseen_cols = np.flatnonzero(~tags.any(0))         # never in a caption: a random subset per step
     for step in range(cfg.steps):
         for pg in opt.param_groups:
             pg["lr"] = cosine_lr(step, cfg.steps, cfg.lr)
@@ -153,8 +159,15 @@ def train_clip(model: MiniCLIP, imgs: np.ndarray, ids: np.ndarray, mask: np.ndar
         if cfg.milnce_weight > 0:
             loss = loss + cfg.milnce_weight * dense_milnce(simm, scale)
         if cfg.tag_weight > 0:
-            wt = model.text(word_prompts[0], word_prompts[1])[0]
-            tg = torch.from_numpy(tags[sel]).to(device)
+            cols = seen_cols
+            if 0 < cfg.tag_negatives < len(unseen_cols):
+                pick = torch.randperm(len(unseen_cols), generator=g)[:cfg.tag_negatives].numpy()
+                cols = np.concatenate([seen_cols, unseen_cols[np.sort(pick)]])
+            elif len(unseen_cols):
+                cols = np.concatenate([seen_cols, unseen_cols])
+            ct = torch.from_numpy(cols).to(device)
+            wt = model.text(word_prompts[0][ct], word_prompts[1][ct])[0]
+            tg = torch.from_numpy(tags[sel][:, cols]).to(device)
             loss = loss + cfg.tag_weight * dense_tag_loss(patch, wt, tg, cfg.tag_scale, cfg.tag_pool)
         opt.zero_grad(set_to_none=True)
         loss.backward()
@@ -249,7 +262,10 @@ def caption_loss(lm: MiniLM, vis: torch.Tensor, ids: torch.Tensor, bos: int, pad
 def train_adapter(adapter: Adapter, lm: MiniLM, feats: np.ndarray, cap_ids: List[List[int]],
                   label_idx: Optional[torch.Tensor], label_scores: Optional[torch.Tensor],
                   label_embeds: Optional[torch.Tensor], grid: int, cfg: AdapterTrainConfig, device,
-                  bos: int, eos: int, pad: int, progress: Optional[Progress] = None) -> dict:
+                  bos: int, eos: int, pad: int, progress: Optional[Progress] = None,
+                  truth: Optional[list] = None, words: Optional[Sequence[str]] = None) -> dict:
+    """`truth`/`words` (the training scenes' patch truth and the labelling list) are read for REPORTING only:
+    the share of the (patch, label) pairs entering L_a that are right, per epoch; training never uses them."""
     g = torch.Generator().manual_seed(cfg.seed)
     torch.manual_seed(cfg.seed)
     scale = sea.LogitScale().to(device)
@@ -259,6 +275,8 @@ def train_adapter(adapter: Adapter, lm: MiniLM, feats: np.ndarray, cap_ids: List
     t0 = time.time()
     n = feats.shape[0]
     hist = {}
+    steps_per_epoch = max(1, n // cfg.batch)
+    pair_log, ep = [], {"pairs": 0, "right": 0, "steps": 0}
     for step in range(cfg.steps):
         for pg in opt.param_groups:
             pg["lr"] = cosine_lr(step, cfg.steps, cfg.lr)
@@ -273,6 +291,16 @@ def train_adapter(adapter: Adapter, lm: MiniLM, feats: np.ndarray, cap_ids: List
         if cfg.lam > 0:
             bi, pi, wi = sea.sea_pairs(label_idx[sel], label_scores[sel], grid, grid, g, cfg.window)
             n_pairs = int(bi.numel())
+            if truth is not None and words is not None:
+                ids_ = sel.tolist()
+                ep["right"] += sum(words[int(w)] in truth[ids_[int(b)]][int(p)] for b, p, w in zip(bi, pi, wi))
+                ep["pairs"] += n_pairs
+                ep["steps"] += 1
+                if ep["steps"] == steps_per_epoch or step == cfg.steps - 1:
+                    pair_log.append({"epoch": len(pair_log) + 1, "pairsPerStep": ep["pairs"] / ep["steps"],
+                                     "pairsCorrect": ep["right"] / max(1, ep["pairs"])})
+                    _emit(progress, phase=f"adapter:{cfg.name}", **pair_log[-1])
+                    ep = {"pairs": 0, "right": 0, "steps": 0}
             if n_pairs >= 2:
                 la = sea.symmetric_infonce(vis[bi.to(device), pi.to(device)], label_embeds[wi.to(device)], scale())
                 loss = lg + cfg.lam * la
@@ -285,4 +313,4 @@ def train_adapter(adapter: Adapter, lm: MiniLM, feats: np.ndarray, cap_ids: List
                         logit_scale=round(float(scale()), 3), elapsed_s=round(time.time() - t0, 1))
             _emit(progress, **hist)
     adapter.eval()
-    return {"logit_scale_final": float(scale()), "lambda": cfg.lam}
+    return {"logit_scale_final": float(scale()), "lambda": cfg.lam, "pairsByEpoch": pair_log}

@@ -6,6 +6,8 @@ Ground truth is used for evaluation only; training never reads it.
 """
 from __future__ import annotations
 
+import copy
+
 from dataclasses import dataclass, field
 from typing import List, Tuple
 
@@ -31,6 +33,23 @@ BACKGROUND_PHRASES = {
     "sky": ["in the sky", "against the sky", "in a blue sky"],
     "brick": ["on a brick wall", "in front of brick", "on brick"],
     "wood": ["on wood", "on a wood table", "on the wood"],
+}
+
+# World variants. "v1" is the world of the shipped demo pack (its default). "v2" (`build_pack --world v2`)
+# changes what the issue of object shapes points at: larger objects, so that a 12-px patch inside an object
+# sees its outline through a few neighbours (a shape belongs to the object, not to one patch's pixels); no
+# size words in captions and no other content noun beside the material ("brick wall" would make "wall" a
+# label word that no truth has), so every content word of a caption is a colour, a shape or the material
+# ("green grass" / "a blue sky" stay: the caption noise of web data).
+WORLDS = {
+    "v1": {"sizes": SIZES, "size_words": True, "phrases": BACKGROUND_PHRASES},
+    "v2": {"sizes": {"small": 32, "large": 46}, "size_words": False, "phrases": {
+        "grass": ["on grass", "on the grass", "on green grass"],
+        "water": ["on water", "on the water", "floating on water"],
+        "sand": ["on sand", "on the sand", "lying on sand"],
+        "sky": ["in the sky", "against the sky", "in a blue sky"],
+        "brick": ["on brick", "in front of brick", "against the brick"],
+        "wood": ["on wood", "on the wood", "lying on wood"]}},
 }
 
 
@@ -173,13 +192,12 @@ def shape_mask(shape: str, cx: float, cy: float, diameter: float, size: int = IM
 
 
 # ----------------------------------------------------------------------------- scenes
-def _caption(rng, objs: List[SceneObject], material: str) -> str:
+def _caption(rng, objs: List[SceneObject], material: str, spec: dict = WORLDS["v1"]) -> str:
     if not objs:   # background-only close-up
         return f"{material}." if rng.random() < 0.5 else f"a picture of {material}."
     phrases = []
     for o in objs:
-        style = rng.random()
-        if style < 0.7:
+        if spec["size_words"] and rng.random() < 0.7:
             phrases.append(f"a {o.size} {o.colour} {o.shape}")
         else:
             phrases.append(f"{'an' if o.colour[0] in 'aeiou' else 'a'} {o.colour} {o.shape}")
@@ -189,7 +207,7 @@ def _caption(rng, objs: List[SceneObject], material: str) -> str:
         objs_txt = f"{phrases[0]} and {phrases[1]}"
     else:
         objs_txt = ", ".join(phrases[:-1]) + f" and {phrases[-1]}"
-    bg = BACKGROUND_PHRASES[material][rng.integers(len(BACKGROUND_PHRASES[material]))]
+    bg = spec["phrases"][material][rng.integers(len(spec["phrases"][material]))]
     t = rng.random()
     if t < 0.45:
         return f"{objs_txt} {bg}."
@@ -214,29 +232,34 @@ def patch_truth(label_map: np.ndarray, objs: List[SceneObject], material: str, p
     return out
 
 
-def render_scene(seed: int, split: str, index: int, renderer: str = "main") -> Scene:
-    """`renderer` "flat" draws the same kind of scene with the second renderer (texture_flat, flat object
-    colours): for evaluation only, never for training."""
+def render_scene(seed: int, split: str, index: int, renderer: str = "main", variant: str = "v1") -> Scene:
+    """`renderer` "flat" draws the same scene (objects, caption, truth) with the second renderer (texture_flat,
+    flat object colours): for evaluation only, never for training. `variant`: a key of WORLDS."""
     rng = np.random.default_rng([int(seed), SPLITS[split], int(index)])
-    return _render(rng, None, renderer)
+    return _render(rng, None, renderer, variant)
 
 
-def render_closeup(seed: int, split: str, index: int) -> Scene:
+def render_closeup(seed: int, split: str, index: int, variant: str = "v1") -> Scene:
     """A close-up view of the same world, like the close-ups in web image–caption data: 60 % show only the
     background material (caption "grass." / "a picture of grass."), 40 % one object on it (caption as for a
     scene). Same scale and textures as the scenes; its own seed stream (never equal to a scene)."""
     rng = np.random.default_rng([int(seed), SPLITS[split], int(index), 7])
-    return _render(rng, 0 if rng.random() < 0.6 else 1)
+    return _render(rng, 0 if rng.random() < 0.6 else 1, "main", variant)
 
 
-def _render(rng: np.random.Generator, n_obj, renderer: str = "main") -> Scene:
+def _render(rng: np.random.Generator, n_obj, renderer: str = "main", variant: str = "v1") -> Scene:
     if renderer not in RENDERERS:
         raise ValueError(f"unknown renderer {renderer!r} (one of {', '.join(RENDERERS)})")
+    if variant not in WORLDS:
+        raise ValueError(f"unknown world {variant!r} (one of {', '.join(WORLDS)})")
+    spec = WORLDS[variant]
     flat = renderer == "flat"
     material = MATERIALS[rng.integers(len(MATERIALS))]
-    # pixels draw from their own stream, so both renderers lay out the same scene (objects, caption, truth)
-    pix = np.random.default_rng(rng.integers(2 ** 62))
-    img = texture_flat(material, pix) if flat else texture(material, pix)
+    # The second renderer draws every random number the main one draws and discards the main pixels, so both lay
+    # out the same scene (objects, caption, truth) and the main renderer stays the world the pack was built on.
+    img = texture(material, rng)
+    if flat:
+        img = texture_flat(material, copy.deepcopy(rng))
     label_map = np.full((IMAGE_SIZE, IMAGE_SIZE), -1, np.int16)
     if n_obj is None:
         n_obj = int(rng.choice([1, 2, 3], p=[0.3, 0.4, 0.3]))
@@ -245,7 +268,7 @@ def _render(rng: np.random.Generator, n_obj, renderer: str = "main") -> Scene:
     for _ in range(n_obj):
         for _try in range(25):
             size = "small" if rng.random() < 0.5 else "large"
-            d = SIZES[size] * rng.uniform(0.9, 1.1)
+            d = spec["sizes"][size] * rng.uniform(0.9, 1.1)
             cx = rng.uniform(d / 2 - 2, IMAGE_SIZE - d / 2 + 2)
             cy = rng.uniform(d / 2 - 2, IMAGE_SIZE - d / 2 + 2)
             shape = SHAPES[rng.integers(len(SHAPES))]
@@ -264,32 +287,29 @@ def _render(rng: np.random.Generator, n_obj, renderer: str = "main") -> Scene:
             continue
         k = len(objs)
         objs.append(SceneObject(shape, colour, size, float(cx), float(cy)))
-        if flat:
-            img[m] = np.array(COLOURS[colour], np.float32)
-        else:
-            rgb = np.array(COLOURS[colour], np.float32) + pix.normal(0, 8, 3)
-            shade = 1.0 + 0.08 * ((np.mgrid[0:IMAGE_SIZE, 0:IMAGE_SIZE][0] - cy) / d)
-            obj_px = np.clip(rgb[None, None] * shade[..., None] + pix.normal(0, 5, (IMAGE_SIZE, IMAGE_SIZE, 1)), 0, 255)
-            img[m] = obj_px[m]
+        rgb = np.array(COLOURS[colour], np.float32) + rng.normal(0, 8, 3)
+        shade = 1.0 + 0.08 * ((np.mgrid[0:IMAGE_SIZE, 0:IMAGE_SIZE][0] - cy) / d)
+        obj_px = np.clip(rgb[None, None] * shade[..., None] + rng.normal(0, 5, (IMAGE_SIZE, IMAGE_SIZE, 1)), 0, 255)
+        img[m] = np.array(COLOURS[colour], np.float32) if flat else obj_px[m]
         label_map[m] = k
     # keep only objects that remain visible
-    caption = _caption(rng, objs, material)
+    caption = _caption(rng, objs, material, spec)
     scene = Scene(img.astype(np.uint8), caption, material, objs, label_map)
     scene.patch_words = patch_truth(label_map, objs, material)
     return scene
 
 
 def _render_one(args):
-    fn, seed, split, i, renderer = args
-    s = render_closeup(seed, split, i) if fn == "closeup" else render_scene(seed, split, i, renderer)
+    fn, seed, split, i, renderer, variant = args
+    s = render_closeup(seed, split, i, variant) if fn == "closeup" else render_scene(seed, split, i, renderer, variant)
     return s.image, s.caption, s.patch_words
 
 
 def render_batch(seed: int, split: str, start: int, count: int, closeups: bool = False, workers: int = 1,
-                 renderer: str = "main"):
+                 renderer: str = "main", variant: str = "v1"):
     """Images uint8 [N, H, W, 3], captions, patch truth. Every item is a pure function of its index, so
     rendering in `workers` processes gives the same arrays as rendering in one."""
-    jobs = [("closeup" if closeups else "scene", seed, split, i, renderer) for i in range(start, start + count)]
+    jobs = [("closeup" if closeups else "scene", seed, split, i, renderer, variant) for i in range(start, start + count)]
     if workers > 1 and count >= 256:
         import multiprocessing as mp
         with mp.get_context("fork").Pool(workers) as pool:

@@ -39,6 +39,34 @@ def test_quick_pipeline_writes_a_complete_pack(quick_pack):
     assert emb.dtype == np.float32
 
 
+def test_manifest_reports_per_kind_on_an_unused_seed_with_both_renderers_and_trivial_predictors(quick_pack):
+    d, ev, logs = quick_pack
+    e = json.loads((d / "demo-pack" / "manifest.json").read_text())["evaluation"]
+    pk = e["perKind"]
+    assert pk["seed"] != e["seed"] and set(pk["renderers"]) == {"main", "flat"}
+    for r in pk["renderers"].values():
+        assert {"baseline", "sea", "trivial"} <= set(r)
+        assert set(r["trivial"]) == {"materialEverywhere", "imageMajorityWord", "colourStatsClassifier"}
+        for m in [r["sea"], r["baseline"], *r["trivial"].values()]:
+            assert m["colour"] + m["shape"] <= m["object"] + 1e-9 and 0 <= m["balancedR"] <= 1
+        assert r["trivial"]["materialEverywhere"]["background"] == 1.0
+    # the pairs that enter L_a, per epoch, with their share of right labels (reported, never trained on)
+    pairs = e["diagnostics"]["validation"]["sea"]["pairsByEpoch"]
+    assert pairs and all(0 <= p["pairsCorrect"] <= 1 and p["pairsPerStep"] > 0 for p in pairs)
+    words = (d / "demo-pack" / "labels" / "words.txt").read_text().split()
+    assert e["labels"]["words"] == len(words) and e["world"] == "v1"
+
+
+def test_labelling_list_from_captions_and_the_frequency_list():
+    from sealens import world
+    from sealens.build_pack import distractors, label_frequency_words, labeling_words
+    _, caps, _ = world.render_batch(0, "train", 0, 200, variant="v2")
+    words = labeling_words(caps, distractors() + label_frequency_words())
+    assert len(words) >= 500 and set(world.world_words()) <= set(words) and len(set(words)) == len(words)
+    assert not {"a", "the", "on", "picture"} & set(words)                    # stop and template words
+    assert words.index("grass") < words.index("time")                        # caption words first
+
+
 def test_samples_and_truth(quick_pack):
     d, _, _ = quick_pack
     pngs = sorted((d / "samples").glob("*.png"))

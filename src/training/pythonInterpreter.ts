@@ -36,6 +36,7 @@ export interface PythonInfo {
   cuda: boolean | null;
   onnx: string | null;
   transformers: string | null;
+  jsonschema: string | null;
 }
 
 const PROBE = [
@@ -43,7 +44,7 @@ const PROBE = [
   'def ver(n):\n try:\n  from importlib.metadata import version\n  return version(n)\n except Exception:\n  return "unknown"',
   'def find(n):\n try:\n  return u.find_spec(n) is not None\n except Exception:\n  return False',
   'out = {"python": sys.version.split()[0], "executable": sys.executable}',
-  'for m in ("torch", "onnx", "transformers"):\n out[m] = ver(m) if find(m) else None',
+  'for m in ("torch", "onnx", "transformers", "jsonschema"):\n out[m] = ver(m) if find(m) else None',
   'print(json.dumps(out))',
 ].join('\n');
 
@@ -53,24 +54,26 @@ export function versionAtLeast(v: string, min: [number, number]): boolean {
   return a > min[0] || (a === min[0] && (b ?? 0) >= min[1]);
 }
 
-/** The packages a task needs in its interpreter: the trainer needs torch + onnx, `pack init` transformers too. */
-export type PythonModule = 'torch' | 'onnx' | 'transformers';
+/** The packages a task needs in its interpreter: the trainer needs torch + onnx + jsonschema (it checks its config
+ * against schemas/run-config.schema.json), `pack init` transformers too. */
+export type PythonModule = 'torch' | 'onnx' | 'transformers' | 'jsonschema';
 export interface PythonNeed {
   /** Who needs them, for messages: "the trainer", "pack init". */
   task: string;
   modules: readonly PythonModule[];
 }
-export const TRAINING_NEED: PythonNeed = Object.freeze({ task: 'the trainer', modules: Object.freeze(['torch', 'onnx'] as PythonModule[]) });
+export const TRAINING_NEED: PythonNeed = Object.freeze({ task: 'the trainer', modules: Object.freeze(['torch', 'onnx', 'jsonschema'] as PythonModule[]) });
 export const PACK_INIT_NEED: PythonNeed = Object.freeze({ task: 'pack init', modules: Object.freeze(['torch', 'onnx', 'transformers'] as PythonModule[]) });
 
 const WHY: Record<PythonModule, string> = {
   torch: 'PyTorch',
   onnx: 'onnx',
   transformers: 'transformers',
+  jsonschema: 'jsonschema',
 };
-const PIP: Record<PythonModule, string> = { torch: `"torch>=${MIN_TORCH.join('.')}"`, onnx: 'onnx', transformers: 'transformers' };
+const PIP: Record<PythonModule, string> = { torch: `"torch>=${MIN_TORCH.join('.')}"`, onnx: 'onnx', transformers: 'transformers', jsonschema: 'jsonschema' };
 // Debian/Ubuntu packages where the distribution has one (transformers is not packaged there).
-const APT: Partial<Record<PythonModule, string>> = { torch: 'python3-torch', onnx: 'python3-onnx' };
+const APT: Partial<Record<PythonModule, string>> = { torch: 'python3-torch', onnx: 'python3-onnx', jsonschema: 'python3-jsonschema' };
 
 /** The pip (and apt, where there is a package) command that installs `modules` into `executable`. */
 export function installCommand(executable: string, modules: readonly PythonModule[]): string {
@@ -84,7 +87,8 @@ export function unmetNeed(info: PythonInfo, need: PythonNeed): PythonError | und
   const exe = info.executable;
   const missing = need.modules.filter((m) => info[m] === null);
   if (missing.length) {
-    const names = missing.map((m) => WHY[m]).join(' and ');
+    const w = missing.map((m) => WHY[m]);
+    const names = w.length > 1 ? `${w.slice(0, -1).join(', ')} and ${w[w.length - 1]}` : w[0];
     const many = missing.length > 1;
     const problem = `${names} ${many ? 'are' : 'is'} not importable in ${exe} (not installed there); ${need.task} needs ${many ? 'them' : 'it'}.`;
     return new PythonError(problem, `Install ${many ? 'them' : 'it'} into that interpreter: ${installCommand(exe, missing)}.`);
@@ -125,7 +129,7 @@ export function probeInterpreter(executable: string, timeoutMs = 60_000, env: No
       const str = (v: unknown): string | null => (typeof v === 'string' ? v : null);
       // The candidate path, not sys.executable: a wrapper script (a shim, `env -i … python -S`) may run the
       // same binary with another environment, and the trainer must be started the way the probe was.
-      resolve({ executable, python: py, torch: str(info.torch), cuda: null, onnx: str(info.onnx), transformers: str(info.transformers), sysExecutable: String(info.executable || executable) });
+      resolve({ executable, python: py, torch: str(info.torch), cuda: null, onnx: str(info.onnx), transformers: str(info.transformers), jsonschema: str(info.jsonschema), sysExecutable: String(info.executable || executable) });
     });
   });
 }

@@ -44,7 +44,7 @@ function wrapper(dir: string, name: string, packages?: string): string {
 test('discovery: a torch-less python3 first on PATH is skipped (with the reason) for a later interpreter that has torch', { skip: skipWhy }, async () => {
   const d = mkdtempSync(path.join(tmpdir(), 'sealens-discovery-'));
   const first = wrapper(path.join(d, 'a'), 'python3');
-  const later = wrapper(path.join(d, 'b'), 'python', fakePackages({ torch: '2.5.1', onnx: '1.17.0' }));
+  const later = wrapper(path.join(d, 'b'), 'python', fakePackages({ torch: '2.5.1', onnx: '1.17.0', jsonschema: '4.10.3' }));
   const env = { PATH: `${path.join(d, 'a')}:${path.join(d, 'b')}` };
   const candidates = pythonCandidates({ env, projectDirs: [] });
   assert.deepEqual(candidates.slice(0, 2).map((c) => [c.executable, c.label]), [[first, 'python3 on PATH'], [later, 'python on PATH']]);
@@ -52,10 +52,10 @@ test('discovery: a torch-less python3 first on PATH is skipped (with the reason)
   assert.equal(found.info.executable, later);
   assert.equal(found.info.torch, '2.5.1');
   assert.equal(found.skipped.length, 1);
-  assert.match(found.skipped[0].reason, /PyTorch and onnx are not importable in .*\/a\/python3/);
+  assert.match(found.skipped[0].reason, /PyTorch, onnx and jsonschema are not importable in .*\/a\/python3/);
   const said = describeDiscovery(found).join('\n');
   assert.match(said, new RegExp(`^python: ${later} \\(python on PATH; Python [\\d.]+, torch 2\\.5\\.1, onnx 1\\.17\\.0\\)`));
-  assert.match(said, new RegExp(`skipped python3 on PATH \\(${first}\\): PyTorch and onnx are not importable`));
+  assert.match(said, new RegExp(`skipped python3 on PATH \\(${first}\\): PyTorch, onnx and jsonschema are not importable`));
   // pack init also needs transformers: neither has it, so nothing qualifies and every candidate is named.
   await assert.rejects(discoverPython(candidates.slice(0, 2), PACK_INIT_NEED), (e: Error) =>
     e instanceof PythonNotFoundError && /No Python here can run pack init/.test(e.message) && /python on PATH .*transformers is not importable/.test(e.message) && /-m pip install .*transformers/.test(e.message));
@@ -63,7 +63,7 @@ test('discovery: a torch-less python3 first on PATH is skipped (with the reason)
 
 test('discovery: a project .venv comes before PATH; a conda env before python3', { skip: skipWhy }, async () => {
   const d = mkdtempSync(path.join(tmpdir(), 'sealens-discovery-'));
-  const venv = wrapper(path.join(d, 'proj', '.venv', 'bin'), 'python', fakePackages({ torch: '2.9.1', onnx: '1.19.1', transformers: '4.57.3' }));
+  const venv = wrapper(path.join(d, 'proj', '.venv', 'bin'), 'python', fakePackages({ torch: '2.9.1', onnx: '1.19.1', transformers: '4.57.3', jsonschema: '4.10.3' }));
   const conda = wrapper(path.join(d, 'conda', 'bin'), 'python');
   const onPath = wrapper(path.join(d, 'a'), 'python3');
   const c = pythonCandidates({ env: { PATH: path.join(d, 'a'), CONDA_PREFIX: path.join(d, 'conda') }, projectDirs: [path.join(d, 'proj'), path.join(d, 'nothing-here')] });
@@ -77,12 +77,12 @@ test('EXPECTED FAILURE - an explicit --python without torch is an error naming t
   const c = pythonCandidates({ explicit: { executable: bare, source: 'flag' }, env: { PATH: '/usr/bin:/bin' }, projectDirs: [root] });
   assert.deepEqual(c.map((x) => x.source), ['flag'], 'an explicit choice is the only candidate');
   await assert.rejects(discoverPython(c, TRAINING_NEED), (e: Error) => e instanceof PythonError
-    && e.message.includes(`--python ${bare}: PyTorch and onnx are not importable`) && e.message.includes(`${bare} -m pip install "torch>=1.13" onnx`) && /apt install python3-torch python3-onnx/.test(e.message));
+    && e.message.includes(`--python ${bare}: PyTorch, onnx and jsonschema are not importable`) && e.message.includes(`${bare} -m pip install "torch>=1.13" onnx`) && /apt install python3-torch python3-onnx/.test(e.message));
   // The same through the CLI: exit 6 (the interpreter cannot run the trainer), the message on stderr.
   let err = '';
   const code = await main(['train', '--config', path.join(root, 'media', 'examples', 'train-quick.json'), '--python', bare, '--run-dir', path.join(d, 'run')], { installDir: root, stdout: () => undefined, stderr: (s) => (err += s) });
   assert.equal(code, 6, err);
-  assert.match(err, /sea-lens train: --python .*PyTorch and onnx are not importable.*pip install "torch>=1\.13" onnx/);
+  assert.match(err, /sea-lens train: --python .*PyTorch, onnx and jsonschema are not importable.*pip install "torch>=1\.13" onnx/);
   // $SEALENS_PYTHON is explicit too.
   assert.deepEqual(pythonCandidates({ env: { SEALENS_PYTHON: bare, PATH: '/usr/bin' } }).map((x) => x.label), ['$SEALENS_PYTHON']);
 });

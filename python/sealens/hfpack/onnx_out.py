@@ -3,28 +3,19 @@ see runner/onnx_export.py), checked, and written with its weights in an external
 is over protobuf's 2 GB limit (LLaVA's ViT-L towers in fp32 are close to it)."""
 from __future__ import annotations
 
-import inspect
 import os
-import warnings
 from pathlib import Path
 
-import torch
-
-OPSET = 17
+from ..runner.onnx_export import OPSET, torch_export  # noqa: F401  (OPSET: one opset for every export)
 INLINE_LIMIT = 1_800_000_000   # bytes; protobuf's hard limit is 2 GiB
 
 
 def export(module, args, path: Path, inputs, outputs, axes) -> None:
-    module = module.cpu().eval()
-    extra = {"dynamo": False} if "dynamo" in inspect.signature(torch.onnx.export).parameters else {}
     path = Path(path)
     tmp = path.with_name(path.name + ".export")
     tmp.mkdir(exist_ok=True)
     raw = tmp / path.name
-    with warnings.catch_warnings(), torch.no_grad():
-        warnings.simplefilter("ignore")
-        torch.onnx.export(module, args, str(raw), input_names=inputs, output_names=outputs, dynamic_axes=axes,
-                          opset_version=OPSET, do_constant_folding=True, **extra)
+    torch_export(module, args, str(raw), inputs, outputs, axes)   # to a file: torch writes external data > 2 GB
     import onnx
     written = list(tmp.iterdir())
     if written == [raw] and raw.stat().st_size <= INLINE_LIMIT:

@@ -61,3 +61,18 @@ def replace_atomically(path: Path, write: Callable[[Path], None]) -> None:
 
 def write_text_atomic(path: Path, text: str) -> None:
     replace_atomically(path, lambda tmp: tmp.write_text(text))
+
+
+def replace_folder_atomically(tmp: Path, out: Path) -> None:
+    """Rename a finished temp folder (a pack, a samples folder) into place; the previous one is removed only
+    afterwards, so a reader sees the old folder or the new one, never a mix."""
+    import shutil
+    tmp, out = Path(tmp), Path(out)
+    old = None
+    if out.exists():
+        old = out.parent / f".{out.name}.old-{os.getpid()}"
+        os.replace(out, old)
+    os.replace(tmp, out)
+    fsync_dir(out.parent)
+    if old is not None:
+        shutil.rmtree(old, ignore_errors=True)

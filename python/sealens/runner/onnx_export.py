@@ -17,17 +17,25 @@ import torch
 OPSET = 17
 
 
-def export_onnx(model, args, path, inputs, outputs, axes) -> None:
+def torch_export(model, args, target, inputs, outputs, axes) -> None:
+    """The one call of the exporter (TorchScript graph, opset 17, constants folded) that every ONNX file of
+    SEA Lens comes from: the demo pack, the trainer's adapters, and `pack init`'s towers (hfpack.onnx_out)."""
     model = model.cpu().eval()
     extra = {"dynamo": False} if "dynamo" in inspect.signature(torch.onnx.export).parameters else {}
-    buf = io.BytesIO()
-    with warnings.catch_warnings():
+    with warnings.catch_warnings(), torch.no_grad():
         warnings.simplefilter("ignore")   # the TorchScript exporter's deprecation notice on torch 2.x
-        torch.onnx.export(model, args, buf, input_names=inputs, output_names=outputs, dynamic_axes=axes,
+        torch.onnx.export(model, args, target, input_names=inputs, output_names=outputs, dynamic_axes=axes,
                           opset_version=OPSET, do_constant_folding=True, **extra)
+
+
+def export_onnx(model, args, path, inputs, outputs, axes) -> None:
+    """A small graph with its weights inline, checked, then written (never half a file)."""
+    buf = io.BytesIO()
+    torch_export(model, args, buf, inputs, outputs, axes)
     import onnx
     m = onnx.load_model_from_string(buf.getvalue())
     onnx.checker.check_model(m)
     if any(i.data_location == onnx.TensorProto.EXTERNAL for i in m.graph.initializer):
         raise RuntimeError(f"{path}: external tensor data is not allowed in a pack")
-    Path(path).write_bytes(buf.getvalue())
+    from .atomic import replace_atomically
+    replace_atomically(Path(path), lambda tmp: tmp.write_bytes(buf.getvalue()))
