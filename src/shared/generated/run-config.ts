@@ -70,7 +70,7 @@ export interface RunConfig {
   warmupFraction?: number;
   weightDecay?: number;
   /**
-   * Images held out for the label-agreement curve and the before/after evaluation.
+   * Images held out for the label-agreement curve and the before/after evaluation (at most half of the dataset is held out).
    */
   validationImages?: number;
   /**
