@@ -239,6 +239,28 @@ def _metrics(ad, lm, feat, cap_ids, truth, names, cand, embed, device) -> dict:
 
 
 @torch.no_grad()
+def presence_auc(va_pe, word_emb, label_words, va_truth) -> dict:
+    """Image level (diagnostic): does the best patch's score for a shape / colour word tell whether the image
+    shows it? ROC AUC over (image, word) pairs of that kind; 0.5 = chance. Separates "the encoder does not
+    know shapes at all" from "it knows them but not on the object's patches"."""
+    pe = torch.nn.functional.normalize(va_pe.float(), dim=-1)
+    we = torch.nn.functional.normalize(word_emb.float(), dim=-1)
+    best = (pe @ we.t()).max(1).values   # [N, W]: the best patch's cosine per word
+    out = {}
+    for kind, words in (("shape", world.SHAPES), ("colour", list(world.COLOURS)), ("material", world.MATERIALS)):
+        pos, neg = [], []
+        for n, t in enumerate(va_truth):
+            present = {w for patch in t for w in patch}
+            for w in words:
+                if w in label_words:
+                    (pos if w in present else neg).append(float(best[n, label_words.index(w)]))
+        if pos and neg:
+            p_, n_ = torch.tensor(pos), torch.tensor(neg)
+            out[kind] = float((p_[:, None] > n_[None]).float().mean() + 0.5 * (p_[:, None] == n_[None]).float().mean())
+    return out
+
+
+@torch.no_grad()
 def probe_centring(clip, va_pe, word_emb, label_words, va_truth, sign) -> dict:
     """Validation label precision with and without the two feature-surgery centres (diagnostic)."""
     pc, tc = clip.vision.patch_center.float().cpu(), clip.text.center.float().cpu()
@@ -360,6 +382,7 @@ def build(out: Path, samples_dir: Optional[Path], cfg: BuildConfig, progress=Non
     emit({"phase": "centring", "chosen": centring, "validation": centring_eval})
     if cfg.probe:
         report = {"clipLoss": cfg.clip_loss, "weights": CLIP_LOSSES[cfg.clip_loss], "sign": sign,
+                  "presenceAuc": presence_auc(va_pe, word_emb, label_words, va_truth),
                   "centring": centring, "validation": centring_eval, "seconds": round(time.time() - t_start, 1)}
         emit({"phase": "probe", **report})
         return report

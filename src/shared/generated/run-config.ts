@@ -49,9 +49,12 @@ export interface RunConfig {
    * λ of the SEA loss L = L_g + λ·L_a (0: caption loss only).
    */
   lambda?: number;
+  /**
+   * Passes over the dataset (at most 10,000: a larger value is a typo, not a run).
+   */
   epochs?: number;
   /**
-   * Peak AdamW learning rate (cosine schedule after the warm-up).
+   * Peak AdamW learning rate (cosine schedule after the warm-up); above 1 AdamW diverges, so it is refused.
    */
   learningRate?: number;
   /**
