@@ -1,50 +1,63 @@
-// Run view page: live charts (d3) of total loss, L_g, L_a, τ, learning rate and validation label
-// agreement, status (images/s first) and buttons, and the before/after tables with Δ and which way is
-// better. Every host message is validated before use.
+// Run view page: one full-width chart per scalar the trainer reports (total loss, L_g, L_a, τ, logit scale,
+// learning rate, validation label agreement) on a step axis with epoch starts, resume and validation
+// markers, TensorBoard-style smoothing (kept in the webview state) and a crosshair across every chart; a
+// card with the run's settings; status (images/s first) and buttons; and the before/after tables with Δ
+// and which way is better. Every host message is validated before use.
 
-import * as d3 from 'd3';
 import { parseToRunView, type ProgressEvent, type RunViewState, type FromRunView } from '../../src/shared/trainingProtocol';
 import { evaluationRows, formatDelta, formatValue, perClassRows, type EvaluationRow } from './evaluationRows';
+import { clampSmoothing, MAX_SMOOTHING } from './emaSmooth';
+import { epochTicks, epochTicksFromSteps } from './epochTicks';
+import { drawCharts, type ChartsHandle } from './runCharts';
+import { resumeMarkers, validationMarkers } from './runMarkers';
+import { runSettings } from './runSettings';
+import { lastStepEvents, scalarSeries } from './scalarSeries';
+import { adoptTrainingStyles } from './trainingStyles';
 
-declare function acquireVsCodeApi(): { postMessage(m: FromRunView): void };
+interface PageState { smoothing: number }
+declare function acquireVsCodeApi(): { postMessage(m: FromRunView): void; getState(): unknown; setState(s: PageState): void };
 const api = acquireVsCodeApi();
+adoptTrainingStyles(document);
 const app = document.getElementById('sealens-training')!;
 let state: RunViewState | undefined;
+let smoothing = clampSmoothing((api.getState() as Partial<PageState> | undefined)?.smoothing);
+let hoverStep: number | undefined;
+let charts: ChartsHandle | undefined;
 
-const SERIES: { title: string; pick: (e: ProgressEvent) => [number, number] | undefined }[] = [
-  { title: 'loss (L_g + λ·L_a)', pick: (e) => (e.event === 'step' ? [e.step, e.loss] : undefined) },
-  { title: 'L_g (caption)', pick: (e) => (e.event === 'step' ? [e.step, e.lossG] : undefined) },
-  { title: 'L_a (alignment)', pick: (e) => (e.event === 'step' ? [e.step, e.lossA] : undefined) },
-  { title: 'τ', pick: (e) => (e.event === 'step' ? [e.step, e.tau] : undefined) },
-  { title: 'learning rate', pick: (e) => (e.event === 'step' ? [e.step, e.lr] : undefined) },
-  { title: 'label agreement (validation)', pick: (e) => (e.event === 'validation' && e.agreement !== null ? [e.step, e.agreement] : undefined) },
-];
+// The page's parts are made once and filled on each update, so that a live run does not pull the slider
+// from under a drag or the focus from a chart.
+const part = <K extends keyof HTMLElementTagNameMap>(tag: K, className = ''): HTMLElementTagNameMap[K] => Object.assign(document.createElement(tag), { className });
+const title = part('h2');
+const status = part('p', 'status');
+const bar = part('div', 'sl-bar');
+const buttons = part('span', 'sl-bar');
+const slider = Object.assign(part('input'), { type: 'range', id: 'smoothing', min: '0', max: String(MAX_SMOOTHING), step: '0.01', value: String(smoothing) });
+const sliderValue = Object.assign(part('output'), { htmlFor: 'smoothing', value: smoothing.toFixed(2) });
+const sliderLabel = Object.assign(part('label', 'sl-smoothing'), { title: 'Exponential moving average of the step scalars, as TensorBoard smooths them; the raw line stays faint behind' });
+sliderLabel.append('Smoothing', slider, sliderValue);
+bar.append(buttons, sliderLabel);
+const legend = part('div', 'legend');
+legend.setAttribute('aria-hidden', 'true');
+legend.append(Object.assign(part('span', 'k-resume'), { textContent: '┆ resumed' }), ' · ', Object.assign(part('span', 'k-validation'), { textContent: '▼ validation' }), ' · ┆ epoch start · ← → on a focused chart move the crosshair');
+const layout = part('div', 'sl-layout');
+const chartBox = part('div', 'charts');
+chartBox.id = 'charts';
+const settings = part('section', 'settings');
+settings.id = 'settings';
+settings.setAttribute('aria-label', 'Run settings');
+layout.append(chartBox, settings);
+const extra = part('div');
+app.append(title, status, bar, legend, layout, extra);
 
-function chart(title: string, pts: [number, number][]): HTMLElement {
-  const W = 300, H = 150, m = { t: 20, r: 10, b: 22, l: 48 };
-  const div = document.createElement('div');
-  div.className = 'chart';
-  const svg = d3.select(div).append('svg').attr('width', W).attr('height', H).attr('role', 'img').attr('aria-label', title);
-  svg.append('text').attr('x', m.l).attr('y', 13).text(title).attr('fill', 'var(--vscode-foreground)').attr('font-size', 12);
-  if (!pts.length) return div;
-  const x = d3.scaleLinear().domain(d3.extent(pts, (p) => p[0]) as [number, number]).range([m.l, W - m.r]);
-  const y = d3.scaleLinear().domain(d3.extent(pts, (p) => p[1]) as [number, number]).nice().range([H - m.b, m.t]);
-  svg.append('g').attr('transform', `translate(0,${H - m.b})`).call(d3.axisBottom(x).ticks(4));
-  svg.append('g').attr('transform', `translate(${m.l},0)`).call(d3.axisLeft(y).ticks(4, '~g'));
-  svg.append('path').datum(pts).attr('fill', 'none').attr('stroke', 'var(--vscode-charts-blue)').attr('stroke-width', 1.5)
-    .attr('d', d3.line<[number, number]>().x((p) => x(p[0])).y((p) => y(p[1])));
-  return div;
-}
+slider.addEventListener('input', () => {
+  smoothing = clampSmoothing(Number(slider.value));
+  sliderValue.value = smoothing.toFixed(2);
+  api.setState({ smoothing });
+  renderCharts();
+});
 
-function lastStepByStep(events: ProgressEvent[]): ProgressEvent[] {
-  // a resumed run repeats the steps after its checkpoint: keep the last value of each step
-  const seen = new Map<string, ProgressEvent>();
-  for (const e of events) seen.set(e.event === 'step' || e.event === 'validation' ? `${e.event}:${e.step}` : `${seen.size}:${e.event}`, e);
-  return [...seen.values()];
-}
-
-function button(label: string, kind: FromRunView['kind']): HTMLButtonElement {
-  const b = document.createElement('button');
+function button(label: string, kind: FromRunView['kind'], secondary = false): HTMLButtonElement {
+  const b = part('button', secondary ? 'secondary' : '');
   b.textContent = label;
   b.addEventListener('click', () => api.postMessage({ kind } as FromRunView));
   return b;
@@ -70,49 +83,97 @@ function evaluationTable(caption: string, rows: (EvaluationRow & { patches?: num
   return t;
 }
 
+function renderCharts(): void {
+  if (!state) return;
+  const events = state.events;
+  const steps = lastStepEvents(events);
+  const start = [...events].reverse().find((e): e is Extract<ProgressEvent, { event: 'start' }> => e.event === 'start');
+  const series = scalarSeries(events);
+  const focused = (document.activeElement?.closest('.chart') as HTMLElement | null)?.dataset.series;
+  chartBox.replaceChildren();
+  if (!series.length) {
+    chartBox.append(Object.assign(part('p', 'chart-empty'), { textContent: 'The charts start with the first training step.' }));
+    charts = undefined;
+    return;
+  }
+  const epochOf = new Map(steps.map((e) => [e.step, e.epoch]));
+  const lastStep = steps.length ? steps[steps.length - 1].step : 0;
+  const width = chartBox.clientWidth || app.clientWidth || 600;
+  charts = drawCharts(chartBox, series, {
+    xMax: Math.max(lastStep, ...series.map((s) => s.steps[s.steps.length - 1] ?? 0)),
+    epochs: start && start.stepsPerEpoch > 0 ? epochTicks(start.stepsPerEpoch, Math.ceil(Math.max(lastStep, 1) / start.stepsPerEpoch)) : epochTicksFromSteps(steps),
+    resumes: resumeMarkers(events),
+    validations: validationMarkers(events).map((v) => v.step),
+    smoothing,
+    snapSteps: steps.length ? steps.map((e) => e.step) : series[0].steps,
+    epochOf: (st) => epochOf.get(st),
+  }, width - 14, (st) => {
+    hoverStep = st;
+    charts?.setHover(st);
+  });
+  charts.setHover(hoverStep);
+  if (focused) (chartBox.querySelector(`.chart[data-series="${focused}"] svg`) as SVGSVGElement | null)?.focus();
+}
+
+function renderSettings(): void {
+  if (!state) return;
+  const h = Object.assign(part('h3'), { textContent: 'Run settings' });
+  const dl = part('dl');
+  for (const r of runSettings(state.config, state.events)) {
+    const dd = Object.assign(part('dd', r.defaulted ? 'defaulted' : ''), { textContent: r.value });
+    dl.append(Object.assign(part('dt'), { textContent: r.name }), dd);
+  }
+  settings.replaceChildren(h, dl);
+}
+
 function render(): void {
   if (!state) return;
-  const events = lastStepByStep(state.events);
-  const steps = events.filter((e): e is Extract<ProgressEvent, { event: 'step' }> => e.event === 'step');
+  const steps = lastStepEvents(state.events);
   const last = steps[steps.length - 1];
-  app.replaceChildren();
-  const h = document.createElement('h2');
-  h.textContent = `${state.runId} — ${state.status}`;
-  const p = document.createElement('p');
-  p.className = 'status';
+  title.textContent = `${state.runId} — ${state.status}`;
   // images/s is the throughput; pairs/s is capped by SEA's de-duplication whatever the batch
-  p.textContent = last ? `step ${last.step}/${last.totalSteps} (${Math.round((100 * last.step) / last.totalSteps)} %) · ${last.imagesPerSecond} images/s · ${last.pairsPerSecond} patch–label pairs/s · ${last.elapsedSeconds.toFixed(1)} s` : state.status === 'failed' ? 'failed (see the error below)' : 'waiting for the trainer…';
-  const bar = document.createElement('div');
-  if (state.status === 'running') bar.append(button('Cancel', 'cancel'));
-  if (state.status === 'cancelled' || state.status === 'interrupted' || state.status === 'failed') bar.append(button('Resume', 'resume'));
-  if (state.status === 'finished') bar.append(button('Compare before/after', 'compare'));
-  bar.append(button('Show log', 'showLog'));
-  const grid = document.createElement('div');
-  grid.className = 'charts';
-  for (const s of SERIES) grid.append(chart(s.title, events.map(s.pick).filter((x): x is [number, number] => !!x)));
-  app.append(h, p, bar, grid);
-  const ev = [...events].reverse().find((e) => e.event === 'evaluation');
+  status.textContent = last ? `step ${last.step}/${last.totalSteps} (${Math.round((100 * last.step) / last.totalSteps)} %) · epoch ${last.epoch} · ${last.imagesPerSecond} images/s · ${last.pairsPerSecond} patch–label pairs/s · ${last.elapsedSeconds.toFixed(1)} s` : state.status === 'failed' ? 'failed (see the error below)' : 'waiting for the trainer…';
+  const b: HTMLButtonElement[] = [];
+  if (state.status === 'running') b.push(button('Cancel', 'cancel'));
+  if (state.status === 'cancelled' || state.status === 'interrupted' || state.status === 'failed') b.push(button('Resume', 'resume'));
+  if (state.status === 'finished') b.push(button('Compare before/after', 'compare'));
+  b.push(button('Show log', 'showLog', true));
+  buttons.replaceChildren(...b);
+  renderCharts();
+  renderSettings();
+  extra.replaceChildren();
+  const ev = [...state.events].reverse().find((e) => e.event === 'evaluation');
   if (ev && ev.event === 'evaluation') {
-    app.append(evaluationTable(`before (${(ev as { startAdapter?: string }).startAdapter ?? 'start adapter'}) / after, on ${ev.evaluatedOn}`, evaluationRows(ev.before, ev.after)));
+    extra.append(evaluationTable(`before (${ev.startAdapter ?? 'start adapter'}) / after, on ${ev.evaluatedOn}`, evaluationRows(ev.before, ev.after)));
     const classes = perClassRows(ev.before, ev.after);
-    if (classes.length) app.append(evaluationTable('accuracy per true word', classes, true));
+    if (classes.length) extra.append(evaluationTable('accuracy per true word', classes, true));
   }
-  for (const e of events) if (e.event === 'warning' || e.event === 'error') {
-    const w = document.createElement('p');
-    w.className = e.event;
-    w.textContent = `${e.event}: ${e.message}`;
-    app.append(w);
+  for (const e of state.events) if (e.event === 'warning' || e.event === 'error') {
+    extra.append(Object.assign(part('p', e.event), { textContent: `${e.event}: ${e.message}` }));
   }
 }
 
+// Full-width charts follow the panel's width; redrawn once per frame at most.
+let pendingResize = 0;
+let lastWidth = 0;
+new ResizeObserver(() => {
+  if (chartBox.clientWidth === lastWidth || pendingResize) return;
+  pendingResize = requestAnimationFrame(() => {
+    pendingResize = 0;
+    lastWidth = chartBox.clientWidth;
+    renderCharts();
+  });
+}).observe(chartBox);
+
 window.addEventListener('message', (ev: MessageEvent) => {
+  let m;
   try {
-    const m = parseToRunView(ev.data);
-    if (m.kind === 'state') state = m.state;
-    else if (state && m.runId === state.runId) state = { ...state, status: m.status, events: [...state.events, ...m.events] };
-    render();
+    m = parseToRunView(ev.data);
   } catch {
-    // a malformed host message is ignored, never acted on
+    return; // a malformed host message is ignored, never acted on
   }
+  if (m.kind === 'state') state = m.state;
+  else if (state && m.runId === state.runId) state = { ...state, status: m.status, events: [...state.events, ...m.events] };
+  render();
 });
 api.postMessage({ kind: 'ready' });
