@@ -1,11 +1,16 @@
 """Training data: an image folder, sub-folders included (captions in NAME.txt, or the `caption` of
 NAME.truth.json) or a LLaVA-style JSON list (or JSON Lines) of {"image": …, "conversations": […] | "caption": …}
-with images relative to an image folder (LLaVA's --image-folder; default the JSON's folder). Undecodable
-images and malformed records are skipped and counted, each named with its file and record; images are preprocessed the way the pack's preprocessor_config.json says."""
+with images relative to an image folder (LLaVA's --image-folder; default the JSON's folder); webdataset tar
+shards (a .tar, a folder of them, or a brace pattern such as shards-{0000..0009}.tar); a local Hugging Face
+`datasets` folder (save_to_disk's arrow files, or parquet files; needs pyarrow). Undecodable images and
+malformed records are skipped and counted, each named with its file and record (or tar member, or row);
+images are preprocessed the way the pack's preprocessor_config.json says."""
 from __future__ import annotations
 
+import io
 import json
 import re
+import tarfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import List, Optional
@@ -15,6 +20,12 @@ import numpy as np
 # The formats of src/shared/mediaLimits.ts (what the engine's sharp decodes; BMP is not one of them);
 # test/unit/mediaLimits.test.ts checks that the two lists agree.
 IMAGE_EXT = {".png", ".jpg", ".jpeg", ".webp", ".gif", ".tif", ".tiff", ".avif"}
+# LIMITS of src/shared/mediaLimits.ts: files above maxImageBytes are refused unread, and decoded images above
+# maxPixels are refused (decompression bombs). Caption members of a tar are text: 1 MiB is already absurd.
+MAX_IMAGE_BYTES = 512 * 1024 * 1024
+MAX_PIXELS = 100_000_000
+MAX_TEXT_BYTES = 1024 * 1024
+MAX_SHARDS = 100_000   # a brace pattern that expands further is a typo, not a dataset
 
 
 class DatasetError(ValueError):
@@ -23,9 +34,28 @@ class DatasetError(ValueError):
 
 @dataclass
 class Item:
-    path: Path
+    path: Path                     # the image file, or the tar shard / arrow / parquet file that holds it
     caption: Optional[str]
     truth: Optional[list] = None   # per patch: list of words (from NAME.truth.json), for evaluation only
+    member: Optional[str] = None   # inside `path`: the tar member name, or "row N" of a datasets file
+    offset: Optional[int] = None   # tar: where the member's bytes start (read on demand, never extracted)
+    size: int = 0
+    data: Optional[bytes] = None   # datasets: the image bytes of the row
+
+    @property
+    def name(self) -> str:
+        """How messages name the image: its file, or `SHARD: member`."""
+        return f"{self.path}: {self.member}" if self.member else str(self.path)
+
+    def open(self):
+        """A binary file object of the image's bytes: the file itself, or the bytes read from the shard."""
+        if self.data is not None:
+            return io.BytesIO(self.data)
+        if self.offset is not None:
+            with open(self.path, "rb") as f:
+                f.seek(self.offset)
+                return io.BytesIO(f.read(self.size))
+        return self.path
 
 
 @dataclass
@@ -41,8 +71,9 @@ class Dataset:
 
 def _llava_caption(entry: dict) -> Optional[str]:
     """`caption`, else the gpt turns of `conversations` joined (LLaVA's answers describe the image)."""
-    if isinstance(entry.get("caption"), str):
-        return entry["caption"]
+    for k in ("caption", "text"):
+        if isinstance(entry.get(k), str):
+            return entry[k]
     turns = [t["value"] for t in entry.get("conversations") or []
              if isinstance(t, dict) and t.get("from") in ("gpt", "assistant") and isinstance(t.get("value"), str)]
     return " ".join(t.strip() for t in turns) if turns else None
@@ -121,17 +152,262 @@ def _json_items(source: Path, image_folder: Optional[Path], bad: List[str]) -> L
     return items
 
 
+def expand_braces(pattern: str) -> List[str]:
+    """webdataset's shard notation, resolved locally: `a-{0000..0009}.tar` (zero padding kept) and `{x,y}`."""
+    m = re.search(r"\{([^{}]*)\}", pattern)
+    if not m:
+        return [pattern]
+    head, tail, body = pattern[:m.start()], pattern[m.end():], m.group(1)
+    r = re.fullmatch(r"(\d+)\.\.(\d+)", body)
+    if r:
+        lo, hi, width = int(r.group(1)), int(r.group(2)), len(r.group(1))
+        if hi < lo or hi - lo >= MAX_SHARDS:
+            raise DatasetError(f"{pattern}: the range {{{body}}} must go up and hold at most {MAX_SHARDS} shards")
+        parts = [str(i).zfill(width) for i in range(lo, hi + 1)]
+    elif "," in body:
+        parts = body.split(",")
+    else:
+        raise DatasetError(f"{pattern}: {{{body}}} is neither a range {{0000..0009}} nor a list {{a,b}}")
+    out = [x for part in parts for x in expand_braces(head + part + tail)]
+    if len(out) > MAX_SHARDS:
+        raise DatasetError(f"{pattern}: expands to more than {MAX_SHARDS} shards")
+    return out
+
+
+def _shards(source: Path) -> List[Path]:
+    """The shard files of a brace pattern; every one must be there (a missing shard is a typo, not noise)."""
+    files = [Path(x) for x in expand_braces(str(source))]
+    missing = [str(f) for f in files if not f.is_file()]
+    if missing:
+        raise DatasetError(f"{source}: {len(missing)} of {len(files)} shards not found, first: {missing[0]}")
+    return files
+
+
+def _split_key(name: str):
+    """webdataset's grouping: key = the name up to the first dot of its last path part, ext = the rest."""
+    d, _, base = name.rpartition("/")
+    stem, dot, ext = base.partition(".")
+    return (f"{d}/{stem}" if d else stem), ext.lower() if dot else ""
+
+
+def _text(tf: tarfile.TarFile, m: tarfile.TarInfo) -> str:
+    with tf.extractfile(m) as f:
+        return f.read().decode("utf-8", errors="replace")
+
+
+def _members(tf: tarfile.TarFile, shard: Path, bad: List[str]):
+    """The members in order; a shard cut short ends the walk (the cut member is reported by its caller) instead
+    of losing the samples before it."""
+    last = None
+    while True:
+        try:
+            m = tf.next()
+        except tarfile.ReadError as e:
+            if last is None:
+                raise
+            if last.offset_data + last.size <= shard.stat().st_size:
+                bad.append(f"{shard}: after {last.name}: {e}; the rest of the shard is skipped")
+            return
+        if m is None:
+            return
+        last = m
+        yield m
+
+
+def _tar_items(shard: Path, bad: List[str]) -> List[Item]:
+    """One webdataset shard: members grouped by key; the image is read later from its offset (nothing is
+    extracted, so a member named ../x.png is only a name). Broken samples are reported as `SHARD: member: why`."""
+    try:
+        tf = tarfile.open(shard, "r:")   # plain tar only: offsets into a compressed stream cannot be seeked
+    except (tarfile.TarError, OSError) as e:
+        raise DatasetError(f"{shard}: not a readable uncompressed tar shard ({e}); webdataset shards are plain .tar files") from None
+    samples: dict = {}
+    total = shard.stat().st_size
+    try:
+        with tf:
+            for m in _members(tf, shard, bad):
+                if m.isdir():
+                    continue
+                if not m.isfile() or m.issparse():
+                    kind = ("symlink" if m.issym() else "hard link" if m.islnk() else
+                            "sparse file" if m.isfile() else "device or fifo")
+                    bad.append(f"{shard}: {m.name}: a {kind}, not a regular file (refused)")
+                    continue
+                key, ext = _split_key(m.name)
+                limit = MAX_IMAGE_BYTES if "." + ext in IMAGE_EXT else MAX_TEXT_BYTES
+                if m.size > limit:
+                    bad.append(f"{shard}: {m.name}: {m.size} bytes, above the {limit}-byte limit")
+                    continue
+                s = samples.setdefault(key, {"members": []})
+                s["members"].append(m.name)
+                if m.offset_data + m.size > total:
+                    s["truncated"] = f"{m.name}: cut short ({m.size} bytes announced, the shard ends first)"
+                elif "." + ext in IMAGE_EXT:
+                    s.setdefault("image", m)
+                elif ext in ("txt", "json"):
+                    s[ext] = (m.name, _text(tf, m))
+            # tarfile stops quietly at a damaged header after the first: say so, the rest of the shard is lost
+            with open(shard, "rb") as raw:
+                raw.seek(tf.offset)
+                rest = raw.read(tarfile.BLOCKSIZE)
+            if rest.strip(b"\0"):
+                bad.append(f"{shard}: byte {tf.offset}: not a tar header; the rest of the shard is skipped")
+    except (tarfile.TarError, OSError, EOFError) as e:
+        raise DatasetError(f"{shard}: corrupt tar shard ({type(e).__name__}: {e})") from None
+    items = []
+    for key, s in samples.items():
+        cap, why = None, None
+        if "txt" in s:
+            cap = s["txt"][1].strip()
+            if not cap:
+                why = f"{s['txt'][0]}: empty caption"
+        elif "json" in s:
+            try:
+                d = json.loads(s["json"][1])
+                cap = _llava_caption(d) if isinstance(d, dict) else None
+                if not cap:
+                    why = f"{s['json'][0]}: no \"caption\", \"text\" or gpt turn in \"conversations\""
+            except json.JSONDecodeError as e:
+                why = f"{s['json'][0]}: not valid JSON ({e.msg} at line {e.lineno})"
+        if "image" not in s:
+            why = f"{key}: no image member (has {', '.join(s['members'])})"
+        why = s.get("truncated") or why
+        if why:
+            bad.append(f"{shard}: {why}")
+            continue
+        m = s["image"]
+        cap = re.sub(r"<image>\s*", "", cap).strip() if cap else None
+        items.append(Item(shard, cap or None, member=m.name, offset=m.offset_data, size=m.size))
+    return items
+
+
+IMAGE_COLUMNS = ("image", "img", "jpg", "jpeg", "png", "webp")
+CAPTION_COLUMNS = ("caption", "text", "conversations")
+
+
+def _hf_files(folder: Path):
+    """(kind, files) of a datasets folder: save_to_disk's arrow files in state.json's order (the train split of
+    a DatasetDict), or every parquet file below the folder; None when the folder is neither."""
+    if (folder / "dataset_dict.json").is_file():
+        try:
+            splits = json.loads((folder / "dataset_dict.json").read_text()).get("splits") or []
+        except (ValueError, AttributeError):
+            raise DatasetError(f"{folder / 'dataset_dict.json'}: not valid JSON") from None
+        if "train" not in splits:
+            raise DatasetError(f"{folder}: a DatasetDict without a train split (has {splits}); point the dataset at one split's folder")
+        folder = folder / "train"
+    if (folder / "state.json").is_file():
+        try:
+            files = [folder / d["filename"] for d in json.loads((folder / "state.json").read_text())["_data_files"]]
+        except (ValueError, KeyError, TypeError):
+            raise DatasetError(f"{folder / 'state.json'}: not a datasets save_to_disk state (no _data_files list)") from None
+        return "arrow", files
+    parquet = sorted(folder.rglob("*.parquet"), key=lambda p: p.relative_to(folder).as_posix())
+    return ("parquet", parquet) if parquet else None
+
+
+def _arrow_batches(f: Path, kind: str):
+    try:
+        import pyarrow as pa
+        import pyarrow.parquet as pq
+    except ImportError:
+        raise DatasetError(f"{f}: reading a Hugging Face datasets folder needs pyarrow; install it into the "
+                           "trainer's Python: pip install pyarrow") from None
+    try:
+        if kind == "parquet":
+            pf = pq.ParquetFile(f)
+            return pf.schema_arrow, pf.iter_batches(batch_size=256)
+        src = pa.memory_map(str(f))
+        try:
+            r = pa.ipc.open_stream(src)    # what datasets' ArrowWriter writes
+        except pa.ArrowInvalid:
+            r = pa.ipc.open_file(src)
+            return r.schema, (r.get_batch(i) for i in range(r.num_record_batches))
+        return r.schema, r
+    except (OSError, pa.ArrowException) as e:
+        raise DatasetError(f"{f}: not a readable {kind} file ({e})") from None
+
+
+def _hf_items(folder: Path, kind: str, files: List[Path], bad: List[str]) -> List[Item]:
+    """Rows of a datasets folder: the image column (datasets' Image feature: {bytes, path}) and the caption
+    column (`caption`, `text` or LLaVA `conversations`). A broken row is reported as `FILE: row N: why`."""
+    items = []
+    for f in files:
+        if not f.is_file():
+            raise DatasetError(f"{f}: listed in {folder}'s state.json but not there")
+        schema, batches = _arrow_batches(f, kind)
+        names = schema.names
+        img_col = next((c for c in IMAGE_COLUMNS if c in names), None)
+        if img_col is None:
+            raise DatasetError(f"{f}: no image column (looked for {', '.join(IMAGE_COLUMNS)}; has {', '.join(names)})")
+        cap_col = next((c for c in CAPTION_COLUMNS if c in names), None)
+        row = 0
+        try:
+            for b in batches:
+                imgs = b.column(img_col).to_pylist()
+                caps = b.column(cap_col).to_pylist() if cap_col else [None] * len(imgs)
+                for im, cap in zip(imgs, caps):
+                    where, row = f"row {row}", row + 1
+                    data, why = None, None
+                    if isinstance(im, dict) and isinstance(im.get("bytes"), bytes):
+                        data = im["bytes"]
+                    elif isinstance(im, bytes):
+                        data = im
+                    elif isinstance(im, dict) and isinstance(im.get("path"), str) and (folder / im["path"]).is_file():
+                        p = folder / im["path"]
+                        data = p.read_bytes() if p.stat().st_size <= MAX_IMAGE_BYTES else None
+                        why = None if data is not None else f"{p}: above the {MAX_IMAGE_BYTES}-byte limit"
+                    else:
+                        why = f"no image bytes in column {img_col!r}" + (f" and {im['path']} is not in {folder}"
+                                                                        if isinstance(im, dict) and im.get("path") else "")
+                    if data is not None and len(data) > MAX_IMAGE_BYTES:
+                        data, why = None, f"image of {len(data)} bytes, above the {MAX_IMAGE_BYTES}-byte limit"
+                    if cap_col == "conversations":
+                        cap = _llava_caption({"conversations": cap}) if isinstance(cap, list) else None
+                    elif cap is not None and not isinstance(cap, str):
+                        why = why or f"{cap_col!r} is not a string (got {type(cap).__name__})"
+                    if why:
+                        bad.append(f"{f}: {where}: {why}")
+                        continue
+                    cap = re.sub(r"<image>\s*", "", cap).strip() if cap else None
+                    items.append(Item(f, cap or None, member=where, data=data))
+        except Exception as e:  # noqa: BLE001 — pyarrow raises its own kinds for a truncated or corrupt file
+            if isinstance(e, DatasetError):
+                raise
+            raise DatasetError(f"{f}: corrupt {kind} file after row {row} ({type(e).__name__}: {e})") from None
+    return items
+
+
+def _tar_shards(source: Path) -> Optional[List[Path]]:
+    if "{" in source.name:
+        return _shards(source)
+    if source.is_file() and source.suffix.lower() == ".tar":
+        return [source]
+    if source.is_dir():
+        tars = sorted(p for p in source.glob("*.tar") if p.is_file())
+        has_images = any(p.suffix.lower() in IMAGE_EXT for p in source.iterdir())
+        return tars if tars and not has_images else None
+    return None
+
+
 def scan(source: Path, max_images: Optional[int] = None, image_folder: Optional[Path] = None):
     """(items, bad records): bad records are skipped, each with its file and record index or line."""
     bad: List[str] = []
     if image_folder is not None and not image_folder.is_dir():
         raise DatasetError(f"{image_folder}: imageFolder is not a folder")
-    if source.is_dir():
+    shards = _tar_shards(source)
+    hf = _hf_files(source) if shards is None and source.is_dir() else None
+    if shards is not None:
+        items = [it for sh in shards for it in _tar_items(sh, bad)]
+    elif hf is not None:
+        items = _hf_items(source, hf[0], hf[1], bad)
+    elif source.is_dir():
         items = _folder_items(source)
     elif source.is_file():
         items = _json_items(source, image_folder, bad)
     else:
-        raise DatasetError(f"{source}: dataset not found (expected an image folder or a LLaVA-style JSON file)")
+        raise DatasetError(f"{source}: dataset not found (expected an image folder, a LLaVA-style JSON file, "
+                           "webdataset .tar shards or a Hugging Face datasets folder)")
     if max_images:
         items = items[:max_images]
     if not items:
@@ -177,11 +453,14 @@ def load(source: Path, preprocessor: dict, max_images: Optional[int] = None,
     kept, skipped, pix = [], list(bad), []
     for it in items:
         try:
-            with Image.open(it.path) as im:
+            with Image.open(it.open()) as im:
+                if im.width * im.height > MAX_PIXELS:   # checked on the header, before decoding
+                    skipped.append(f"{it.name}: {im.width} × {im.height} pixels, above the {MAX_PIXELS:,} limit")
+                    continue
                 im.load()
                 im = im.convert("RGB")
         except Exception as e:  # noqa: BLE001 — any decoder failure (zlib, struct, bomb guard…) skips the image
-            skipped.append(f"{it.path}: undecodable image ({type(e).__name__}: {e})")
+            skipped.append(f"{it.name}: undecodable image ({type(e).__name__}: {e})")
             continue
         pix.append(preprocess(im, preprocessor))   # a bad preprocessor config is the pack's error, not the image's
         kept.append(it)
