@@ -45,7 +45,7 @@ chartBox.id = 'charts';
 const settings = part('section', 'settings');
 settings.id = 'settings';
 settings.setAttribute('aria-label', 'Run settings');
-layout.append(chartBox, settings);
+layout.append(settings, chartBox);
 const extra = part('div');
 app.append(title, status, bar, legend, layout, extra);
 
@@ -121,7 +121,9 @@ function renderSettings(): void {
   const dl = part('dl');
   for (const r of runSettings(state.config, state.events)) {
     const dd = Object.assign(part('dd', r.defaulted ? 'defaulted' : ''), { textContent: r.value });
-    dl.append(Object.assign(part('dt'), { textContent: r.name }), dd);
+    const item = part('div');
+    item.append(Object.assign(part('dt'), { textContent: r.name }), dd);
+    dl.append(item);
   }
   settings.replaceChildren(h, dl);
 }

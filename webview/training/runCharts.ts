@@ -73,7 +73,10 @@ export function drawCharts(container: HTMLElement, all: ScalarSeries[], ctx: Cha
       const i = nearestIndex(ctx.snapSteps, x.invert(px));
       onHover(i < 0 ? undefined : ctx.snapSteps[i]);
     });
-    svg.on('pointerleave', () => onHover(undefined));
+    // a live update replaces the charts under a still pointer: a leave from a removed chart is not the user's
+    svg.on('pointerleave', () => {
+      if (svg.node()?.isConnected) onHover(undefined);
+    });
     svg.on('keydown', (ev: KeyboardEvent) => {
       const steps = ctx.snapSteps;
       if (!steps.length) return;

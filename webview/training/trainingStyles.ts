@@ -17,8 +17,8 @@ body { color: var(--vscode-foreground); font-family: var(--vscode-font-family); 
 .sl-smoothing { display: inline-flex; align-items: center; gap: 6px; }
 .sl-smoothing input { accent-color: var(--vscode-button-background); width: 10em; }
 .sl-smoothing output { min-width: 2.5em; font-variant-numeric: tabular-nums; }
-.sl-layout { display: flex; flex-wrap: wrap-reverse; gap: 12px; align-items: flex-start; }
-.charts { flex: 1 1 480px; min-width: 0; display: flex; flex-direction: column; gap: 10px; }
+.sl-layout { display: flex; flex-direction: column; gap: 10px; }
+.charts { min-width: 0; display: flex; flex-direction: column; gap: 10px; }
 .chart { border: 1px solid var(--vscode-widget-border, var(--vscode-panel-border, #8884)); border-radius: 3px;
   background: var(--vscode-editorWidget-background, transparent); padding: 4px 6px 2px; }
 .chart-head { display: flex; flex-wrap: wrap; justify-content: space-between; gap: 2px 12px; font-size: 12px; }
@@ -38,11 +38,12 @@ body { color: var(--vscode-foreground); font-family: var(--vscode-font-family); 
 .chart .validation-mark { fill: var(--vscode-charts-green); }
 .chart .crosshair { stroke: var(--vscode-editorCursor-foreground, var(--vscode-foreground)); stroke-opacity: 0.7; pointer-events: none; }
 .chart .crosshair-dot { fill: var(--vscode-editor-background); stroke: var(--vscode-charts-blue); stroke-width: 2; pointer-events: none; }
-.settings { flex: 0 1 260px; min-width: 200px; border: 1px solid var(--vscode-widget-border, var(--vscode-panel-border, #8884));
-  border-radius: 3px; background: var(--vscode-editorWidget-background, transparent); padding: 6px 10px; font-size: 12px; }
-.settings h3 { margin: 0 0 6px; font-size: 12px; font-weight: 600; text-transform: uppercase; letter-spacing: 0.04em; }
-.settings dl { display: grid; grid-template-columns: auto 1fr; gap: 3px 10px; margin: 0; }
-.settings dt { color: var(--vscode-descriptionForeground); }
+.settings { border: 1px solid var(--vscode-widget-border, var(--vscode-panel-border, #8884)); border-radius: 3px;
+  background: var(--vscode-editorWidget-background, transparent); padding: 6px 10px; font-size: 12px; }
+.settings h3 { margin: 0 0 6px; font-size: 11px; font-weight: 600; text-transform: uppercase; letter-spacing: 0.04em; }
+.settings dl { display: grid; grid-template-columns: repeat(auto-fill, minmax(210px, 1fr)); gap: 3px 16px; margin: 0; }
+.settings dl > div { display: flex; gap: 8px; min-width: 0; }
+.settings dt { color: var(--vscode-descriptionForeground); flex: none; }
 .settings dd { margin: 0; overflow-wrap: anywhere; font-variant-numeric: tabular-nums; }
 .settings dd.defaulted::after { content: ' (default)'; color: var(--vscode-descriptionForeground); }
 .legend { font-size: 11px; color: var(--vscode-descriptionForeground); margin: 2px 0 8px; }
