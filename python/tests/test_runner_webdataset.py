@@ -243,3 +243,17 @@ def test_hf_folder_without_pyarrow_names_the_install_command(tmp_path):
     (tmp_path / "train-0.parquet").write_bytes(b"PAR1")
     with pytest.raises(dataset.DatasetError, match=r"train-0\.parquet: reading a Hugging Face datasets folder needs pyarrow.*pip install pyarrow"):
         dataset.scan(tmp_path)
+
+
+def test_an_image_over_the_pixel_limit_is_skipped_before_decoding(tmp_path):
+    """A PNG whose header claims 20,000 × 6,000 pixels (a few hundred bytes on disk): refused on its header."""
+    import struct
+    import zlib
+    raw = bytearray(_png())
+    ihdr = raw.index(b"IHDR")
+    raw[ihdr + 4:ihdr + 12] = struct.pack(">II", 20_000, 6_000)
+    raw[ihdr + 17:ihdr + 21] = struct.pack(">I", zlib.crc32(bytes(raw[ihdr:ihdr + 17])))
+    shard = _tar(tmp_path / "s.tar", [("bomb.png", bytes(raw)), ("bomb.txt", b"x"), ("ok.png", _png()), ("ok.txt", b"y")])
+    ds = dataset.load(shard, PRE)
+    assert [i.member for i in ds.items] == ["ok.png"]
+    assert ds.skipped == [f"{shard}: bomb.png: 20000 × 6000 pixels, above the {dataset.MAX_PIXELS:,} limit"]

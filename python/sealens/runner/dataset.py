@@ -11,6 +11,7 @@ import io
 import json
 import re
 import tarfile
+import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import List, Optional
@@ -446,6 +447,14 @@ def preprocess(img, cfg: dict) -> np.ndarray:
     return np.ascontiguousarray(x.transpose(2, 0, 1))
 
 
+def _open_image(it: Item):
+    """PIL's own bomb warning is silenced: load() refuses images over MAX_PIXELS (the engine's limit) itself."""
+    from PIL import Image
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", Image.DecompressionBombWarning)
+        return Image.open(it.open())
+
+
 def load(source: Path, preprocessor: dict, max_images: Optional[int] = None,
          image_folder: Optional[Path] = None) -> Dataset:
     from PIL import Image
@@ -453,7 +462,7 @@ def load(source: Path, preprocessor: dict, max_images: Optional[int] = None,
     kept, skipped, pix = [], list(bad), []
     for it in items:
         try:
-            with Image.open(it.open()) as im:
+            with _open_image(it) as im:
                 if im.width * im.height > MAX_PIXELS:   # checked on the header, before decoding
                     skipped.append(f"{it.name}: {im.width} × {im.height} pixels, above the {MAX_PIXELS:,} limit")
                     continue
