@@ -51,6 +51,8 @@ def test_brace_expansion_keeps_padding_and_refuses_nonsense():
         dataset.expand_braces("s-{x}.tar")
     with pytest.raises(dataset.DatasetError, match=r"at most 100000"):
         dataset.expand_braces("s-{0..9999999}.tar")
+    with pytest.raises(dataset.DatasetError, match=r"expands to more than 100000"):
+        dataset.expand_braces("s-{0..99999}-{0..99999}.tar")
 
 
 def test_webdataset_shards_good_samples_and_every_broken_kind(tmp_path):

@@ -169,9 +169,11 @@ def expand_braces(pattern: str) -> List[str]:
         parts = body.split(",")
     else:
         raise DatasetError(f"{pattern}: {{{body}}} is neither a range {{0000..0009}} nor a list {{a,b}}")
-    out = [x for part in parts for x in expand_braces(head + part + tail)]
-    if len(out) > MAX_SHARDS:
-        raise DatasetError(f"{pattern}: expands to more than {MAX_SHARDS} shards")
+    out: List[str] = []
+    for part in parts:   # checked as it grows: {0..99999}{0..99999} must not build 10^10 names first
+        out += expand_braces(head + part + tail)
+        if len(out) > MAX_SHARDS:
+            raise DatasetError(f"{pattern}: expands to more than {MAX_SHARDS} shards")
     return out
 
 
