@@ -157,6 +157,7 @@ function render(): void {
 
 // Full-width charts follow the panel's width; redrawn once per frame at most.
 let pendingResize = 0;
+let pendingRender = 0;
 let lastWidth = 0;
 new ResizeObserver(() => {
   if (chartBox.clientWidth === lastWidth || pendingResize) return;
@@ -176,6 +177,10 @@ window.addEventListener('message', (ev: MessageEvent) => {
   }
   if (m.kind === 'state') state = m.state;
   else if (state && m.runId === state.runId) state = { ...state, status: m.status, events: [...state.events, ...m.events] };
-  render();
+  // a fast run sends many small batches: draw once per frame
+  if (!pendingRender) pendingRender = requestAnimationFrame(() => {
+    pendingRender = 0;
+    render();
+  });
 });
 api.postMessage({ kind: 'ready' });
