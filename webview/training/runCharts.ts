@@ -124,7 +124,8 @@ function drawFrame(svg: d3.Selection<SVGSVGElement, unknown, null, undefined>, x
     epochs.append('line').attr('class', 'epoch-line').attr('x1', x(t.step)).attr('x2', x(t.step)).attr('y1', M.t).attr('y2', H - M.b);
     epochs.append('text').attr('class', 'epoch-label').attr('x', x(t.step) + 3).attr('y', M.t - 4).text(`epoch ${t.epoch}`);
   }
-  const xAxis = d3.axisBottom(x).ticks(Math.max(2, Math.floor(W / 90)), '~s');
+  // steps are whole numbers: a two-step run gets ticks 0, 1, 2, not 0.2, 0.4, …
+  const xAxis = d3.axisBottom(x).tickValues(x.ticks(Math.max(2, Math.floor(W / 90))).filter(Number.isInteger)).tickFormat(d3.format('~s'));
   svg.append('g').attr('transform', `translate(0,${H - M.b})`).call(xAxis);
   svg.append('text').attr('class', 'axis-label').attr('x', W - M.r).attr('y', H - 4).attr('text-anchor', 'end').text('step');
   const yAxis = d3.axisLeft(y).ticks(5, s.percent ? '.0%' : '~g');
