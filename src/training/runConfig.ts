@@ -97,13 +97,35 @@ export function checkRunInputs(cfg: RunConfig, configFile: string): void {
     }
   }
   const ds = resolveConfigPath(configFile, cfg.dataset);
+  // A webdataset brace pattern (shards-{0000..0009}.tar) names no single file: the trainer expands and checks it.
+  if (ds.includes('{')) return checkImageFolder(cfg, configFile);
   if (!existsSync(ds)) throw new RunConfigError(configFile, 'dataset', `${ds} does not exist`);
   if (statSync(ds).isDirectory()) {
-    const n = countImages(ds);
-    if (n === 0) throw new RunConfigError(configFile, 'dataset', `${ds} holds no images (${IMAGE_EXTENSION_LIST}): the dataset is empty`);
-  } else if (!/\.jsonl?$/i.test(ds)) {
-    throw new RunConfigError(configFile, 'dataset', `${ds} is neither a folder of images nor a LLaVA-style .json list (or .jsonl)`);
+    if (!isShardOrHfFolder(ds) && countImages(ds) === 0) {
+      throw new RunConfigError(configFile, 'dataset', `${ds} holds no images (${IMAGE_EXTENSION_LIST}), webdataset .tar shards or Hugging Face datasets files: the dataset is empty`);
+    }
+  } else if (!/\.(jsonl?|tar)$/i.test(ds)) {
+    throw new RunConfigError(configFile, 'dataset', `${ds} is neither a folder of images, a LLaVA-style .json list (or .jsonl) nor a webdataset .tar shard`);
   }
+  checkImageFolder(cfg, configFile);
+}
+
+/** A folder the trainer reads as webdataset shards (*.tar) or a local Hugging Face datasets folder. */
+function isShardOrHfFolder(dir: string): boolean {
+  const names = readdirSync(dir);
+  if (names.some((n) => /\.tar$/i.test(n) || n === 'state.json' || n === 'dataset_dict.json' || /\.parquet$/i.test(n))) return true;
+  // parquet files may sit in sub-folders (data/train-00000-of-00001.parquet)
+  return names.some((n) => {
+    const sub = path.join(dir, n);
+    try {
+      return statSync(sub).isDirectory() && readdirSync(sub).some((m) => /\.parquet$/i.test(m));
+    } catch {
+      return false;
+    }
+  });
+}
+
+function checkImageFolder(cfg: RunConfig, configFile: string): void {
   if (cfg.imageFolder) {
     const f = resolveConfigPath(configFile, cfg.imageFolder);
     if (!existsSync(f) || !statSync(f).isDirectory()) throw new RunConfigError(configFile, 'imageFolder', `${f} is not a folder`);

@@ -52,7 +52,17 @@ test('BAD CALL - run config files: missing, not JSON, missing pack, empty datase
   mkdirSync(path.join(d, 'empty'));
   assert.throws(() => checkRunInputs({ ...base, pack: 'pack', dataset: 'empty' } as never, cfgFile), /dataset: .*empty holds no images .*the dataset is empty/);
   writeFileSync(path.join(d, 'list.txt'), '');
-  assert.throws(() => checkRunInputs({ ...base, pack: 'pack', dataset: 'list.txt' } as never, cfgFile), /neither a folder of images nor a LLaVA-style \.json list/);
+  assert.throws(() => checkRunInputs({ ...base, pack: 'pack', dataset: 'list.txt' } as never, cfgFile), /neither a folder of images, a LLaVA-style \.json list .* nor a webdataset \.tar shard/);
+  // webdataset shards and Hugging Face datasets folders are the trainer's to read: let through, not refused here
+  writeFileSync(path.join(d, 'one.tar'), '');
+  checkRunInputs({ ...base, pack: 'pack', dataset: 'one.tar' } as never, cfgFile);
+  checkRunInputs({ ...base, pack: 'pack', dataset: 'shards-{0000..0003}.tar' } as never, cfgFile);
+  mkdirSync(path.join(d, 'shards'));
+  writeFileSync(path.join(d, 'shards', 'a-0000.tar'), '');
+  checkRunInputs({ ...base, pack: 'pack', dataset: 'shards' } as never, cfgFile);
+  mkdirSync(path.join(d, 'hf', 'data'), { recursive: true });
+  writeFileSync(path.join(d, 'hf', 'data', 'train-00000-of-00001.parquet'), '');
+  checkRunInputs({ ...base, pack: 'pack', dataset: 'hf' } as never, cfgFile);
 });
 
 test('progress lines: split chunks, trailing line, non-JSON text and malformed events', () => {
