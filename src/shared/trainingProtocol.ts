@@ -7,6 +7,8 @@ import runConfigSchema from '../../schemas/run-config.schema.json';
 import type { RunConfig } from './generated/run-config';
 import type { Metrics, RunSummary, TrainingProgress } from './generated/training-progress';
 import { validateTrainingProgress } from './generated/training-progress.validate';
+import type { FromRunView as GeneratedFromRunView } from './generated/webview-messages';
+import { validateFromRunView, validateToRunView } from './generated/webview-messages.validate';
 
 // RunConfig, the progress events and the exit codes are defined once, in schemas/run-config.schema.json and
 // schemas/training-progress.schema.json; the types here are generated from them (src/shared/generated).
@@ -41,20 +43,21 @@ export interface RunViewState {
   events: ProgressEvent[];
 }
 
+/** Host → run view (schemas/webview-messages.schema.json `ToRunView`), with its events typed: each one is checked
+ *  against the progress schema by parseProgressEvent. */
 export type ToRunView = { kind: 'state'; state: RunViewState } | { kind: 'events'; runId: string; status: RunStatus; events: ProgressEvent[] };
-export type FromRunView = { kind: 'ready' } | { kind: 'cancel' } | { kind: 'resume' } | { kind: 'compare' } | { kind: 'showLog' };
-
-const FROM_KINDS = new Set(['ready', 'cancel', 'resume', 'compare', 'showLog']);
+/** Run view → host: schemas/webview-messages.schema.json `FromRunView`. */
+export type FromRunView = GeneratedFromRunView;
 
 export class TrainingProtocolError extends Error {}
 
 /** The host validates every webview message: the page is untrusted input. */
 export function parseFromRunView(raw: unknown): FromRunView {
   if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) throw new TrainingProtocolError('message is not an object');
+  if (validateFromRunView(raw)) return raw;
   const kind = (raw as { kind?: unknown }).kind;
-  if (typeof kind !== 'string' || !FROM_KINDS.has(kind)) throw new TrainingProtocolError(`unknown message kind ${JSON.stringify(kind)}`);
-  if (Object.keys(raw).length !== 1) throw new TrainingProtocolError(`message "${kind}" has unexpected fields`);
-  return { kind } as FromRunView;
+  const extra = validateFromRunView.errors?.some((e) => e.keyword === 'additionalProperties');
+  throw new TrainingProtocolError(extra && typeof kind === 'string' ? `message "${kind}" has unexpected fields` : `unknown message kind ${JSON.stringify(kind)}`);
 }
 
 /** A progress-event problem in words: each field, what the schema wants and what came (wrong values first,
@@ -88,14 +91,11 @@ export function parseProgressEvent(raw: unknown): ProgressEvent {
 export function parseToRunView(raw: unknown): ToRunView {
   if (typeof raw !== 'object' || raw === null) throw new TrainingProtocolError('message is not an object');
   const m = raw as Record<string, unknown>;
-  if (m.kind === 'state') {
-    const s = m.state as Record<string, unknown> | undefined;
-    if (!s || typeof s.runId !== 'string' || !Array.isArray(s.events)) throw new TrainingProtocolError('state message is malformed');
-    return { kind: 'state', state: { ...(s as unknown as RunViewState), events: (s.events as unknown[]).map(parseProgressEvent) } };
+  if (m.kind !== 'state' && m.kind !== 'events') throw new TrainingProtocolError(`unknown message kind ${JSON.stringify(m.kind)}`);
+  if (!validateToRunView(raw)) throw new TrainingProtocolError(`${String(m.kind)} message is malformed`);
+  if (raw.kind === 'state') {
+    const s = raw.state;
+    return { kind: 'state', state: { ...(s as unknown as RunViewState), events: s.events.map(parseProgressEvent) } };
   }
-  if (m.kind === 'events') {
-    if (typeof m.runId !== 'string' || !Array.isArray(m.events) || typeof m.status !== 'string') throw new TrainingProtocolError('events message is malformed');
-    return { kind: 'events', runId: m.runId, status: m.status as RunStatus, events: (m.events as unknown[]).map(parseProgressEvent) };
-  }
-  throw new TrainingProtocolError(`unknown message kind ${JSON.stringify(m.kind)}`);
+  return { kind: 'events', runId: raw.runId, status: raw.status, events: raw.events.map(parseProgressEvent) };
 }

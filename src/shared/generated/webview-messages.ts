@@ -99,9 +99,36 @@ export type FromWebview =
       kind: 'webviewError';
       message: string;
     };
+/**
+ * This interface was referenced by `SEALensWebviewMessages`'s JSON-Schema
+ * via the `definition` "RunStatus".
+ */
+export type RunStatus = 'running' | 'finished' | 'failed' | 'cancelled' | 'interrupted' | 'new';
+/**
+ * Host → run view. Each progress event inside is checked against training-progress.schema.json in code (parseProgressEvent), so that schema stays the one definition of an event.
+ *
+ * This interface was referenced by `SEALensWebviewMessages`'s JSON-Schema
+ * via the `definition` "ToRunView".
+ */
+export type ToRunView =
+  | {
+      kind: 'state';
+      state: {
+        runId: string;
+        status: RunStatus;
+        config: {};
+        events: {}[];
+      };
+    }
+  | {
+      kind: 'events';
+      runId: string;
+      status: RunStatus;
+      events: {}[];
+    };
 
 /**
- * Every message between the extension host and the SEA Lens webviews (explain, compare), both directions, and the state a webview keeps across a window reload. Binary data travels as an ArrayBuffer, which JSON Schema cannot describe: the `data` of a PNG export is checked in code (src/shared/webviewProtocol.ts), as are the TokenMaps inside a payload (src/shared/tokenMap.ts upgradeTokenMap: boxes, grids, views).
+ * Every message between the extension host and the SEA Lens webviews (explain, compare, the training run view), both directions, and the state a webview keeps across a window reload. Binary data travels as an ArrayBuffer, which JSON Schema cannot describe: the `data` of a PNG export is checked in code (src/shared/webviewProtocol.ts), as are the TokenMaps inside a payload (src/shared/tokenMap.ts upgradeTokenMap: boxes, grids, views).
  */
 export interface SEALensWebviewMessages {
   [k: string]: unknown;
@@ -177,4 +204,13 @@ export interface PersistedViewState {
   adapterB?: string;
   topK?: TopK;
   heatmap?: boolean;
+}
+/**
+ * Run view → host: the buttons of the training run view (no payload).
+ *
+ * This interface was referenced by `SEALensWebviewMessages`'s JSON-Schema
+ * via the `definition` "FromRunView".
+ */
+export interface FromRunView {
+  kind: 'ready' | 'cancel' | 'resume' | 'compare' | 'showLog';
 }

@@ -4,10 +4,10 @@
 /* eslint-disable */
 // @ts-nocheck
 import type { ValidateFunction } from 'ajv';
-import type { WebviewMessages, ToWebview, FromWebview, TokenMapHeader, CompareResult, PersistedViewState } from './webview-messages';
+import type { WebviewMessages, ToWebview, FromWebview, TokenMapHeader, CompareResult, PersistedViewState, FromRunView, ToRunView } from './webview-messages';
 
 const validateWebviewMessagesAny = validate10;
-const schema11 = {"$schema":"http://json-schema.org/draft-07/schema#","$id":"https://sea-lens.invalid/schemas/webview-messages.schema.json","title":"SEA Lens webview messages","description":"Every message between the extension host and the SEA Lens webviews (explain, compare), both directions, and the state a webview keeps across a window reload. Binary data travels as an ArrayBuffer, which JSON Schema cannot describe: the `data` of a PNG export is checked in code (src/shared/webviewProtocol.ts), as are the TokenMaps inside a payload (src/shared/tokenMap.ts upgradeTokenMap: boxes, grids, views).","x-validators":["ToWebview","FromWebview","TokenMapHeader","CompareResult","PersistedViewState"],"definitions":{"ExportFormat":{"type":"string","enum":["png","json","csv"]},"TopK":{"description":"Words kept per visual token (LIMITS.topK in src/shared/mediaLimits.ts).","type":"integer","minimum":1,"maximum":50},"RequestId":{"type":"integer","minimum":0,"maximum":9007199254740991},"Text":{"type":"string","maxLength":4096},"AdapterName":{"type":"string","maxLength":256},"TokenMapHeader":{"description":"The fields of a TokenMap (version 1 or 2) that name it; the rest is checked by upgradeTokenMap against schemas/tokenmap.schema.json's rules.","type":"object","required":["image","pack","adapter","device"],"properties":{"image":{"$ref":"#/definitions/Text"},"pack":{"$ref":"#/definitions/Text"},"adapter":{"$ref":"#/definitions/Text"},"device":{"$ref":"#/definitions/Text"},"notes":{"type":"array","items":{"type":"string"}}}},"CompareResult":{"type":"object","required":["a","b","changed","agreement"],"properties":{"a":{"$ref":"#/definitions/TokenMapHeader"},"b":{"$ref":"#/definitions/TokenMapHeader"},"changed":{"description":"One per token of a: whether its top word differs in b.","type":"array","items":{"type":"boolean"}},"agreement":{"description":"Fraction of tokens whose top word is the same.","type":"number","minimum":0,"maximum":1}}},"ExplainPayload":{"type":"object","required":["tokenMap","imageUrl","adapters","adapter","topK"],"properties":{"tokenMap":{"$ref":"#/definitions/TokenMapHeader"},"imageUrl":{"description":"asWebviewUri of the image, or of a PNG preview for formats Chromium cannot show.","type":"string","maxLength":65536},"adapters":{"type":"array","items":{"type":"string"}},"adapter":{"$ref":"#/definitions/Text"},"topK":{"$ref":"#/definitions/TopK"}}},"ComparePayload":{"type":"object","required":["result","imageUrl","adapters","adapterA","adapterB","topK"],"properties":{"result":{"$ref":"#/definitions/CompareResult"},"imageUrl":{"type":"string","maxLength":65536},"adapters":{"type":"array","items":{"type":"string"}},"adapterA":{"$ref":"#/definitions/Text"},"adapterB":{"$ref":"#/definitions/Text"},"topK":{"$ref":"#/definitions/TopK"}}},"ToWebview":{"description":"host → webview. Sent after the webview said `ready`.","type":"object","discriminator":{"propertyName":"kind"},"required":["kind"],"oneOf":[{"type":"object","required":["kind","message"],"properties":{"kind":{"const":"loading"},"message":{"$ref":"#/definitions/Text"}}},{"type":"object","required":["kind","payload"],"properties":{"kind":{"const":"explain"},"payload":{"$ref":"#/definitions/ExplainPayload"}}},{"type":"object","required":["kind","payload"],"properties":{"kind":{"const":"compare"},"payload":{"$ref":"#/definitions/ComparePayload"}}},{"type":"object","required":["kind","message"],"properties":{"kind":{"const":"error"},"message":{"$ref":"#/definitions/Text"},"fix":{"$ref":"#/definitions/Text"}}},{"type":"object","required":["kind","requestId","ok"],"properties":{"kind":{"const":"exportDone"},"requestId":{"$ref":"#/definitions/RequestId"},"ok":{"type":"boolean"},"message":{"$ref":"#/definitions/Text"}}},{"description":"A view action chosen outside the page (the editor title bar): the page acts as if its own control was used.","type":"object","required":["kind","command"],"properties":{"kind":{"const":"viewCommand"},"command":{"type":"string","enum":["toggleHeatmap","export"]},"format":{"$ref":"#/definitions/ExportFormat"}},"if":{"properties":{"command":{"const":"export"}}},"then":{"required":["format"],"properties":{"format":{"$ref":"#/definitions/ExportFormat"}}}}]},"FromWebview":{"description":"webview → host. A webview is untrusted input to the host: fields not listed here are dropped.","type":"object","discriminator":{"propertyName":"kind"},"required":["kind"],"oneOf":[{"type":"object","required":["kind"],"properties":{"kind":{"const":"ready"}}},{"type":"object","required":["kind"],"properties":{"kind":{"const":"retry"}}},{"type":"object","required":["kind","adapter"],"properties":{"kind":{"const":"setAdapter"},"adapter":{"$ref":"#/definitions/AdapterName"}}},{"type":"object","required":["kind","adapterA","adapterB"],"properties":{"kind":{"const":"setCompareAdapters"},"adapterA":{"$ref":"#/definitions/AdapterName"},"adapterB":{"$ref":"#/definitions/AdapterName"}}},{"type":"object","required":["kind","topK"],"properties":{"kind":{"const":"setTopK"},"topK":{"$ref":"#/definitions/TopK"}}},{"description":"PNG carries the rendered bytes in `data` (an ArrayBuffer or a typed-array view, checked in code for the PNG signature); JSON and CSV are written by the host from the result it holds and carry no data.","type":"object","required":["kind","requestId","format"],"properties":{"kind":{"const":"export"},"requestId":{"$ref":"#/definitions/RequestId"},"format":{"$ref":"#/definitions/ExportFormat"},"data":{"tsType":"ArrayBuffer"}}},{"type":"object","required":["kind","message"],"properties":{"kind":{"const":"webviewError"},"message":{"type":"string","maxLength":8192}}}]},"PersistedViewState":{"description":"What a webview keeps with setState so that a panel survives a window reload. Optional fields that do not match are dropped, not fatal.","type":"object","required":["view","image"],"properties":{"view":{"type":"string","enum":["explain","compare"]},"image":{"description":"The image's URI (string form).","type":"string","minLength":1},"adapter":{"type":"string"},"adapterB":{"type":"string"},"topK":{"$ref":"#/definitions/TopK"},"heatmap":{"type":"boolean"}}}}};
+const schema11 = {"$schema":"http://json-schema.org/draft-07/schema#","$id":"https://sea-lens.invalid/schemas/webview-messages.schema.json","title":"SEA Lens webview messages","description":"Every message between the extension host and the SEA Lens webviews (explain, compare, the training run view), both directions, and the state a webview keeps across a window reload. Binary data travels as an ArrayBuffer, which JSON Schema cannot describe: the `data` of a PNG export is checked in code (src/shared/webviewProtocol.ts), as are the TokenMaps inside a payload (src/shared/tokenMap.ts upgradeTokenMap: boxes, grids, views).","x-validators":["ToWebview","FromWebview","TokenMapHeader","CompareResult","PersistedViewState","FromRunView","ToRunView"],"definitions":{"ExportFormat":{"type":"string","enum":["png","json","csv"]},"TopK":{"description":"Words kept per visual token (LIMITS.topK in src/shared/mediaLimits.ts).","type":"integer","minimum":1,"maximum":50},"RequestId":{"type":"integer","minimum":0,"maximum":9007199254740991},"Text":{"type":"string","maxLength":4096},"AdapterName":{"type":"string","maxLength":256},"TokenMapHeader":{"description":"The fields of a TokenMap (version 1 or 2) that name it; the rest is checked by upgradeTokenMap against schemas/tokenmap.schema.json's rules.","type":"object","required":["image","pack","adapter","device"],"properties":{"image":{"$ref":"#/definitions/Text"},"pack":{"$ref":"#/definitions/Text"},"adapter":{"$ref":"#/definitions/Text"},"device":{"$ref":"#/definitions/Text"},"notes":{"type":"array","items":{"type":"string"}}}},"CompareResult":{"type":"object","required":["a","b","changed","agreement"],"properties":{"a":{"$ref":"#/definitions/TokenMapHeader"},"b":{"$ref":"#/definitions/TokenMapHeader"},"changed":{"description":"One per token of a: whether its top word differs in b.","type":"array","items":{"type":"boolean"}},"agreement":{"description":"Fraction of tokens whose top word is the same.","type":"number","minimum":0,"maximum":1}}},"ExplainPayload":{"type":"object","required":["tokenMap","imageUrl","adapters","adapter","topK"],"properties":{"tokenMap":{"$ref":"#/definitions/TokenMapHeader"},"imageUrl":{"description":"asWebviewUri of the image, or of a PNG preview for formats Chromium cannot show.","type":"string","maxLength":65536},"adapters":{"type":"array","items":{"type":"string"}},"adapter":{"$ref":"#/definitions/Text"},"topK":{"$ref":"#/definitions/TopK"}}},"ComparePayload":{"type":"object","required":["result","imageUrl","adapters","adapterA","adapterB","topK"],"properties":{"result":{"$ref":"#/definitions/CompareResult"},"imageUrl":{"type":"string","maxLength":65536},"adapters":{"type":"array","items":{"type":"string"}},"adapterA":{"$ref":"#/definitions/Text"},"adapterB":{"$ref":"#/definitions/Text"},"topK":{"$ref":"#/definitions/TopK"}}},"ToWebview":{"description":"host → webview. Sent after the webview said `ready`.","type":"object","discriminator":{"propertyName":"kind"},"required":["kind"],"oneOf":[{"type":"object","required":["kind","message"],"properties":{"kind":{"const":"loading"},"message":{"$ref":"#/definitions/Text"}}},{"type":"object","required":["kind","payload"],"properties":{"kind":{"const":"explain"},"payload":{"$ref":"#/definitions/ExplainPayload"}}},{"type":"object","required":["kind","payload"],"properties":{"kind":{"const":"compare"},"payload":{"$ref":"#/definitions/ComparePayload"}}},{"type":"object","required":["kind","message"],"properties":{"kind":{"const":"error"},"message":{"$ref":"#/definitions/Text"},"fix":{"$ref":"#/definitions/Text"}}},{"type":"object","required":["kind","requestId","ok"],"properties":{"kind":{"const":"exportDone"},"requestId":{"$ref":"#/definitions/RequestId"},"ok":{"type":"boolean"},"message":{"$ref":"#/definitions/Text"}}},{"description":"A view action chosen outside the page (the editor title bar): the page acts as if its own control was used.","type":"object","required":["kind","command"],"properties":{"kind":{"const":"viewCommand"},"command":{"type":"string","enum":["toggleHeatmap","export"]},"format":{"$ref":"#/definitions/ExportFormat"}},"if":{"properties":{"command":{"const":"export"}}},"then":{"required":["format"],"properties":{"format":{"$ref":"#/definitions/ExportFormat"}}}}]},"FromWebview":{"description":"webview → host. A webview is untrusted input to the host: fields not listed here are dropped.","type":"object","discriminator":{"propertyName":"kind"},"required":["kind"],"oneOf":[{"type":"object","required":["kind"],"properties":{"kind":{"const":"ready"}}},{"type":"object","required":["kind"],"properties":{"kind":{"const":"retry"}}},{"type":"object","required":["kind","adapter"],"properties":{"kind":{"const":"setAdapter"},"adapter":{"$ref":"#/definitions/AdapterName"}}},{"type":"object","required":["kind","adapterA","adapterB"],"properties":{"kind":{"const":"setCompareAdapters"},"adapterA":{"$ref":"#/definitions/AdapterName"},"adapterB":{"$ref":"#/definitions/AdapterName"}}},{"type":"object","required":["kind","topK"],"properties":{"kind":{"const":"setTopK"},"topK":{"$ref":"#/definitions/TopK"}}},{"description":"PNG carries the rendered bytes in `data` (an ArrayBuffer or a typed-array view, checked in code for the PNG signature); JSON and CSV are written by the host from the result it holds and carry no data.","type":"object","required":["kind","requestId","format"],"properties":{"kind":{"const":"export"},"requestId":{"$ref":"#/definitions/RequestId"},"format":{"$ref":"#/definitions/ExportFormat"},"data":{"tsType":"ArrayBuffer"}}},{"type":"object","required":["kind","message"],"properties":{"kind":{"const":"webviewError"},"message":{"type":"string","maxLength":8192}}}]},"PersistedViewState":{"description":"What a webview keeps with setState so that a panel survives a window reload. Optional fields that do not match are dropped, not fatal.","type":"object","required":["view","image"],"properties":{"view":{"type":"string","enum":["explain","compare"]},"image":{"description":"The image's URI (string form).","type":"string","minLength":1},"adapter":{"type":"string"},"adapterB":{"type":"string"},"topK":{"$ref":"#/definitions/TopK"},"heatmap":{"type":"boolean"}}},"RunStatus":{"type":"string","enum":["running","finished","failed","cancelled","interrupted","new"]},"FromRunView":{"description":"Run view → host: the buttons of the training run view (no payload).","type":"object","additionalProperties":false,"required":["kind"],"properties":{"kind":{"type":"string","enum":["ready","cancel","resume","compare","showLog"]}}},"ToRunView":{"description":"Host → run view. Each progress event inside is checked against training-progress.schema.json in code (parseProgressEvent), so that schema stays the one definition of an event.","oneOf":[{"type":"object","additionalProperties":false,"required":["kind","state"],"properties":{"kind":{"const":"state"},"state":{"type":"object","required":["runId","status","config","events"],"properties":{"runId":{"type":"string","minLength":1},"status":{"$ref":"#/definitions/RunStatus"},"config":{"type":"object"},"events":{"type":"array","items":{"type":"object"}}}}}},{"type":"object","additionalProperties":false,"required":["kind","runId","status","events"],"properties":{"kind":{"const":"events"},"runId":{"type":"string","minLength":1},"status":{"$ref":"#/definitions/RunStatus"},"events":{"type":"array","items":{"type":"object"}}}}]}}};
 
 function validate10(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 /*# sourceURL="https://sea-lens.invalid/schemas/webview-messages.schema.json" */;
@@ -2462,6 +2462,482 @@ validate27.errors = vErrors;
 return errors === 0;
 }
 
+const validateFromRunViewAny = validate28;
+const schema48 = {"description":"Run view → host: the buttons of the training run view (no payload).","type":"object","additionalProperties":false,"required":["kind"],"properties":{"kind":{"type":"string","enum":["ready","cancel","resume","compare","showLog"]}}};
+
+function validate28(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+let vErrors = null;
+let errors = 0;
+if(data && typeof data == "object" && !Array.isArray(data)){
+if(data.kind === undefined){
+const err0 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "kind"},message:"must have required property '"+"kind"+"'",schema:schema48.required,parentSchema:schema48,data};
+if(vErrors === null){
+vErrors = [err0];
+}
+else {
+vErrors.push(err0);
+}
+errors++;
+}
+for(const key0 in data){
+if(!(key0 === "kind")){
+const err1 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema48,data};
+if(vErrors === null){
+vErrors = [err1];
+}
+else {
+vErrors.push(err1);
+}
+errors++;
+}
+}
+if(data.kind !== undefined){
+let data0 = data.kind;
+if(typeof data0 !== "string"){
+const err2 = {instancePath:instancePath+"/kind",schemaPath:"#/properties/kind/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema48.properties.kind.type,parentSchema:schema48.properties.kind,data:data0};
+if(vErrors === null){
+vErrors = [err2];
+}
+else {
+vErrors.push(err2);
+}
+errors++;
+}
+if(!(((((data0 === "ready") || (data0 === "cancel")) || (data0 === "resume")) || (data0 === "compare")) || (data0 === "showLog"))){
+const err3 = {instancePath:instancePath+"/kind",schemaPath:"#/properties/kind/enum",keyword:"enum",params:{allowedValues: schema48.properties.kind.enum},message:"must be equal to one of the allowed values",schema:schema48.properties.kind.enum,parentSchema:schema48.properties.kind,data:data0};
+if(vErrors === null){
+vErrors = [err3];
+}
+else {
+vErrors.push(err3);
+}
+errors++;
+}
+}
+}
+else {
+const err4 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema48.type,parentSchema:schema48,data};
+if(vErrors === null){
+vErrors = [err4];
+}
+else {
+vErrors.push(err4);
+}
+errors++;
+}
+validate28.errors = vErrors;
+return errors === 0;
+}
+
+const validateToRunViewAny = validate29;
+const schema49 = {"description":"Host → run view. Each progress event inside is checked against training-progress.schema.json in code (parseProgressEvent), so that schema stays the one definition of an event.","oneOf":[{"type":"object","additionalProperties":false,"required":["kind","state"],"properties":{"kind":{"const":"state"},"state":{"type":"object","required":["runId","status","config","events"],"properties":{"runId":{"type":"string","minLength":1},"status":{"$ref":"#/definitions/RunStatus"},"config":{"type":"object"},"events":{"type":"array","items":{"type":"object"}}}}}},{"type":"object","additionalProperties":false,"required":["kind","runId","status","events"],"properties":{"kind":{"const":"events"},"runId":{"type":"string","minLength":1},"status":{"$ref":"#/definitions/RunStatus"},"events":{"type":"array","items":{"type":"object"}}}}]};
+const schema50 = {"type":"string","enum":["running","finished","failed","cancelled","interrupted","new"]};
+
+function validate29(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+let vErrors = null;
+let errors = 0;
+const _errs0 = errors;
+let valid0 = false;
+let passing0 = null;
+const _errs1 = errors;
+if(data && typeof data == "object" && !Array.isArray(data)){
+if(data.kind === undefined){
+const err0 = {instancePath,schemaPath:"#/oneOf/0/required",keyword:"required",params:{missingProperty: "kind"},message:"must have required property '"+"kind"+"'",schema:schema49.oneOf[0].required,parentSchema:schema49.oneOf[0],data};
+if(vErrors === null){
+vErrors = [err0];
+}
+else {
+vErrors.push(err0);
+}
+errors++;
+}
+if(data.state === undefined){
+const err1 = {instancePath,schemaPath:"#/oneOf/0/required",keyword:"required",params:{missingProperty: "state"},message:"must have required property '"+"state"+"'",schema:schema49.oneOf[0].required,parentSchema:schema49.oneOf[0],data};
+if(vErrors === null){
+vErrors = [err1];
+}
+else {
+vErrors.push(err1);
+}
+errors++;
+}
+for(const key0 in data){
+if(!((key0 === "kind") || (key0 === "state"))){
+const err2 = {instancePath,schemaPath:"#/oneOf/0/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema49.oneOf[0],data};
+if(vErrors === null){
+vErrors = [err2];
+}
+else {
+vErrors.push(err2);
+}
+errors++;
+}
+}
+if(data.kind !== undefined){
+let data0 = data.kind;
+if("state" !== data0){
+const err3 = {instancePath:instancePath+"/kind",schemaPath:"#/oneOf/0/properties/kind/const",keyword:"const",params:{allowedValue: "state"},message:"must be equal to constant",schema:"state",parentSchema:schema49.oneOf[0].properties.kind,data:data0};
+if(vErrors === null){
+vErrors = [err3];
+}
+else {
+vErrors.push(err3);
+}
+errors++;
+}
+}
+if(data.state !== undefined){
+let data1 = data.state;
+if(data1 && typeof data1 == "object" && !Array.isArray(data1)){
+if(data1.runId === undefined){
+const err4 = {instancePath:instancePath+"/state",schemaPath:"#/oneOf/0/properties/state/required",keyword:"required",params:{missingProperty: "runId"},message:"must have required property '"+"runId"+"'",schema:schema49.oneOf[0].properties.state.required,parentSchema:schema49.oneOf[0].properties.state,data:data1};
+if(vErrors === null){
+vErrors = [err4];
+}
+else {
+vErrors.push(err4);
+}
+errors++;
+}
+if(data1.status === undefined){
+const err5 = {instancePath:instancePath+"/state",schemaPath:"#/oneOf/0/properties/state/required",keyword:"required",params:{missingProperty: "status"},message:"must have required property '"+"status"+"'",schema:schema49.oneOf[0].properties.state.required,parentSchema:schema49.oneOf[0].properties.state,data:data1};
+if(vErrors === null){
+vErrors = [err5];
+}
+else {
+vErrors.push(err5);
+}
+errors++;
+}
+if(data1.config === undefined){
+const err6 = {instancePath:instancePath+"/state",schemaPath:"#/oneOf/0/properties/state/required",keyword:"required",params:{missingProperty: "config"},message:"must have required property '"+"config"+"'",schema:schema49.oneOf[0].properties.state.required,parentSchema:schema49.oneOf[0].properties.state,data:data1};
+if(vErrors === null){
+vErrors = [err6];
+}
+else {
+vErrors.push(err6);
+}
+errors++;
+}
+if(data1.events === undefined){
+const err7 = {instancePath:instancePath+"/state",schemaPath:"#/oneOf/0/properties/state/required",keyword:"required",params:{missingProperty: "events"},message:"must have required property '"+"events"+"'",schema:schema49.oneOf[0].properties.state.required,parentSchema:schema49.oneOf[0].properties.state,data:data1};
+if(vErrors === null){
+vErrors = [err7];
+}
+else {
+vErrors.push(err7);
+}
+errors++;
+}
+if(data1.runId !== undefined){
+let data2 = data1.runId;
+if(typeof data2 === "string"){
+if(data2.length < 1){
+const err8 = {instancePath:instancePath+"/state/runId",schemaPath:"#/oneOf/0/properties/state/properties/runId/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema49.oneOf[0].properties.state.properties.runId,data:data2};
+if(vErrors === null){
+vErrors = [err8];
+}
+else {
+vErrors.push(err8);
+}
+errors++;
+}
+}
+else {
+const err9 = {instancePath:instancePath+"/state/runId",schemaPath:"#/oneOf/0/properties/state/properties/runId/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema49.oneOf[0].properties.state.properties.runId.type,parentSchema:schema49.oneOf[0].properties.state.properties.runId,data:data2};
+if(vErrors === null){
+vErrors = [err9];
+}
+else {
+vErrors.push(err9);
+}
+errors++;
+}
+}
+if(data1.status !== undefined){
+let data3 = data1.status;
+if(typeof data3 !== "string"){
+const err10 = {instancePath:instancePath+"/state/status",schemaPath:"#/definitions/RunStatus/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema50.type,parentSchema:schema50,data:data3};
+if(vErrors === null){
+vErrors = [err10];
+}
+else {
+vErrors.push(err10);
+}
+errors++;
+}
+if(!((((((data3 === "running") || (data3 === "finished")) || (data3 === "failed")) || (data3 === "cancelled")) || (data3 === "interrupted")) || (data3 === "new"))){
+const err11 = {instancePath:instancePath+"/state/status",schemaPath:"#/definitions/RunStatus/enum",keyword:"enum",params:{allowedValues: schema50.enum},message:"must be equal to one of the allowed values",schema:schema50.enum,parentSchema:schema50,data:data3};
+if(vErrors === null){
+vErrors = [err11];
+}
+else {
+vErrors.push(err11);
+}
+errors++;
+}
+}
+if(data1.config !== undefined){
+let data4 = data1.config;
+if(!(data4 && typeof data4 == "object" && !Array.isArray(data4))){
+const err12 = {instancePath:instancePath+"/state/config",schemaPath:"#/oneOf/0/properties/state/properties/config/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema49.oneOf[0].properties.state.properties.config.type,parentSchema:schema49.oneOf[0].properties.state.properties.config,data:data4};
+if(vErrors === null){
+vErrors = [err12];
+}
+else {
+vErrors.push(err12);
+}
+errors++;
+}
+}
+if(data1.events !== undefined){
+let data5 = data1.events;
+if(Array.isArray(data5)){
+const len0 = data5.length;
+for(let i0=0; i0<len0; i0++){
+let data6 = data5[i0];
+if(!(data6 && typeof data6 == "object" && !Array.isArray(data6))){
+const err13 = {instancePath:instancePath+"/state/events/" + i0,schemaPath:"#/oneOf/0/properties/state/properties/events/items/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema49.oneOf[0].properties.state.properties.events.items.type,parentSchema:schema49.oneOf[0].properties.state.properties.events.items,data:data6};
+if(vErrors === null){
+vErrors = [err13];
+}
+else {
+vErrors.push(err13);
+}
+errors++;
+}
+}
+}
+else {
+const err14 = {instancePath:instancePath+"/state/events",schemaPath:"#/oneOf/0/properties/state/properties/events/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema49.oneOf[0].properties.state.properties.events.type,parentSchema:schema49.oneOf[0].properties.state.properties.events,data:data5};
+if(vErrors === null){
+vErrors = [err14];
+}
+else {
+vErrors.push(err14);
+}
+errors++;
+}
+}
+}
+else {
+const err15 = {instancePath:instancePath+"/state",schemaPath:"#/oneOf/0/properties/state/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema49.oneOf[0].properties.state.type,parentSchema:schema49.oneOf[0].properties.state,data:data1};
+if(vErrors === null){
+vErrors = [err15];
+}
+else {
+vErrors.push(err15);
+}
+errors++;
+}
+}
+}
+else {
+const err16 = {instancePath,schemaPath:"#/oneOf/0/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema49.oneOf[0].type,parentSchema:schema49.oneOf[0],data};
+if(vErrors === null){
+vErrors = [err16];
+}
+else {
+vErrors.push(err16);
+}
+errors++;
+}
+var _valid0 = _errs1 === errors;
+if(_valid0){
+valid0 = true;
+passing0 = 0;
+}
+const _errs18 = errors;
+if(data && typeof data == "object" && !Array.isArray(data)){
+if(data.kind === undefined){
+const err17 = {instancePath,schemaPath:"#/oneOf/1/required",keyword:"required",params:{missingProperty: "kind"},message:"must have required property '"+"kind"+"'",schema:schema49.oneOf[1].required,parentSchema:schema49.oneOf[1],data};
+if(vErrors === null){
+vErrors = [err17];
+}
+else {
+vErrors.push(err17);
+}
+errors++;
+}
+if(data.runId === undefined){
+const err18 = {instancePath,schemaPath:"#/oneOf/1/required",keyword:"required",params:{missingProperty: "runId"},message:"must have required property '"+"runId"+"'",schema:schema49.oneOf[1].required,parentSchema:schema49.oneOf[1],data};
+if(vErrors === null){
+vErrors = [err18];
+}
+else {
+vErrors.push(err18);
+}
+errors++;
+}
+if(data.status === undefined){
+const err19 = {instancePath,schemaPath:"#/oneOf/1/required",keyword:"required",params:{missingProperty: "status"},message:"must have required property '"+"status"+"'",schema:schema49.oneOf[1].required,parentSchema:schema49.oneOf[1],data};
+if(vErrors === null){
+vErrors = [err19];
+}
+else {
+vErrors.push(err19);
+}
+errors++;
+}
+if(data.events === undefined){
+const err20 = {instancePath,schemaPath:"#/oneOf/1/required",keyword:"required",params:{missingProperty: "events"},message:"must have required property '"+"events"+"'",schema:schema49.oneOf[1].required,parentSchema:schema49.oneOf[1],data};
+if(vErrors === null){
+vErrors = [err20];
+}
+else {
+vErrors.push(err20);
+}
+errors++;
+}
+for(const key1 in data){
+if(!((((key1 === "kind") || (key1 === "runId")) || (key1 === "status")) || (key1 === "events"))){
+const err21 = {instancePath,schemaPath:"#/oneOf/1/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key1},message:"must NOT have additional properties",schema:false,parentSchema:schema49.oneOf[1],data};
+if(vErrors === null){
+vErrors = [err21];
+}
+else {
+vErrors.push(err21);
+}
+errors++;
+}
+}
+if(data.kind !== undefined){
+let data7 = data.kind;
+if("events" !== data7){
+const err22 = {instancePath:instancePath+"/kind",schemaPath:"#/oneOf/1/properties/kind/const",keyword:"const",params:{allowedValue: "events"},message:"must be equal to constant",schema:"events",parentSchema:schema49.oneOf[1].properties.kind,data:data7};
+if(vErrors === null){
+vErrors = [err22];
+}
+else {
+vErrors.push(err22);
+}
+errors++;
+}
+}
+if(data.runId !== undefined){
+let data8 = data.runId;
+if(typeof data8 === "string"){
+if(data8.length < 1){
+const err23 = {instancePath:instancePath+"/runId",schemaPath:"#/oneOf/1/properties/runId/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema49.oneOf[1].properties.runId,data:data8};
+if(vErrors === null){
+vErrors = [err23];
+}
+else {
+vErrors.push(err23);
+}
+errors++;
+}
+}
+else {
+const err24 = {instancePath:instancePath+"/runId",schemaPath:"#/oneOf/1/properties/runId/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema49.oneOf[1].properties.runId.type,parentSchema:schema49.oneOf[1].properties.runId,data:data8};
+if(vErrors === null){
+vErrors = [err24];
+}
+else {
+vErrors.push(err24);
+}
+errors++;
+}
+}
+if(data.status !== undefined){
+let data9 = data.status;
+if(typeof data9 !== "string"){
+const err25 = {instancePath:instancePath+"/status",schemaPath:"#/definitions/RunStatus/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema50.type,parentSchema:schema50,data:data9};
+if(vErrors === null){
+vErrors = [err25];
+}
+else {
+vErrors.push(err25);
+}
+errors++;
+}
+if(!((((((data9 === "running") || (data9 === "finished")) || (data9 === "failed")) || (data9 === "cancelled")) || (data9 === "interrupted")) || (data9 === "new"))){
+const err26 = {instancePath:instancePath+"/status",schemaPath:"#/definitions/RunStatus/enum",keyword:"enum",params:{allowedValues: schema50.enum},message:"must be equal to one of the allowed values",schema:schema50.enum,parentSchema:schema50,data:data9};
+if(vErrors === null){
+vErrors = [err26];
+}
+else {
+vErrors.push(err26);
+}
+errors++;
+}
+}
+if(data.events !== undefined){
+let data10 = data.events;
+if(Array.isArray(data10)){
+const len1 = data10.length;
+for(let i1=0; i1<len1; i1++){
+let data11 = data10[i1];
+if(!(data11 && typeof data11 == "object" && !Array.isArray(data11))){
+const err27 = {instancePath:instancePath+"/events/" + i1,schemaPath:"#/oneOf/1/properties/events/items/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema49.oneOf[1].properties.events.items.type,parentSchema:schema49.oneOf[1].properties.events.items,data:data11};
+if(vErrors === null){
+vErrors = [err27];
+}
+else {
+vErrors.push(err27);
+}
+errors++;
+}
+}
+}
+else {
+const err28 = {instancePath:instancePath+"/events",schemaPath:"#/oneOf/1/properties/events/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema49.oneOf[1].properties.events.type,parentSchema:schema49.oneOf[1].properties.events,data:data10};
+if(vErrors === null){
+vErrors = [err28];
+}
+else {
+vErrors.push(err28);
+}
+errors++;
+}
+}
+}
+else {
+const err29 = {instancePath,schemaPath:"#/oneOf/1/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema49.oneOf[1].type,parentSchema:schema49.oneOf[1],data};
+if(vErrors === null){
+vErrors = [err29];
+}
+else {
+vErrors.push(err29);
+}
+errors++;
+}
+var _valid0 = _errs18 === errors;
+if(_valid0 && valid0){
+valid0 = false;
+passing0 = [passing0, 1];
+}
+else {
+if(_valid0){
+valid0 = true;
+passing0 = 1;
+}
+}
+if(!valid0){
+const err30 = {instancePath,schemaPath:"#/oneOf",keyword:"oneOf",params:{passingSchemas: passing0},message:"must match exactly one schema in oneOf",schema:schema49.oneOf,parentSchema:schema49,data};
+if(vErrors === null){
+vErrors = [err30];
+}
+else {
+vErrors.push(err30);
+}
+errors++;
+}
+else {
+errors = _errs0;
+if(vErrors !== null){
+if(_errs0){
+vErrors.length = _errs0;
+}
+else {
+vErrors = null;
+}
+}
+}
+validate29.errors = vErrors;
+return errors === 0;
+}
+
 // On failure `.errors` holds every problem (allErrors) as ajv ErrorObjects with `data` and `parentSchema` (verbose).
 export const validateWebviewMessages = validateWebviewMessagesAny as ValidateFunction<WebviewMessages>;
 export const validateToWebview = validateToWebviewAny as ValidateFunction<ToWebview>;
@@ -2469,3 +2945,5 @@ export const validateFromWebview = validateFromWebviewAny as ValidateFunction<Fr
 export const validateTokenMapHeader = validateTokenMapHeaderAny as ValidateFunction<TokenMapHeader>;
 export const validateCompareResult = validateCompareResultAny as ValidateFunction<CompareResult>;
 export const validatePersistedViewState = validatePersistedViewStateAny as ValidateFunction<PersistedViewState>;
+export const validateFromRunView = validateFromRunViewAny as ValidateFunction<FromRunView>;
+export const validateToRunView = validateToRunViewAny as ValidateFunction<ToRunView>;
