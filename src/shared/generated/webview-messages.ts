@@ -116,15 +116,21 @@ export type ToRunView =
       state: {
         runId: string;
         status: RunStatus;
-        config: {};
-        events: {}[];
+        config: {
+          [k: string]: unknown;
+        };
+        events: {
+          [k: string]: unknown;
+        }[];
       };
     }
   | {
       kind: 'events';
       runId: string;
       status: RunStatus;
-      events: {}[];
+      events: {
+        [k: string]: unknown;
+      }[];
     };
 
 /**
