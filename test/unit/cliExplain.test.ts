@@ -83,7 +83,7 @@ describe('sea-lens CLI', () => {
     const report = path.join(TMP, 'report');
     const r = await run('demo', '--pack', PACK, '--samples', path.join(TMP, 'imgs'), '--out', report, '--device', 'cpu');
     assert.equal(r.code, 0, r.err);
-    assert.match(r.out, /^adapter\s+images\s+accuracy\s+median ms\nsea\s+2\s+\d+\.\d %/m);
+    assert.match(r.out, /^adapter\s+images\s+accuracy\s+bg\s+colour\s+shape\s+object\s+balanced \(rank R\)\s+median ms\nsea\s+2\s+\d+\.\d %(\s+\d+\.\d%){4}\s+\d+\.\d% \(\d+\.\d%\)/m);
     assert.match(r.out, /\nbase\s+2 /);
     const html = readFileSync(path.join(report, 'index.html'), 'utf8');
     assert.ok(existsSync(path.join(report, 'index.html')));
