@@ -78,6 +78,29 @@ class Pack:
         return [w.strip() for w in self.path(lab["wordList"], "labeling word list").read_text().splitlines() if w.strip()]
 
 
+def check_manifest_schema(m: dict, mp: Path) -> None:
+    """The manifest against schemas/model-pack.schema.json, the file the engine validates with too (one contract);
+    the first problem in words, naming the field."""
+    try:
+        import jsonschema
+    except ImportError:
+        raise PackError(f"{mp}: checking a pack needs the jsonschema package (pip install jsonschema, or apt install "
+                        "python3-jsonschema)") from None
+    from .runner.schemas import schema_path
+    schema = json.loads(schema_path("model-pack.schema.json").read_text(encoding="utf-8"))
+    errors = sorted(jsonschema.Draft7Validator(schema).iter_errors(m), key=lambda e: (len(e.absolute_path), list(map(str, e.absolute_path))))
+    if not errors:
+        return
+    e = errors[0]
+    where = ".".join(str(p) for p in e.absolute_path) or "(top level)"
+    if e.validator == "required":
+        missing = next((k for k in e.validator_value if k not in e.instance), "?")
+        raise PackError(f"{mp}: {where + '.' if e.absolute_path else ''}required field {missing!r} is missing")
+    if e.validator == "not" and isinstance(e.instance, str):      # relPath: the only "not" in the schema
+        raise PackError(f"{mp}: {where}: path {e.instance!r} must be relative and stay inside the pack")
+    raise PackError(f"{mp}: {where}: {e.message}")
+
+
 def load_pack(root) -> Pack:
     root = Path(root)
     mp = root / "manifest.json"
@@ -91,11 +114,7 @@ def load_pack(root) -> Pack:
         raise PackError(f"{mp}: top level must be an object")
     if m.get("formatVersion") not in KNOWN_VERSIONS:
         raise PackError(f"{mp}: unsupported formatVersion {m.get('formatVersion')!r} (known: {sorted(KNOWN_VERSIONS)})")
-    for key in ("name", "imageEncoder", "adapters", "llm"):
-        if key not in m:
-            raise PackError(f"{mp}: required field {key!r} is missing")
-    if not isinstance(m["adapters"], list) or not m["adapters"]:
-        raise PackError(f"{mp}: 'adapters' must be a non-empty list")
+    check_manifest_schema(m, mp)
     names = [a.get("name") for a in m["adapters"]]
     if len(set(names)) != len(names):
         raise PackError(f"{mp}: adapter names must be unique (got {names})")

@@ -143,3 +143,22 @@ def test_tokenmap_helper(quick_pack):
     bundle = display_tokenmap(tm)
     if bundle is not None:
         assert bundle[MIME] is tm
+
+
+def test_pack_manifest_is_checked_against_the_engines_schema(quick_pack, tmp_path):
+    """The trainer reads packs with schemas/model-pack.schema.json, the file the engine validates with."""
+    d, _, _ = quick_pack
+    for mutate, needle in [
+        (lambda m: m["imageEncoder"].pop("onnx"), "imageEncoder.required field 'onnx' is missing"),
+        (lambda m: m.__setitem__("name", 7), "name: 7 is not of type 'string'"),
+        (lambda m: m["llm"]["embeddings"].__setitem__("file", "/etc/passwd"), "must be relative and stay inside the pack"),
+        (lambda m: m.__setitem__("adapters", []), "adapters: [] "),
+    ]:
+        p = tmp_path / f"pack{abs(hash(needle))}"
+        shutil.copytree(d / "demo-pack", p)
+        m = json.loads((p / "manifest.json").read_text())
+        mutate(m)
+        (p / "manifest.json").write_text(json.dumps(m))
+        with pytest.raises(PackError) as e:
+            load_pack(p)
+        assert needle in str(e.value) and "manifest.json" in str(e.value), str(e.value)
