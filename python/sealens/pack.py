@@ -95,10 +95,11 @@ def check_manifest_schema(m: dict, mp: Path) -> None:
     where = ".".join(str(p) for p in e.absolute_path) or "(top level)"
     if e.validator == "required":
         missing = next((k for k in e.validator_value if k not in e.instance), "?")
-        raise PackError(f"{mp}: {where + '.' if e.absolute_path else ''}required field {missing!r} is missing")
+        raise PackError(f"{mp}: {where + '.' if e.absolute_path else ''}required field {missing!r} is missing "
+                        "(docs/model-pack.md lists every field)")
     if e.validator == "not" and isinstance(e.instance, str):      # relPath: the only "not" in the schema
         raise PackError(f"{mp}: {where}: path {e.instance!r} must be relative and stay inside the pack")
-    raise PackError(f"{mp}: {where}: {e.message}")
+    raise PackError(f"{mp}: {where}: {e.message}; fix the manifest (docs/model-pack.md lists every field)")
 
 
 def load_pack(root) -> Pack:
