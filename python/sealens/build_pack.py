@@ -210,6 +210,13 @@ def oracle_labels(truth, words, n: int):
 
 
 @torch.no_grad()
+def adapter_tokens(ad, feat: np.ndarray, device) -> torch.Tensor:
+    """The adapter's visual tokens [N, P, H] (fp32, on the CPU) for encoder features [N, P, D], 256 images at a time."""
+    return torch.cat([ad(torch.from_numpy(feat[i:i + 256].astype(np.float32)).to(device)).float().cpu()
+                      for i in range(0, len(feat), 256)])
+
+
+@torch.no_grad()
 def ranked_words(vis: torch.Tensor, names, cand: torch.Tensor, k: int = 2):
     """[N, P, H] visual tokens -> per patch the k nearest candidate words (cosine), best first."""
     N, P, H = vis.shape
@@ -224,8 +231,7 @@ def ranked_words(vis: torch.Tensor, names, cand: torch.Tensor, k: int = 2):
 @torch.no_grad()
 def _metrics(ad, lm, feat, cap_ids, truth, names, cand, embed, device) -> dict:
     from .train import caption_batch, caption_loss
-    vis = torch.cat([ad(torch.from_numpy(feat[i:i + 256].astype(np.float32)).to(device)).float().cpu()
-                     for i in range(0, len(feat), 256)])
+    vis = adapter_tokens(ad, feat, device)
     m = evaluate.token_metrics(vis, names, cand, truth, cap_ids, embed.cpu())
     losses = []
     for i in range(0, len(cap_ids), 64):
@@ -286,8 +292,7 @@ def evaluate_per_kind(cfg: BuildConfig, clip, adapters: dict, names, cand, tr_im
         feat, _ = encode_images(clip.vision, imgs, device)
         r = {}
         for name, ad in adapters.items():
-            vis = torch.cat([ad(torch.from_numpy(feat[i:i + 256].astype(np.float32)).to(device)).float().cpu()
-                             for i in range(0, len(feat), 256)])
+            vis = adapter_tokens(ad, feat, device)
             r[name] = demo_metrics.kind_rates(ranked_words(vis, names, cand), truth)
         r["trivial"] = demo_metrics.trivial_predictors(truth, imgs, tr_img[:2000], tr_truth[:2000],
                                                        world.MATERIALS, world.PATCH_SIZE)
@@ -570,12 +575,7 @@ def main(argv=None):
               f"{m['modality_gap']:.3f}  {m['tacs']:.3f}")
     print(f"label precision (CLIP, sign {ev['sign']['chosen']}): {json.dumps(ev['labelPrecision'])}")
     print(f"\nper kind, top-1 (rank R in brackets), {ev['perKind']['images']} scenes of seed {ev['perKind']['seed']}:")
-    print("renderer predictor            background colour        shape          object  balanced (R)")
-    for rn, r in ev["perKind"]["renderers"].items():
-        rows = [(n, m) for n, m in r.items() if n != "trivial"] + list(r["trivial"].items())
-        for n, m in rows:
-            print(f"{rn:8s} {n:21s} {m['background']:.3f}     {m['colour']:.3f} ({m['colourR']:.3f}) "
-                  f"{m['shape']:.3f} ({m['shapeR']:.3f}) {m['object']:.3f}   {m['balanced']:.3f} ({m['balancedR']:.3f})")
+    print(demo_metrics.per_kind_table(ev["perKind"]["renderers"]))
 
 
 if __name__ == "__main__":

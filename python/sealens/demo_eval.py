@@ -67,16 +67,6 @@ def evaluate_pack(pack: Path, seed: int, n: int, work: Path, variant: str) -> di
     return out
 
 
-def table(ev: dict) -> str:
-    lines = ["renderer predictor            background colour        shape          object  balanced (rank R)"]
-    for rn, r in ev["renderers"].items():
-        rows = [(k, v) for k, v in r.items() if k != "trivial"] + list(r["trivial"].items())
-        for k, m in rows:
-            lines.append(f"{rn:8s} {k:21s} {m['background']:.3f}     {m['colour']:.3f} ({m['colourR']:.3f}) "
-                         f"{m['shape']:.3f} ({m['shapeR']:.3f}) {m['object']:.3f}   {m['balanced']:.3f} ({m['balancedR']:.3f})")
-    return "\n".join(lines)
-
-
 def main(argv=None):
     ap = argparse.ArgumentParser(prog="python -m sealens.demo_eval", description=__doc__.split("\n\n")[0])
     ap.add_argument("--pack", default=str(ROOT / "media" / "demo-pack"))
@@ -95,7 +85,7 @@ def main(argv=None):
     variant = manifest.get("evaluation", {}).get("world", "v1")
     work = Path(a.work) if a.work else Path(tempfile.mkdtemp(prefix="sealens-demo-eval-"))
     ev = evaluate_pack(pack, a.seed, a.images, work, variant)
-    print(table(ev))
+    print(demo_metrics.per_kind_table(ev["renderers"]))
     if a.write_manifest:
         manifest.setdefault("evaluation", {})["perKind"] = ev
         write_text_atomic(pack / "manifest.json", json.dumps(manifest, indent=2) + "\n")

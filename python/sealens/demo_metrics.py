@@ -115,3 +115,14 @@ def trivial_predictors(truth: Truth, images: np.ndarray, train_images: np.ndarra
         "imageMajorityWord": kind_rates(image_majority(truth), truth),
         "colourStatsClassifier": kind_rates(clf.predict(images, patch), truth),
     }
+
+
+def per_kind_table(renderers: Dict[str, dict]) -> str:
+    """The per-kind results ({renderer: {predictor: rates, "trivial": {name: rates}}}) as a text table."""
+    lines = ["renderer predictor            background colour        shape          object  balanced (rank R)"]
+    for rn, r in renderers.items():
+        rows = [(k, v) for k, v in r.items() if k != "trivial"] + list(r.get("trivial", {}).items())
+        for k, m in rows:
+            lines.append(f"{rn:8s} {k:21s} {m['background']:.3f}     {m['colour']:.3f} ({m['colourR']:.3f}) "
+                         f"{m['shape']:.3f} ({m['shapeR']:.3f}) {m['object']:.3f}   {m['balanced']:.3f} ({m['balancedR']:.3f})")
+    return "\n".join(lines)
