@@ -14,7 +14,7 @@ import tarfile
 import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import List, Optional
+from typing import Dict, List, Optional, Tuple
 
 import numpy as np
 
@@ -35,23 +35,31 @@ class DatasetError(ValueError):
 
 @dataclass
 class Item:
+    """One image of the dataset, as little as it takes to find it again: datasets of 100k+ images keep every
+    Item in memory while the images themselves are read only when a batch is decoded (streaming)."""
     path: Path                     # the image file, or the tar shard / arrow / parquet file that holds it
     caption: Optional[str]
-    truth: Optional[list] = None   # per patch: list of words (from NAME.truth.json), for evaluation only
+    truth_file: Optional[Path] = None  # NAME.truth.json (per-patch words), read only when evaluating
     member: Optional[str] = None   # inside `path`: the tar member name, or "row N" of a datasets file
     offset: Optional[int] = None   # tar: where the member's bytes start (read on demand, never extracted)
     size: int = 0
-    data: Optional[bytes] = None   # datasets: the image bytes of the row
+    row: Optional[int] = None      # datasets: the row whose image column holds the bytes
+    column: Optional[Tuple[str, str, str]] = None   # datasets: (file kind, image column, dataset folder), shared by a file's rows
 
     @property
     def name(self) -> str:
         """How messages name the image: its file, or `SHARD: member`."""
         return f"{self.path}: {self.member}" if self.member else str(self.path)
 
+    @property
+    def truth(self) -> Optional[list]:
+        """Per patch, the list of true words (demo-world sidecars), or None; read from disk on each call."""
+        return _truth(self.truth_file)[0] if self.truth_file else None
+
     def open(self):
-        """A binary file object of the image's bytes: the file itself, or the bytes read from the shard."""
-        if self.data is not None:
-            return io.BytesIO(self.data)
+        """A binary file object of the image's bytes: the file itself, or the bytes read from the shard / row."""
+        if self.row is not None:
+            return io.BytesIO(_row_bytes(self))
         if self.offset is not None:
             with open(self.path, "rb") as f:
                 f.seek(self.offset)
@@ -63,7 +71,7 @@ class Item:
 class Dataset:
     items: List[Item]
     skipped: List[str] = field(default_factory=list)   # "path: reason"
-    pixels: Optional[np.ndarray] = None                # [N, 3, S, S] float32 after preprocessing
+    pixels: Optional[np.ndarray] = None                # [N, 3, S, S] float32 after preprocessing (load() only)
 
     @property
     def has_captions(self) -> bool:
@@ -80,15 +88,20 @@ def _llava_caption(entry: dict) -> Optional[str]:
     return " ".join(t.strip() for t in turns) if turns else None
 
 
-def _truth(img: Path):
-    t = img.with_suffix("").with_name(img.stem + ".truth.json")
-    if not t.is_file():
+def _truth_file(img: Path) -> Optional[Path]:
+    t = img.with_name(img.stem + ".truth.json")
+    return t if t.is_file() else None
+
+
+def _truth(t: Optional[Path]):
+    """(per-patch word lists, caption) of a NAME.truth.json; (None, None) when absent or unreadable."""
+    if t is None:
         return None, None
     try:
         d = json.loads(t.read_text())
         patches = sorted(d["patches"], key=lambda p: (p["row"], p["col"]))
         return [p["words"] for p in patches], d.get("caption")
-    except (ValueError, KeyError, TypeError):
+    except (OSError, ValueError, KeyError, TypeError):
         return None, None
 
 
@@ -97,10 +110,10 @@ def _folder_items(source: Path) -> List[Item]:
     items = []
     for img in sorted((p for p in source.rglob("*") if p.suffix.lower() in IMAGE_EXT and p.is_file()),
                       key=lambda p: p.relative_to(source).as_posix()):
-        truth, tcap = _truth(img)
+        tf = _truth_file(img)
         txt = img.with_suffix(".txt")
-        cap = txt.read_text(errors="replace").strip() if txt.is_file() else tcap
-        items.append(Item(img, cap or None, truth))
+        cap = txt.read_text(errors="replace").strip() if txt.is_file() else _truth(tf)[1]
+        items.append(Item(img, cap or None, tf))
     return items
 
 
@@ -149,7 +162,7 @@ def _json_items(source: Path, image_folder: Optional[Path], bad: List[str]) -> L
             continue
         cap = _llava_caption(rec)
         cap = re.sub(r"<image>\s*", "", cap).strip() if cap else None
-        items.append(Item(img, cap or None, _truth(img)[0]))
+        items.append(Item(img, cap or None, _truth_file(img)))
     return items
 
 
@@ -320,11 +333,11 @@ def _arrow_batches(f: Path, kind: str):
         if kind == "parquet":
             pf = pq.ParquetFile(f)
             return pf.schema_arrow, pf.iter_batches(batch_size=256)
-        src = pa.memory_map(str(f))
+        # read, not memory-mapped: mapped pages a walk has touched would count in the process's memory
         try:
-            r = pa.ipc.open_stream(src)    # what datasets' ArrowWriter writes
+            r = pa.ipc.open_stream(pa.OSFile(str(f)))    # what datasets' ArrowWriter writes
         except pa.ArrowInvalid:
-            r = pa.ipc.open_file(src)
+            r = pa.ipc.open_file(pa.OSFile(str(f)))
             return r.schema, (r.get_batch(i) for i in range(r.num_record_batches))
         return r.schema, r
     except (OSError, pa.ArrowException) as e:
@@ -344,6 +357,7 @@ def _hf_items(folder: Path, kind: str, files: List[Path], bad: List[str]) -> Lis
         if img_col is None:
             raise DatasetError(f"{f}: no image column (looked for {', '.join(IMAGE_COLUMNS)}; has {', '.join(names)})")
         cap_col = next((c for c in CAPTION_COLUMNS if c in names), None)
+        column = (kind, img_col, str(folder))
         row = 0
         try:
             for b in batches:
@@ -357,14 +371,15 @@ def _hf_items(folder: Path, kind: str, files: List[Path], bad: List[str]) -> Lis
                     elif isinstance(im, bytes):
                         data = im
                     elif isinstance(im, dict) and isinstance(im.get("path"), str) and (folder / im["path"]).is_file():
-                        p = folder / im["path"]
-                        data = p.read_bytes() if p.stat().st_size <= MAX_IMAGE_BYTES else None
-                        why = None if data is not None else f"{p}: above the {MAX_IMAGE_BYTES}-byte limit"
+                        file = folder / im["path"]
+                        if file.stat().st_size > MAX_IMAGE_BYTES:
+                            why = f"{file}: above the {MAX_IMAGE_BYTES}-byte limit"
+                        data = b""   # a file beside the dataset: read from there when decoded
                     else:
                         why = f"no image bytes in column {img_col!r}" + (f" and {im['path']} is not in {folder}"
                                                                         if isinstance(im, dict) and im.get("path") else "")
                     if data is not None and len(data) > MAX_IMAGE_BYTES:
-                        data, why = None, f"image of {len(data)} bytes, above the {MAX_IMAGE_BYTES}-byte limit"
+                        why = f"image of {len(data)} bytes, above the {MAX_IMAGE_BYTES}-byte limit"
                     if cap_col == "conversations":
                         cap = _llava_caption({"conversations": cap}) if isinstance(cap, list) else None
                     elif cap is not None and not isinstance(cap, str):
@@ -373,12 +388,59 @@ def _hf_items(folder: Path, kind: str, files: List[Path], bad: List[str]) -> Lis
                         bad.append(f"{f}: {where}: {why}")
                         continue
                     cap = re.sub(r"<image>\s*", "", cap).strip() if cap else None
-                    items.append(Item(f, cap or None, member=where, data=data))
+                    # the bytes are not kept: the row is read again when its batch is decoded (bounded memory)
+                    items.append(Item(f, cap or None, member=where, row=row - 1, column=column))
         except Exception as e:  # noqa: BLE001 — pyarrow raises its own kinds for a truncated or corrupt file
             if isinstance(e, DatasetError):
                 raise
             raise DatasetError(f"{f}: corrupt {kind} file after row {row} ({type(e).__name__}: {e})") from None
     return items
+
+
+class _RowReader:
+    """Reads the image bytes of rows of one arrow/parquet file in increasing order, one record batch in memory
+    at a time (a row before the current batch starts the walk again)."""
+
+    def __init__(self, path: Path, kind: str, column: str):
+        self.path, self.kind, self.column = path, kind, column
+        self._restart()
+
+    def _restart(self):
+        self.batches = iter(_arrow_batches(self.path, self.kind)[1])
+        self.start, self.values = 0, []
+
+    def get(self, row: int):
+        if row < self.start:
+            self._restart()
+        while row >= self.start + len(self.values):
+            self.start += len(self.values)
+            b = next(self.batches, None)
+            if b is None:
+                raise DatasetError(f"{self.path}: row {row} is past the end of the file (it changed after the scan)")
+            self.values = b.column(self.column).to_pylist()
+        return self.values[row - self.start]
+
+
+_readers: Dict[Tuple[str, str, str], _RowReader] = {}
+
+
+def _row_bytes(it: Item) -> bytes:
+    """The bytes of a datasets row; one reader per file and process (rows are decoded in order)."""
+    kind, column, folder = it.column
+    key = (str(it.path), kind, column)
+    r = _readers.get(key)
+    if r is None:
+        if len(_readers) > 8:   # bounded: a dataset of many files keeps only the recent readers
+            _readers.clear()
+        r = _readers[key] = _RowReader(it.path, kind, column)
+    im = r.get(it.row)
+    if isinstance(im, dict) and isinstance(im.get("bytes"), bytes):
+        return im["bytes"]
+    if isinstance(im, bytes):
+        return im
+    if isinstance(im, dict) and isinstance(im.get("path"), str):   # datasets' Image feature pointing at a file
+        return (Path(folder) / im["path"]).read_bytes()
+    raise DatasetError(f"{it.name}: no image bytes (the file changed after the scan)")
 
 
 def _tar_shards(source: Path) -> Optional[List[Path]]:
@@ -457,23 +519,51 @@ def _open_image(it: Item):
         return Image.open(it.open())
 
 
+class SkippedImage(ValueError):
+    """An image that cannot be used (undecodable, too large); the message names it and says why."""
+
+
+def decode(it: Item, preprocessor: dict) -> np.ndarray:
+    """One image, read and preprocessed the way the pack's preprocessor_config.json says -> [3, H, W] float32.
+    Raises SkippedImage for an image to skip; a bad preprocessor config is the pack's error, not the image's."""
+    try:
+        with _open_image(it) as im:
+            if im.width * im.height > MAX_PIXELS:   # checked on the header, before decoding
+                raise SkippedImage(f"{it.name}: {im.width} × {im.height} pixels, above the {MAX_PIXELS:,} limit")
+            im.load()
+            im = im.convert("RGB")
+    except SkippedImage:
+        raise
+    except Exception as e:  # noqa: BLE001 — any decoder failure (zlib, struct, bomb guard…) skips the image
+        raise SkippedImage(f"{it.name}: undecodable image ({type(e).__name__}: {e})") from None
+    return preprocess(im, preprocessor)
+
+
+def decode_batch(items: List[Item], preprocessor: dict):
+    """A decode worker's task (this module imports no torch, so workers stay small): (pixels [k, 3, H, W] or
+    None, positions of the k decoded images in `items`, why the others were skipped)."""
+    pix, kept, skipped = [], [], []
+    for k, it in enumerate(items):
+        try:
+            pix.append(decode(it, preprocessor))
+            kept.append(k)
+        except SkippedImage as e:
+            skipped.append(str(e))
+    return (np.stack(pix) if pix else None), kept, skipped
+
+
 def load(source: Path, preprocessor: dict, max_images: Optional[int] = None,
          image_folder: Optional[Path] = None) -> Dataset:
-    from PIL import Image
+    """The whole dataset decoded into memory (small datasets, tests). Training streams instead
+    (features.encode_to_store): it never holds more than a few batches of pixels."""
     items, bad = scan(source, max_images, image_folder)
     kept, skipped, pix = [], list(bad), []
     for it in items:
         try:
-            with _open_image(it) as im:
-                if im.width * im.height > MAX_PIXELS:   # checked on the header, before decoding
-                    skipped.append(f"{it.name}: {im.width} × {im.height} pixels, above the {MAX_PIXELS:,} limit")
-                    continue
-                im.load()
-                im = im.convert("RGB")
-        except Exception as e:  # noqa: BLE001 — any decoder failure (zlib, struct, bomb guard…) skips the image
-            skipped.append(f"{it.name}: undecodable image ({type(e).__name__}: {e})")
+            pix.append(decode(it, preprocessor))
+        except SkippedImage as e:
+            skipped.append(str(e))
             continue
-        pix.append(preprocess(im, preprocessor))   # a bad preprocessor config is the pack's error, not the image's
         kept.append(it)
     if not kept:
         raise DatasetError(f"{source}: none of the {len(items)} images could be decoded "

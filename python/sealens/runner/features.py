@@ -1,20 +1,28 @@
-"""Frozen-encoder features and SEA labels (method §3.1), computed once per run and cached on disk in
-safetensors (atomic write), so resumed runs and every DDP rank read identical inputs."""
+"""Frozen-encoder features and SEA labels (method §3.1), computed once per run and kept on disk
+(feature_store): images are decoded and preprocessed in worker processes, a batch at a time, encoded in this
+one and appended to the store, so no more than a few batches of pixels are ever in memory whatever the
+dataset size. Resumed runs and every DDP rank read the same rows; an interrupted encoding goes on where it
+stopped."""
 from __future__ import annotations
 
 import hashlib
-import json
+import os
+import time
+from concurrent.futures import ProcessPoolExecutor
+from multiprocessing import get_context
 from pathlib import Path
-from typing import Dict
+from typing import Callable, Dict, List, Optional
 
 import numpy as np
 import torch
 
 from .. import sea
-from ..safetensors_io import load_file_with_metadata, save_file
-from .atomic import replace_atomically
-from .dataset import Dataset
+from .dataset import Dataset, Item, decode_batch
+from .feature_store import FeatureStore, StoreWriter, open_finished
 from .sources import Sources
+
+BATCH = 32            # images per decode task and per encoder call
+PROGRESS_SECONDS = 5.0
 
 
 def fingerprint(ds: Dataset, pack_dir: Path, extra: str = "") -> str:
@@ -23,41 +31,80 @@ def fingerprint(ds: Dataset, pack_dir: Path, extra: str = "") -> str:
     h.update(extra.encode())   # the Hugging Face models in use, when any (hf_sources.model_identity)
     for it in ds.items:
         st = it.path.stat()
-        h.update(f"{it.path}|{st.st_size}|{st.st_mtime_ns}|{it.caption}".encode())
+        h.update(f"{it.path}|{st.st_size}|{st.st_mtime_ns}|{it.member}|{it.caption}".encode())
     return h.hexdigest()
 
 
+def default_workers() -> int:
+    """Decode workers: one core stays with the encoder; none on a single core (decoding in-process)."""
+    return max(0, min(4, (os.cpu_count() or 1) - 1))
+
+
 @torch.no_grad()
-def compute(src: Sources, ds: Dataset, device, batch: int = 32) -> Dict[str, np.ndarray]:
-    feats, idx, sc = [], [], []
-    for i in range(0, len(ds.items), batch):
-        x = torch.from_numpy(ds.pixels[i:i + batch]).to(device)
-        out = src.vision(**{src.vision_input: x})
-        feats.append(out[src.vision_output][:, src.prefix_tokens:].float().cpu())
-        if src.word_embeds is not None and src.patch_output:
-            li, ls = sea.topn_labels(out[src.patch_output].float().cpu(), src.word_embeds, src.top_n,
-                                     src.threshold, sign=src.sign)
-            idx.append(li)
-            sc.append(ls)
-    res = {"features": torch.cat(feats).numpy()}
-    if idx:
-        res["label_idx"] = torch.cat(idx).numpy().astype(np.int64)
-        res["label_scores"] = torch.cat(sc).numpy().astype(np.float32)
+def encode_batch(src: Sources, x: np.ndarray, device) -> Dict[str, np.ndarray]:
+    """The adapter's input tokens (prefix tokens dropped) and, when the pack labels, SEA's top-n labels."""
+    out = src.vision(**{src.vision_input: torch.from_numpy(x).to(device)})
+    res = {"features": out[src.vision_output][:, src.prefix_tokens:].float().cpu().numpy()}
+    if src.word_embeds is not None and src.patch_output:
+        li, ls = sea.topn_labels(out[src.patch_output].float().cpu(), src.word_embeds, src.top_n,
+                                 src.threshold, sign=src.sign)
+        res["label_idx"], res["label_scores"] = li.numpy().astype(np.int64), ls.numpy().astype(np.float32)
     return res
 
 
-def cached(cache_dir: Path, src: Sources, ds: Dataset, pack_dir: Path, device, extra: str = "") -> Dict[str, np.ndarray]:
-    cache_dir.mkdir(parents=True, exist_ok=True)
-    f = cache_dir / "features.safetensors"
+def compute(src: Sources, ds: Dataset, device, batch: int = BATCH) -> Dict[str, np.ndarray]:
+    """Features of a dataset already decoded in memory (dataset.load): small datasets and tests."""
+    parts = [encode_batch(src, ds.pixels[i:i + batch], device) for i in range(0, len(ds.items), batch)]
+    return {k: np.concatenate([p[k] for p in parts]) for k in parts[0]}
+
+
+def _decoded(items: List[Item], start: int, preprocessor: dict, workers: int):
+    """(first index, decode_batch result) for each batch from `start`, in order; at most 2 batches per worker
+    are decoded ahead, so memory stays bounded when the encoder is the slower side."""
+    starts = range(start, len(items), BATCH)
+    if workers <= 0:
+        for s in starts:
+            yield s, decode_batch(items[s:s + BATCH], preprocessor)
+        return
+    # spawn, not fork: the encoder's threads (torch, onnx) must not be copied into the workers mid-flight
+    with ProcessPoolExecutor(workers, mp_context=get_context("spawn")) as pool:
+        pending, it = [], iter(starts)
+        for s in it:
+            pending.append((s, pool.submit(decode_batch, items[s:s + BATCH], preprocessor)))
+            if len(pending) >= 2 * workers:
+                break
+        while pending:
+            s, fut = pending.pop(0)
+            nxt = next(it, None)
+            if nxt is not None:
+                pending.append((nxt, pool.submit(decode_batch, items[nxt:nxt + BATCH], preprocessor)))
+            yield s, fut.result()
+
+
+def cached(cache_dir: Path, src: Sources, ds: Dataset, pack_dir: Path, device, extra: str = "",
+           progress: Optional[Callable[[int, int], None]] = None, should_stop: Callable[[], bool] = lambda: False,
+           workers: Optional[int] = None) -> Optional[FeatureStore]:
+    """The run's store: reused when its fingerprint matches, else (re)encoded from where it stopped.
+    None when `should_stop` asked to stop (what was encoded is kept for the next attempt)."""
+    folder = Path(cache_dir) / "features"
     fp = fingerprint(ds, pack_dir, extra)
-    if f.is_file():
-        try:
-            t, meta = load_file_with_metadata(str(f))
-            if meta and meta.get("fingerprint") == fp:
-                return t
-        except ValueError:
-            pass  # a damaged cache is recomputed, never trusted
-    t = compute(src, ds, device)
-    meta = {"fingerprint": fp, "images": json.dumps([str(i.path) for i in ds.items])}
-    replace_atomically(f, lambda tmp: save_file(t, str(tmp), meta))   # a full disk leaves no half cache
-    return t
+    store = open_finished(folder, fp)
+    if store is not None:
+        return store
+    folder.parent.mkdir(parents=True, exist_ok=True)
+    writer = StoreWriter(folder, fp, len(ds.items))
+    shown = time.monotonic()
+    try:
+        for s, (pix, kept, skipped) in _decoded(ds.items, writer.processed, src.preprocessor,
+                                               default_workers() if workers is None else workers):
+            arrays = encode_batch(src, pix, device) if pix is not None else {}
+            writer.append(arrays, [s + k for k in kept], min(s + BATCH, len(ds.items)), skipped)
+            if progress and time.monotonic() - shown >= PROGRESS_SECONDS:
+                progress(writer.processed, len(ds.items))
+                shown = time.monotonic()
+            if should_stop():
+                writer.commit()
+                return None
+        return writer.finish()
+    finally:
+        writer.close()

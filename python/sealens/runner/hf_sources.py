@@ -99,8 +99,16 @@ class HFVision(nn.Module):
 
     def forward(self, pixel_values):
         vm = self.model.vision_model
-        out = vm(pixel_values=pixel_values, output_hidden_states=True)
-        hs, last = out.hidden_states[VISION_SELECT_LAYER], out.last_hidden_state
+        # The layer's output is caught with a hook: transformers ≥ 4.54 no longer fills `hidden_states` when the
+        # inner vision transformer is called on its own (only the outer model's decorator collects them).
+        caught = []
+        hook = vm.encoder.layers[VISION_SELECT_LAYER].register_forward_hook(
+            lambda _m, _inp, o: caught.append(o[0] if isinstance(o, tuple) else o))
+        try:
+            last = vm(pixel_values=pixel_values).last_hidden_state
+        finally:
+            hook.remove()
+        hs = caught[-1]
         if self.kind == "clip":   # CLS first; last_hidden_state is before post_layernorm
             return {"features": hs[:, 1:], "patch_embeds": self.model.visual_projection(vm.post_layernorm(last[:, 1:]))}
         return {"features": hs, "patch_embeds": last}   # SigLIP: no CLS, last_hidden_state is post-layernormed

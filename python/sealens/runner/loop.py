@@ -119,7 +119,7 @@ class Trainer:
         w, dev = self.world, self.device
         own = distributed.shard(b.idx, w)
         local = b.idx[own.start:own.stop]
-        vis = self.adapter(self.feats[local.to(self.feats.device)].to(dev).float())
+        vis = self.adapter(self.feats[local].to(dev).float())
         lg = torch.zeros((), device=dev)
         if self.use_lg:
             has = [self.cap_ids[int(i)] is not None for i in b.idx]

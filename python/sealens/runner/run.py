@@ -20,6 +20,7 @@ from .checkpoint import write_json_atomic
 from ..pack import PackError
 from .config import ConfigError
 from .loop import Trainer
+from .token_lists import TokenLists
 from .validation import images_through, validation_caption_loss, validation_split
 
 
@@ -99,10 +100,9 @@ def execute(config_path: Path, run_dir: Path, out_dir: Path, emit, should_stop: 
     t_start = time.time()
     src = load_sources(cfg, device, run_dir / "cache")
     start = start_weights(cfg, src)
-    ds = dataset_mod.load(cfg.resolve(cfg.dataset), src.preprocessor, cfg.max_images,
-                          cfg.resolve(cfg.image_folder) if cfg.image_folder else None)
-    for s in ds.skipped[:20]:   # each names its file and why (undecodable image, malformed record)
-        emit(event="warning", message=f"skipped {s}")
+    items, bad = dataset_mod.scan(cfg.resolve(cfg.dataset), cfg.max_images,
+                                  cfg.resolve(cfg.image_folder) if cfg.image_folder else None)
+    ds = dataset_mod.Dataset(items, bad)   # images are read batch by batch while encoding, never all at once
     use_lg = src.lm is not None and ds.has_captions
     if not ds.has_captions:
         emit(event="warning", message="the dataset has no captions (NAME.txt or LLaVA conversations): "
@@ -114,22 +114,35 @@ def execute(config_path: Path, run_dir: Path, out_dir: Path, emit, should_stop: 
     if not use_lg and (cfg.lam == 0 or src.word_embeds is None):
         raise ConfigError("nothing to train: no caption loss (no captions or no decoder) and no SEA alignment "
                           "(λ = 0 or no labeling in the pack)")
-    if len(ds.items) < 2:
-        raise dataset_mod.DatasetError(f"{cfg.resolve(cfg.dataset)}: {len(ds.items)} usable image; training needs at least 2")
 
     emit(event="phase", phase="features", message=f"encoding {len(ds.items)} images")
-    cache = run_dir / "cache"
+    store = None
     if world.main:
-        feats = features.cached(cache, src, ds, cfg.resolve(cfg.pack), device, src.identity)
-    distributed.barrier(world)
-    if not world.main:
-        feats = features.cached(cache, src, ds, cfg.resolve(cfg.pack), device, src.identity)
-    F = torch.from_numpy(feats["features"])
-    label_idx = torch.from_numpy(feats["label_idx"]) if "label_idx" in feats else None
-    label_scores = torch.from_numpy(feats["label_scores"]) if "label_scores" in feats else None
+        store = features.cached(run_dir / "cache", src, ds, cfg.resolve(cfg.pack), device, src.identity,
+                                progress=lambda k, total: emit(event="phase", phase="features",
+                                                               message=f"encoded {k} of {total} images"),
+                                should_stop=should_stop)
+    if not distributed.broadcast_flag(world.main and store is None, world, device):
+        distributed.barrier(world)
+        if not world.main:
+            store = features.cached(run_dir / "cache", src, ds, cfg.resolve(cfg.pack), device, src.identity)
+    if store is None:   # stopped while encoding: what was encoded stays in the cache for the next attempt
+        if world.main:
+            emit(event="cancelled", step=0, totalSteps=0, checkpoint=str(run_dir / "cache" / "features"))
+        distributed.finish(world)
+        return "cancelled"
+    ds.items = [items[i] for i in store.items.tolist()]
+    ds.skipped = ds.skipped + store.skipped(100 - min(len(bad), 100))
+    skipped_count = len(bad) + store.skipped_count
+    for s in ds.skipped[:20]:   # each names its file and why (undecodable image, malformed record)
+        emit(event="warning", message=f"skipped {s}")
+    if len(ds.items) < 2:
+        raise dataset_mod.DatasetError(f"{cfg.resolve(cfg.dataset)}: {len(ds.items)} usable image; training needs at least 2")
+    F = store.array("features")
+    label_idx, label_scores = store.array("label_idx"), store.array("label_scores")
     label_emb = sea.subtoken_mean(src.embed.cpu(), [src.tokenizer.word_pieces(w) for w in src.words]).to(device) \
         if src.words else None
-    cap_ids = [src.tokenizer.encode(it.caption) if it.caption else None for it in ds.items]
+    cap_ids = TokenLists(src.tokenizer.encode(it.caption) if it.caption else None for it in ds.items)
 
     n = len(ds.items)
     n_val = validation_split(n, cfg.validation_images)
@@ -161,7 +174,7 @@ def execute(config_path: Path, run_dir: Path, out_dir: Path, emit, should_stop: 
     resumed = trainer.restore()
     emit(event="start", runDir=str(run_dir), totalSteps=trainer.total, stepsPerEpoch=trainer.per_epoch,
          epochs=cfg.epochs, images=n, trainImages=int(train_ids.numel()), validationImages=n_val,
-         skippedImages=len(ds.skipped), resumedFrom=resumed, device=str(device), worldSize=world.size,
+         skippedImages=skipped_count, resumedFrom=resumed, device=str(device), worldSize=world.size,
          lossG=use_lg, lossA=trainer.use_la, lam=cfg.lam, batchSize=cfg.batch_size)
     status = trainer.run()
     if status != "done" or not world.main:
@@ -179,7 +192,7 @@ def execute(config_path: Path, run_dir: Path, out_dir: Path, emit, should_stop: 
                                    f"SEA fine-tuned from {cfg.start_adapter or 'a fresh adapter'} "
                                    f"(λ={cfg.lam}, {trainer.total} steps)", evaluation)
     images_trained = images_through(trainer.total, int(train_ids.numel()), cfg.batch_size, trainer.per_epoch)
-    summary = {"status": "done", "steps": trainer.total, "images": n, "skippedImages": len(ds.skipped),
+    summary = {"status": "done", "steps": trainer.total, "images": n, "skippedImages": skipped_count,
                # the headline throughput: images through the adapter (+ LLM) per second of training steps;
                # pairs/s is capped by SEA's de-duplication whatever the batch
                "imagesTrained": images_trained, "imagesPerSecond": round(images_trained / max(trainer.elapsed, 1e-9), 2),
