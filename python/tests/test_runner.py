@@ -299,3 +299,11 @@ def test_trainer_reports_its_environment_first_and_refuses_an_old_torch(tiny, tm
     assert ev["event"] == "error" and ev["kind"] == "environment"
     assert "has PyTorch 1.12.1; the trainer needs 1.13 or newer" in ev["message"] and "pip install -U" in ev["message"]
     assert not (tmp_path / "r" / "run.lock").exists(), "the lock is released on the way out"
+
+
+def test_a_sweep_config_is_not_trained_as_one_run(tiny, tmp_path):
+    cfg = write_config(tmp_path / "run", tiny, lambdas=[0, 1, 8])
+    r = run(cfg, tmp_path / "run")
+    assert r.returncode == 2, r.stderr
+    assert "lambdas: this config describes a λ sweep ([0, 1, 8]); run it with `sea-lens sweep --config" in r.stderr
+    assert not (tmp_path / "run" / "cache").exists(), "refused before any work"

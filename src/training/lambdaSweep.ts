@@ -45,9 +45,18 @@ export function absoluteConfig(configFile: string, cfg: RunConfig): RunConfig {
   return { ...cfg, pack: abs(cfg.pack), dataset: abs(cfg.dataset), ...(typeof cfg.imageFolder === 'string' ? { imageFolder: abs(cfg.imageFolder) } : {}) };
 }
 
-/** One config per λ; everything else as in `base`, the output name tagged with λ ("sea-l0.5"). */
+/** One config per λ; everything else as in `base` (without its `lambdas`: each run trains one λ), the output name
+ *  tagged with λ ("sea-l0.5"). */
 export function sweepConfigs(base: RunConfig, lambdas: readonly number[]): RunConfig[] {
-  return lambdas.map((lambda) => ({ ...base, lambda, outputName: `${base.outputName}-l${lambda}`.slice(0, 64) }));
+  const { lambdas: _sweep, ...single } = base;
+  return lambdas.map((lambda) => ({ ...single, lambda, outputName: `${base.outputName}-l${lambda}`.slice(0, 64) }));
+}
+
+/** The λ list of a sweep: the one given (flag, input box) if any, else the config's own `lambdas`. */
+export function sweepLambdas(given: string | undefined, base: RunConfig): number[] {
+  if (given !== undefined) return parseLambdas(given);
+  if (base.lambdas) return parseLambdas(base.lambdas.join(','));
+  throw new SweepError('no λ values: give them (e.g. 0,0.5,1,2) or put "lambdas": [0, 0.5, 1, 2] in the run config');
 }
 
 export interface SweepRun {

@@ -8,7 +8,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { parseLambdas, readSweep, sweepConfigs, sweepTable, writeSweepComparison, SweepError, SWEEPS_DIR, type SweepRun } from '../../src/training/lambdaSweep';
+import { parseLambdas, readSweep, sweepConfigs, sweepLambdas, sweepTable, writeSweepComparison, SweepError, SWEEPS_DIR, type SweepRun } from '../../src/training/lambdaSweep';
 import { sweepCommand } from '../../src/cli/commands/sweep';
 import { validateRunConfig } from '../../src/training/runConfig';
 import type { RunSummary } from '../../src/shared/trainingProtocol';
@@ -34,6 +34,18 @@ test('one valid run config per λ, the rest of the config unchanged', () => {
     assert.equal(validateRunConfig(c, 'sweep').outputName, c.outputName);
     assert.equal(c.seed, 7);
   }
+});
+
+test('several λ in one config: the sweep takes the config\'s lambdas unless given, and each run trains one λ', () => {
+  const base = { formatVersion: 1 as const, pack: 'p', dataset: 'd', outputName: 'sea', lambdas: [0, 1, 8] };
+  assert.equal(validateRunConfig(base, 'sweep').lambdas?.length, 3, 'the schema allows a λ list');
+  assert.deepEqual(sweepLambdas(undefined, base), [0, 1, 8]);
+  assert.deepEqual(sweepLambdas('0, 2', base), [0, 2], 'the flag / input box wins');
+  const cfgs = sweepConfigs(base, sweepLambdas(undefined, base));
+  assert.deepEqual(cfgs.map((c) => [c.lambda, 'lambdas' in c]), [[0, false], [1, false], [8, false]]);
+  assert.throws(() => sweepLambdas(undefined, { ...base, lambdas: undefined }), /no λ values: give them .* or put "lambdas"/);
+  assert.throws(() => sweepLambdas(undefined, { ...base, lambdas: [1, 1] }), /λ = 1 is listed twice/);
+  assert.throws(() => validateRunConfig({ ...base, lambdas: [1] }, 'c.json'), /lambdas: must be a list of 2 to 12 numbers ≥ 0/);
 });
 
 function summary(lambda: number, before: Record<string, number>, after: Record<string, number>): RunSummary {
@@ -83,9 +95,12 @@ test('BAD CALL - sea-lens sweep: missing flags, a bad λ list and a broken confi
   try {
     let r = io();
     assert.equal(await sweepCommand.run(['--lambdas', '0,1'], r.ctx), 2);
-    assert.match(r.err.join(''), /--config FILE and --lambdas LIST are required/);
+    assert.match(r.err.join(''), /--config FILE is required/);
     const cfg = path.join(d, 'c.json');
     writeFileSync(cfg, JSON.stringify({ formatVersion: 1, pack: 'p', dataset: 'd', outputName: 'o' }));
+    r = io();
+    assert.equal(await sweepCommand.run(['--config', cfg], r.ctx), 2);
+    assert.match(r.err.join(''), /lambdas: no λ values: give them/);
     r = io();
     assert.equal(await sweepCommand.run(['--config', cfg, '--lambdas', '0,-2'], r.ctx), 2);
     assert.match(r.err.join(''), /--lambdas: λ values must be numbers ≥ 0 .*got "-2"/);

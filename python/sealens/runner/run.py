@@ -78,6 +78,10 @@ def initial_adapter(cfg, src, weights=None) -> Adapter:
 def execute(config_path: Path, run_dir: Path, out_dir: Path, emit, should_stop: Callable[[], bool],
             threads: int = 0) -> str:
     cfg = config_mod.load(config_path)
+    if cfg.lambdas:   # one run trains one λ: a sweep config must not quietly train only `lambda`
+        raise ConfigError(f"{config_path}: lambdas: this config describes a λ sweep ({cfg.lambdas}); run it with "
+                          f"`sea-lens sweep --config {config_path}` (or SEA Lens: Sweep λ…), which trains one run "
+                          f"per value, or remove lambdas to train λ = {cfg.lam} once", key="lambdas")
     summary_path = run_dir / "summary.json"
     if summary_path.is_file():
         try:

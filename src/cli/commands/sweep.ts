@@ -9,15 +9,16 @@ import { launchTraining } from '../../training/launcher';
 import { PythonError, TRAINING_NEED, trainerPythonPath } from '../../training/pythonInterpreter';
 import { describeDiscovery, discoverPython, pythonCandidates } from '../../training/pythonDiscovery';
 import { readRunConfig, RunConfigError } from '../../training/runConfig';
-import { absoluteConfig, createSweep, parseLambdas, sweepMarkdown, SweepError, writeSweepComparison } from '../../training/lambdaSweep';
+import { absoluteConfig, createSweep, sweepLambdas, sweepMarkdown, SweepError, writeSweepComparison } from '../../training/lambdaSweep';
 import { TRAINER_EXIT } from '../../shared/trainingProtocol';
 
 export const sweepCommand: CliCommand = {
   name: 'sweep',
   summary: 'train one adapter per λ from one run config and pick the best alignment within 5 % caption loss',
-  help: `Usage: sea-lens sweep --config FILE --lambdas LIST [--workspace DIR] [--python EXE] [--threads N]
+  help: `Usage: sea-lens sweep --config FILE [--lambdas LIST] [--workspace DIR] [--python EXE] [--threads N]
 
-Trains the run config FILE once per λ of LIST (e.g. 0,0.25,0.5,1,2; 2 to 12 values ≥ 0), one run after
+Trains the run config FILE once per λ of LIST (e.g. 0,0.25,0.5,1,2; 2 to 12 values ≥ 0; default: the
+config's own "lambdas" list), one run after
 the other, each in its own run folder DIR/.sealens/runs/<id> (DIR: --workspace, default the current
 folder). Then prints the comparison table and the pick: the highest patch-word accuracy (where the data
 has per-patch truth, else CLIP-label agreement) among the runs whose validation caption loss is at most
@@ -34,8 +35,8 @@ interpreter cannot run the trainer.`,
       ctx.stderr(`sea-lens sweep: ${(e as Error).message}\n`);
       return EXIT.usage;
     }
-    if (!values.config || !values.lambdas) {
-      ctx.stderr('sea-lens sweep: --config FILE and --lambdas LIST are required (see sea-lens sweep --help)\n');
+    if (!values.config) {
+      ctx.stderr('sea-lens sweep: --config FILE is required (see sea-lens sweep --help)\n');
       return EXIT.usage;
     }
     const threads = values.threads === undefined ? undefined : Number(values.threads);
@@ -47,11 +48,11 @@ interpreter cannot run the trainer.`,
     let lambdas: number[];
     let base;
     try {
-      lambdas = parseLambdas(values.lambdas);
       const configFile = path.resolve(values.config);
       base = absoluteConfig(configFile, readRunConfig(configFile));
+      lambdas = sweepLambdas(values.lambdas, base);
     } catch (e) {
-      ctx.stderr(`sea-lens sweep: ${e instanceof SweepError ? `--lambdas: ${e.message}` : (e as Error).message}\n`);
+      ctx.stderr(`sea-lens sweep: ${e instanceof SweepError ? `${values.lambdas !== undefined ? '--lambdas' : 'lambdas'}: ${e.message}` : (e as Error).message}\n`);
       return e instanceof SweepError || e instanceof RunConfigError ? EXIT.usage : EXIT.failed;
     }
     try {
@@ -87,7 +88,7 @@ interpreter cannot run the trainer.`,
           }
         } else {
           const s = res.summary;
-          const ips = (s as { imagesPerSecond?: number } | undefined)?.imagesPerSecond;
+          const ips = s?.imagesPerSecond;
           ctx.stdout(`  finished in ${s?.trainSeconds ?? '–'} s${ips !== undefined ? ` (${ips} images/s)` : ''}\n`);
         }
       }

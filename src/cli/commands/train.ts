@@ -22,7 +22,7 @@ export function progressLine(e: ProgressEvent): string | undefined {
     case 'start':
       return `training: ${e.totalSteps} steps, ${e.trainImages} images (+${e.validationImages} validation, ${e.skippedImages} skipped), device ${e.device}, ${e.worldSize} process(es)${e.resumedFrom ? `, resumed from step ${e.resumedFrom}` : ''}`;
     case 'step':
-      return `step ${e.step}/${e.totalSteps}  loss ${fmt(e.loss, 4)}  L_g ${fmt(e.lossG, 4)}  L_a ${fmt(e.lossA, 4)}  τ ${fmt(e.tau, 4)}  lr ${e.lr.toExponential(2)}  ${fmt(e.pairsPerSecond, 1)} pairs/s`;
+      return `step ${e.step}/${e.totalSteps}  loss ${fmt(e.loss, 4)}  L_g ${fmt(e.lossG, 4)}  L_a ${fmt(e.lossA, 4)}  τ ${fmt(e.tau, 4)}  lr ${e.lr.toExponential(2)}  ${fmt(e.imagesPerSecond, 1)} images/s`;
     case 'validation':
       return e.agreement === null ? undefined : `validation label agreement ${(e.agreement * 100).toFixed(1)} % (step ${e.step})`;
     case 'warning':
@@ -159,7 +159,8 @@ trainer (the message says what to install).`,
       if (r.outcome === 'finished' && r.summary) {
         const s = r.summary;
         ctx.stdout(`\n${metricsTable(s.evaluation.before, s.evaluation.after)}\n(${s.evaluation.evaluatedOn}; start: ${s.evaluation.startAdapter})\n\n`);
-        ctx.stdout(`throughput ${s.pairsPerSecond} patch–label pairs/s, ${s.trainSeconds} s training, ${s.wallSeconds} s total\n`);
+        // images/s is the throughput: SEA's de-duplication caps the patch–label pairs of a step whatever the batch
+        ctx.stdout(`throughput ${s.imagesPerSecond ?? '–'} images/s (${s.pairsPerSecond} patch–label pairs/s), ${s.trainSeconds} s training, ${s.wallSeconds} s total\n`);
         ctx.stdout(`adapter: ${s.exported.safetensors}\n        ${s.exported.onnx}\npack overlay: ${s.pack} (adapter "${s.adapter}")\n`);
         return EXIT.ok;
       }

@@ -283,7 +283,7 @@ export function registerTraining(context: vscode.ExtensionContext, engine?: Engi
         } else {
           base = await askRunConfig(context.extensionUri);
         }
-        const lambdas = base && (await askLambdas());
+        const lambdas = base && (await askLambdas(base));
         if (base && lambdas) await runSweep(ws, base, lambdas, start);
       } catch (e) {
         void vscode.window.showErrorMessage((e as Error).message);

@@ -8,11 +8,12 @@ import { createSweep, parseLambdas, writeSweepComparison } from '../../training/
 import { runInfo } from '../../training/runFolder';
 import type { RunConfig } from '../../shared/trainingProtocol';
 
-export async function askLambdas(): Promise<number[] | undefined> {
+/** The λ values, prefilled with the config's own `lambdas` list when it has one. */
+export async function askLambdas(base?: RunConfig): Promise<number[] | undefined> {
   const text = await vscode.window.showInputBox({
     title: vscode.l10n.t('Sweep λ: values'),
     prompt: vscode.l10n.t('One training run per λ (weight of the SEA alignment loss), e.g. 0 for caption loss only as the reference'),
-    value: '0, 0.25, 0.5, 1, 2',
+    value: base?.lambdas?.join(', ') ?? '0, 0.25, 0.5, 1, 2',
     validateInput: (s) => {
       try {
         parseLambdas(s);

@@ -50,6 +50,24 @@ export interface RunConfig {
    */
   lambda?: number;
   /**
+   * A λ sweep in the config: `sea-lens sweep --config FILE` (and SEA Lens: Sweep λ…) train one run per value and compare them; a single run (`sea-lens train`, the trainer) refuses a config that has it.
+   *
+   * @minItems 2
+   * @maxItems 12
+   */
+  lambdas?:
+    | [number, number]
+    | [number, number, number]
+    | [number, number, number, number]
+    | [number, number, number, number, number]
+    | [number, number, number, number, number, number]
+    | [number, number, number, number, number, number, number]
+    | [number, number, number, number, number, number, number, number]
+    | [number, number, number, number, number, number, number, number, number]
+    | [number, number, number, number, number, number, number, number, number, number]
+    | [number, number, number, number, number, number, number, number, number, number, number]
+    | [number, number, number, number, number, number, number, number, number, number, number, number];
+  /**
    * Passes over the dataset (at most 10,000: a larger value is a typo, not a run).
    */
   epochs?: number;

@@ -7,7 +7,7 @@ import type { ValidateFunction } from 'ajv';
 import type { RunConfig } from './run-config';
 
 const validateRunConfigAny = validate10;
-const schema11 = {"$schema":"http://json-schema.org/draft-07/schema#","$id":"https://sea-lens.invalid/schemas/run-config.schema.json","title":"RunConfig","description":"A SEA fine-tuning run (`.sealens/runs/<id>/config.json`, format version 1). Checked by the launcher (src/training/runConfig.ts) before anything is spawned and by the trainer (python/sealens/runner/config.py) for runs started by hand, both against this file. Relative paths resolve against the folder of the config file. Each property's `x-allowed` is the phrase that error messages use for its valid values.","$comment":"Patterns are written to mean the same in JavaScript (ajv, `u` flag) and Python (`re.search`): no `\\s`/`\\S` (their Unicode sets differ), and `(?![\\s\\S])` instead of `$` (Python's `$` also matches before a final newline). Numbers carry a finite `maximum` so that 1e400 (Infinity in JavaScript, inf in Python) is refused on both sides; integers stop at 2^53 - 1, beyond which JavaScript cannot hold the value the user wrote.","type":"object","required":["formatVersion","pack","dataset","outputName"],"additionalProperties":false,"definitions":{"nonBlank":{"type":"string","pattern":"[^\\t\\n\\r ]","description":"A string with at least one character other than a space, tab or line break."},"nonBlankOrNull":{"type":["string","null"],"pattern":"[^\\t\\n\\r ]"}},"properties":{"$schema":{"type":"string","x-allowed":"a string"},"formatVersion":{"const":1,"x-allowed":"1"},"name":{"type":"string","description":"A display name for the run.","x-allowed":"a string"},"comment":{"type":"string","x-allowed":"a string"},"pack":{"$ref":"#/definitions/nonBlank","description":"The model pack folder whose adapter is trained.","x-allowed":"a path to a model pack folder"},"dataset":{"$ref":"#/definitions/nonBlank","description":"An image folder (captions in NAME.txt beside NAME.png) or a LLaVA-style JSON (or JSONL) list.","x-allowed":"an image folder or a LLaVA-style JSON list"},"imageFolder":{"$ref":"#/definitions/nonBlankOrNull","description":"LLaVA JSON datasets: the folder their `image` paths are relative to (LLaVA's --image-folder); absent or null: the JSON's folder.","x-allowed":"the folder the LLaVA JSON's image paths are relative to (LLaVA's --image-folder), or null"},"outputName":{"type":"string","pattern":"^[A-Za-z0-9_-][A-Za-z0-9._-]*(?![\\s\\S])","description":"The name of the trained adapter (and of its files).","x-allowed":"a name of letters, digits, '-', '_' or '.'"},"startAdapter":{"$ref":"#/definitions/nonBlankOrNull","description":"An adapter of the pack to start from; absent or null: a fresh adapter.","x-allowed":"an adapter name of the pack, or null for a fresh one"},"lambda":{"type":"number","minimum":0,"maximum":1.7976931348623157e+308,"default":1,"description":"λ of the SEA loss L = L_g + λ·L_a (0: caption loss only).","x-allowed":"a number ≥ 0"},"epochs":{"type":"integer","minimum":1,"maximum":10000,"default":1,"description":"Passes over the dataset (at most 10,000: a larger value is a typo, not a run).","x-allowed":"an integer from 1 to 10000"},"learningRate":{"type":"number","exclusiveMinimum":0,"maximum":1,"default":0.001,"description":"Peak AdamW learning rate (cosine schedule after the warm-up); above 1 AdamW diverges, so it is refused.","x-allowed":"a number > 0 and ≤ 1"},"batchSize":{"type":"integer","minimum":2,"maximum":9007199254740991,"default":8,"description":"Images per step (over all processes); SEA's contrastive loss needs at least 2.","x-allowed":"an integer ≥ 2"},"device":{"enum":["auto","cpu","cuda"],"default":"auto","x-allowed":"one of auto, cpu, cuda"},"seed":{"type":"integer","minimum":0,"maximum":9007199254740991,"default":0,"description":"Seeds the adapter's initialisation, the validation split, the data order and SEA's sampling.","x-allowed":"an integer from 0 to 2^53 − 1 (9007199254740991)"},"window":{"type":"integer","minimum":1,"maximum":9007199254740991,"default":2,"description":"SEA's label window: how many neighbouring labels are pooled.","x-allowed":"an integer ≥ 1"},"warmupFraction":{"type":"number","minimum":0,"exclusiveMaximum":1,"default":0.03,"x-allowed":"a number in [0, 1)"},"weightDecay":{"type":"number","minimum":0,"maximum":1.7976931348623157e+308,"default":0,"x-allowed":"a number ≥ 0"},"validationImages":{"type":"integer","minimum":0,"maximum":9007199254740991,"default":256,"description":"Images held out for the label-agreement curve and the before/after evaluation (at most half of the dataset is held out).","x-allowed":"an integer ≥ 0"},"checkpointEvery":{"type":"integer","minimum":1,"maximum":9007199254740991,"default":10,"description":"Steps between checkpoints (a cancelled or killed run resumes from the last one).","x-allowed":"an integer ≥ 1"},"maxImages":{"type":["integer","null"],"minimum":1,"maximum":9007199254740991,"description":"Use at most this many images of the dataset; absent or null: all.","x-allowed":"an integer ≥ 1 or null"},"llm":{"$ref":"#/definitions/nonBlankOrNull","description":"A Hugging Face LLM folder or id (needs `transformers`); absent or null: the pack's decoder.","x-allowed":"a Hugging Face model folder or id, or null"},"labelModel":{"$ref":"#/definitions/nonBlankOrNull","description":"A Hugging Face CLIP/SigLIP folder or id for the SEA labels; absent or null: the pack's encoders.","x-allowed":"a Hugging Face CLIP/SigLIP folder or id, or null"},"allowDownload":{"type":"boolean","default":false,"description":"Let `llm` / `labelModel` be downloaded from the Hugging Face hub (default: local files only).","x-allowed":"true or false"},"slurm":{"type":"object","additionalProperties":false,"description":"Defaults for the exported Slurm script (CLI flags override them). Only the keys are checked here: the values are checked, with Slurm's own syntax, by the script writer (src/training/slurmScript.ts).","x-allowed":"an object with some of time, mem, partition, account, cpusPerTask, nodes, gpusPerNode","properties":{"time":{"tsType":"string","description":"sbatch --time, e.g. 90, 4:00:00 or 2-12:00:00"},"mem":{"tsType":"string","description":"sbatch --mem, e.g. 32G"},"partition":{"tsType":"string"},"account":{"tsType":"string"},"cpusPerTask":{"tsType":"number"},"nodes":{"tsType":"number"},"gpusPerNode":{"tsType":"number"}}}}};
+const schema11 = {"$schema":"http://json-schema.org/draft-07/schema#","$id":"https://sea-lens.invalid/schemas/run-config.schema.json","title":"RunConfig","description":"A SEA fine-tuning run (`.sealens/runs/<id>/config.json`, format version 1). Checked by the launcher (src/training/runConfig.ts) before anything is spawned and by the trainer (python/sealens/runner/config.py) for runs started by hand, both against this file. Relative paths resolve against the folder of the config file. Each property's `x-allowed` is the phrase that error messages use for its valid values.","$comment":"Patterns are written to mean the same in JavaScript (ajv, `u` flag) and Python (`re.search`): no `\\s`/`\\S` (their Unicode sets differ), and `(?![\\s\\S])` instead of `$` (Python's `$` also matches before a final newline). Numbers carry a finite `maximum` so that 1e400 (Infinity in JavaScript, inf in Python) is refused on both sides; integers stop at 2^53 - 1, beyond which JavaScript cannot hold the value the user wrote.","type":"object","required":["formatVersion","pack","dataset","outputName"],"additionalProperties":false,"definitions":{"nonBlank":{"type":"string","pattern":"[^\\t\\n\\r ]","description":"A string with at least one character other than a space, tab or line break."},"nonBlankOrNull":{"type":["string","null"],"pattern":"[^\\t\\n\\r ]"}},"properties":{"$schema":{"type":"string","x-allowed":"a string"},"formatVersion":{"const":1,"x-allowed":"1"},"name":{"type":"string","description":"A display name for the run.","x-allowed":"a string"},"comment":{"type":"string","x-allowed":"a string"},"pack":{"$ref":"#/definitions/nonBlank","description":"The model pack folder whose adapter is trained.","x-allowed":"a path to a model pack folder"},"dataset":{"$ref":"#/definitions/nonBlank","description":"An image folder (captions in NAME.txt beside NAME.png) or a LLaVA-style JSON (or JSONL) list.","x-allowed":"an image folder or a LLaVA-style JSON list"},"imageFolder":{"$ref":"#/definitions/nonBlankOrNull","description":"LLaVA JSON datasets: the folder their `image` paths are relative to (LLaVA's --image-folder); absent or null: the JSON's folder.","x-allowed":"the folder the LLaVA JSON's image paths are relative to (LLaVA's --image-folder), or null"},"outputName":{"type":"string","pattern":"^[A-Za-z0-9_-][A-Za-z0-9._-]*(?![\\s\\S])","description":"The name of the trained adapter (and of its files).","x-allowed":"a name of letters, digits, '-', '_' or '.'"},"startAdapter":{"$ref":"#/definitions/nonBlankOrNull","description":"An adapter of the pack to start from; absent or null: a fresh adapter.","x-allowed":"an adapter name of the pack, or null for a fresh one"},"lambda":{"type":"number","minimum":0,"maximum":1.7976931348623157e+308,"default":1,"description":"λ of the SEA loss L = L_g + λ·L_a (0: caption loss only).","x-allowed":"a number ≥ 0"},"lambdas":{"type":"array","items":{"type":"number","minimum":0,"maximum":1.7976931348623157e+308},"minItems":2,"maxItems":12,"description":"A λ sweep in the config: `sea-lens sweep --config FILE` (and SEA Lens: Sweep λ…) train one run per value and compare them; a single run (`sea-lens train`, the trainer) refuses a config that has it.","x-allowed":"a list of 2 to 12 numbers ≥ 0"},"epochs":{"type":"integer","minimum":1,"maximum":10000,"default":1,"description":"Passes over the dataset (at most 10,000: a larger value is a typo, not a run).","x-allowed":"an integer from 1 to 10000"},"learningRate":{"type":"number","exclusiveMinimum":0,"maximum":1,"default":0.001,"description":"Peak AdamW learning rate (cosine schedule after the warm-up); above 1 AdamW diverges, so it is refused.","x-allowed":"a number > 0 and ≤ 1"},"batchSize":{"type":"integer","minimum":2,"maximum":9007199254740991,"default":8,"description":"Images per step (over all processes); SEA's contrastive loss needs at least 2.","x-allowed":"an integer ≥ 2"},"device":{"enum":["auto","cpu","cuda"],"default":"auto","x-allowed":"one of auto, cpu, cuda"},"seed":{"type":"integer","minimum":0,"maximum":9007199254740991,"default":0,"description":"Seeds the adapter's initialisation, the validation split, the data order and SEA's sampling.","x-allowed":"an integer from 0 to 2^53 − 1 (9007199254740991)"},"window":{"type":"integer","minimum":1,"maximum":9007199254740991,"default":2,"description":"SEA's label window: how many neighbouring labels are pooled.","x-allowed":"an integer ≥ 1"},"warmupFraction":{"type":"number","minimum":0,"exclusiveMaximum":1,"default":0.03,"x-allowed":"a number in [0, 1)"},"weightDecay":{"type":"number","minimum":0,"maximum":1.7976931348623157e+308,"default":0,"x-allowed":"a number ≥ 0"},"validationImages":{"type":"integer","minimum":0,"maximum":9007199254740991,"default":256,"description":"Images held out for the label-agreement curve and the before/after evaluation (at most half of the dataset is held out).","x-allowed":"an integer ≥ 0"},"checkpointEvery":{"type":"integer","minimum":1,"maximum":9007199254740991,"default":10,"description":"Steps between checkpoints (a cancelled or killed run resumes from the last one).","x-allowed":"an integer ≥ 1"},"maxImages":{"type":["integer","null"],"minimum":1,"maximum":9007199254740991,"description":"Use at most this many images of the dataset; absent or null: all.","x-allowed":"an integer ≥ 1 or null"},"llm":{"$ref":"#/definitions/nonBlankOrNull","description":"A Hugging Face LLM folder or id (needs `transformers`); absent or null: the pack's decoder.","x-allowed":"a Hugging Face model folder or id, or null"},"labelModel":{"$ref":"#/definitions/nonBlankOrNull","description":"A Hugging Face CLIP/SigLIP folder or id for the SEA labels; absent or null: the pack's encoders.","x-allowed":"a Hugging Face CLIP/SigLIP folder or id, or null"},"allowDownload":{"type":"boolean","default":false,"description":"Let `llm` / `labelModel` be downloaded from the Hugging Face hub (default: local files only).","x-allowed":"true or false"},"slurm":{"type":"object","additionalProperties":false,"description":"Defaults for the exported Slurm script (CLI flags override them). Only the keys are checked here: the values are checked, with Slurm's own syntax, by the script writer (src/training/slurmScript.ts).","x-allowed":"an object with some of time, mem, partition, account, cpusPerTask, nodes, gpusPerNode","properties":{"time":{"tsType":"string","description":"sbatch --time, e.g. 90, 4:00:00 or 2-12:00:00"},"mem":{"tsType":"string","description":"sbatch --mem, e.g. 32G"},"partition":{"tsType":"string"},"account":{"tsType":"string"},"cpusPerTask":{"tsType":"number"},"nodes":{"tsType":"number"},"gpusPerNode":{"tsType":"number"}}}}};
 const schema12 = {"type":"string","pattern":"[^\\t\\n\\r ]","description":"A string with at least one character other than a space, tab or line break."};
 const schema14 = {"type":["string","null"],"pattern":"[^\\t\\n\\r ]"};
 const func2 = Object.prototype.hasOwnProperty;
@@ -283,10 +283,11 @@ vErrors.push(err21);
 errors++;
 }
 }
-if(data.epochs !== undefined){
-let data10 = data.epochs;
-if(!(((typeof data10 == "number") && (!(data10 % 1) && !isNaN(data10))) && (isFinite(data10)))){
-const err22 = {instancePath:instancePath+"/epochs",schemaPath:"#/properties/epochs/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema11.properties.epochs.type,parentSchema:schema11.properties.epochs,data:data10};
+if(data.lambdas !== undefined){
+let data10 = data.lambdas;
+if(Array.isArray(data10)){
+if(data10.length > 12){
+const err22 = {instancePath:instancePath+"/lambdas",schemaPath:"#/properties/lambdas/maxItems",keyword:"maxItems",params:{limit: 12},message:"must NOT have more than 12 items",schema:12,parentSchema:schema11.properties.lambdas,data:data10};
 if(vErrors === null){
 vErrors = [err22];
 }
@@ -295,9 +296,8 @@ vErrors.push(err22);
 }
 errors++;
 }
-if((typeof data10 == "number") && (isFinite(data10))){
-if(data10 > 10000 || isNaN(data10)){
-const err23 = {instancePath:instancePath+"/epochs",schemaPath:"#/properties/epochs/maximum",keyword:"maximum",params:{comparison: "<=", limit: 10000},message:"must be <= 10000",schema:10000,parentSchema:schema11.properties.epochs,data:data10};
+if(data10.length < 2){
+const err23 = {instancePath:instancePath+"/lambdas",schemaPath:"#/properties/lambdas/minItems",keyword:"minItems",params:{limit: 2},message:"must NOT have fewer than 2 items",schema:2,parentSchema:schema11.properties.lambdas,data:data10};
 if(vErrors === null){
 vErrors = [err23];
 }
@@ -306,8 +306,12 @@ vErrors.push(err23);
 }
 errors++;
 }
-if(data10 < 1 || isNaN(data10)){
-const err24 = {instancePath:instancePath+"/epochs",schemaPath:"#/properties/epochs/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1",schema:1,parentSchema:schema11.properties.epochs,data:data10};
+const len0 = data10.length;
+for(let i0=0; i0<len0; i0++){
+let data11 = data10[i0];
+if((typeof data11 == "number") && (isFinite(data11))){
+if(data11 > 1.7976931348623157e+308 || isNaN(data11)){
+const err24 = {instancePath:instancePath+"/lambdas/" + i0,schemaPath:"#/properties/lambdas/items/maximum",keyword:"maximum",params:{comparison: "<=", limit: 1.7976931348623157e+308},message:"must be <= 1.7976931348623157e+308",schema:1.7976931348623157e+308,parentSchema:schema11.properties.lambdas.items,data:data11};
 if(vErrors === null){
 vErrors = [err24];
 }
@@ -316,13 +320,8 @@ vErrors.push(err24);
 }
 errors++;
 }
-}
-}
-if(data.learningRate !== undefined){
-let data11 = data.learningRate;
-if((typeof data11 == "number") && (isFinite(data11))){
-if(data11 > 1 || isNaN(data11)){
-const err25 = {instancePath:instancePath+"/learningRate",schemaPath:"#/properties/learningRate/maximum",keyword:"maximum",params:{comparison: "<=", limit: 1},message:"must be <= 1",schema:1,parentSchema:schema11.properties.learningRate,data:data11};
+if(data11 < 0 || isNaN(data11)){
+const err25 = {instancePath:instancePath+"/lambdas/" + i0,schemaPath:"#/properties/lambdas/items/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0",schema:0,parentSchema:schema11.properties.lambdas.items,data:data11};
 if(vErrors === null){
 vErrors = [err25];
 }
@@ -331,8 +330,9 @@ vErrors.push(err25);
 }
 errors++;
 }
-if(data11 <= 0 || isNaN(data11)){
-const err26 = {instancePath:instancePath+"/learningRate",schemaPath:"#/properties/learningRate/exclusiveMinimum",keyword:"exclusiveMinimum",params:{comparison: ">", limit: 0},message:"must be > 0",schema:0,parentSchema:schema11.properties.learningRate,data:data11};
+}
+else {
+const err26 = {instancePath:instancePath+"/lambdas/" + i0,schemaPath:"#/properties/lambdas/items/type",keyword:"type",params:{type: "number"},message:"must be number",schema:schema11.properties.lambdas.items.type,parentSchema:schema11.properties.lambdas.items,data:data11};
 if(vErrors === null){
 vErrors = [err26];
 }
@@ -342,8 +342,9 @@ vErrors.push(err26);
 errors++;
 }
 }
+}
 else {
-const err27 = {instancePath:instancePath+"/learningRate",schemaPath:"#/properties/learningRate/type",keyword:"type",params:{type: "number"},message:"must be number",schema:schema11.properties.learningRate.type,parentSchema:schema11.properties.learningRate,data:data11};
+const err27 = {instancePath:instancePath+"/lambdas",schemaPath:"#/properties/lambdas/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema11.properties.lambdas.type,parentSchema:schema11.properties.lambdas,data:data10};
 if(vErrors === null){
 vErrors = [err27];
 }
@@ -353,10 +354,10 @@ vErrors.push(err27);
 errors++;
 }
 }
-if(data.batchSize !== undefined){
-let data12 = data.batchSize;
+if(data.epochs !== undefined){
+let data12 = data.epochs;
 if(!(((typeof data12 == "number") && (!(data12 % 1) && !isNaN(data12))) && (isFinite(data12)))){
-const err28 = {instancePath:instancePath+"/batchSize",schemaPath:"#/properties/batchSize/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema11.properties.batchSize.type,parentSchema:schema11.properties.batchSize,data:data12};
+const err28 = {instancePath:instancePath+"/epochs",schemaPath:"#/properties/epochs/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema11.properties.epochs.type,parentSchema:schema11.properties.epochs,data:data12};
 if(vErrors === null){
 vErrors = [err28];
 }
@@ -366,8 +367,8 @@ vErrors.push(err28);
 errors++;
 }
 if((typeof data12 == "number") && (isFinite(data12))){
-if(data12 > 9007199254740991 || isNaN(data12)){
-const err29 = {instancePath:instancePath+"/batchSize",schemaPath:"#/properties/batchSize/maximum",keyword:"maximum",params:{comparison: "<=", limit: 9007199254740991},message:"must be <= 9007199254740991",schema:9007199254740991,parentSchema:schema11.properties.batchSize,data:data12};
+if(data12 > 10000 || isNaN(data12)){
+const err29 = {instancePath:instancePath+"/epochs",schemaPath:"#/properties/epochs/maximum",keyword:"maximum",params:{comparison: "<=", limit: 10000},message:"must be <= 10000",schema:10000,parentSchema:schema11.properties.epochs,data:data12};
 if(vErrors === null){
 vErrors = [err29];
 }
@@ -376,8 +377,8 @@ vErrors.push(err29);
 }
 errors++;
 }
-if(data12 < 2 || isNaN(data12)){
-const err30 = {instancePath:instancePath+"/batchSize",schemaPath:"#/properties/batchSize/minimum",keyword:"minimum",params:{comparison: ">=", limit: 2},message:"must be >= 2",schema:2,parentSchema:schema11.properties.batchSize,data:data12};
+if(data12 < 1 || isNaN(data12)){
+const err30 = {instancePath:instancePath+"/epochs",schemaPath:"#/properties/epochs/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1",schema:1,parentSchema:schema11.properties.epochs,data:data12};
 if(vErrors === null){
 vErrors = [err30];
 }
@@ -388,10 +389,11 @@ errors++;
 }
 }
 }
-if(data.device !== undefined){
-let data13 = data.device;
-if(!(((data13 === "auto") || (data13 === "cpu")) || (data13 === "cuda"))){
-const err31 = {instancePath:instancePath+"/device",schemaPath:"#/properties/device/enum",keyword:"enum",params:{allowedValues: schema11.properties.device.enum},message:"must be equal to one of the allowed values",schema:schema11.properties.device.enum,parentSchema:schema11.properties.device,data:data13};
+if(data.learningRate !== undefined){
+let data13 = data.learningRate;
+if((typeof data13 == "number") && (isFinite(data13))){
+if(data13 > 1 || isNaN(data13)){
+const err31 = {instancePath:instancePath+"/learningRate",schemaPath:"#/properties/learningRate/maximum",keyword:"maximum",params:{comparison: "<=", limit: 1},message:"must be <= 1",schema:1,parentSchema:schema11.properties.learningRate,data:data13};
 if(vErrors === null){
 vErrors = [err31];
 }
@@ -400,11 +402,8 @@ vErrors.push(err31);
 }
 errors++;
 }
-}
-if(data.seed !== undefined){
-let data14 = data.seed;
-if(!(((typeof data14 == "number") && (!(data14 % 1) && !isNaN(data14))) && (isFinite(data14)))){
-const err32 = {instancePath:instancePath+"/seed",schemaPath:"#/properties/seed/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema11.properties.seed.type,parentSchema:schema11.properties.seed,data:data14};
+if(data13 <= 0 || isNaN(data13)){
+const err32 = {instancePath:instancePath+"/learningRate",schemaPath:"#/properties/learningRate/exclusiveMinimum",keyword:"exclusiveMinimum",params:{comparison: ">", limit: 0},message:"must be > 0",schema:0,parentSchema:schema11.properties.learningRate,data:data13};
 if(vErrors === null){
 vErrors = [err32];
 }
@@ -413,9 +412,9 @@ vErrors.push(err32);
 }
 errors++;
 }
-if((typeof data14 == "number") && (isFinite(data14))){
-if(data14 > 9007199254740991 || isNaN(data14)){
-const err33 = {instancePath:instancePath+"/seed",schemaPath:"#/properties/seed/maximum",keyword:"maximum",params:{comparison: "<=", limit: 9007199254740991},message:"must be <= 9007199254740991",schema:9007199254740991,parentSchema:schema11.properties.seed,data:data14};
+}
+else {
+const err33 = {instancePath:instancePath+"/learningRate",schemaPath:"#/properties/learningRate/type",keyword:"type",params:{type: "number"},message:"must be number",schema:schema11.properties.learningRate.type,parentSchema:schema11.properties.learningRate,data:data13};
 if(vErrors === null){
 vErrors = [err33];
 }
@@ -424,8 +423,11 @@ vErrors.push(err33);
 }
 errors++;
 }
-if(data14 < 0 || isNaN(data14)){
-const err34 = {instancePath:instancePath+"/seed",schemaPath:"#/properties/seed/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0",schema:0,parentSchema:schema11.properties.seed,data:data14};
+}
+if(data.batchSize !== undefined){
+let data14 = data.batchSize;
+if(!(((typeof data14 == "number") && (!(data14 % 1) && !isNaN(data14))) && (isFinite(data14)))){
+const err34 = {instancePath:instancePath+"/batchSize",schemaPath:"#/properties/batchSize/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema11.properties.batchSize.type,parentSchema:schema11.properties.batchSize,data:data14};
 if(vErrors === null){
 vErrors = [err34];
 }
@@ -434,12 +436,9 @@ vErrors.push(err34);
 }
 errors++;
 }
-}
-}
-if(data.window !== undefined){
-let data15 = data.window;
-if(!(((typeof data15 == "number") && (!(data15 % 1) && !isNaN(data15))) && (isFinite(data15)))){
-const err35 = {instancePath:instancePath+"/window",schemaPath:"#/properties/window/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema11.properties.window.type,parentSchema:schema11.properties.window,data:data15};
+if((typeof data14 == "number") && (isFinite(data14))){
+if(data14 > 9007199254740991 || isNaN(data14)){
+const err35 = {instancePath:instancePath+"/batchSize",schemaPath:"#/properties/batchSize/maximum",keyword:"maximum",params:{comparison: "<=", limit: 9007199254740991},message:"must be <= 9007199254740991",schema:9007199254740991,parentSchema:schema11.properties.batchSize,data:data14};
 if(vErrors === null){
 vErrors = [err35];
 }
@@ -448,9 +447,8 @@ vErrors.push(err35);
 }
 errors++;
 }
-if((typeof data15 == "number") && (isFinite(data15))){
-if(data15 > 9007199254740991 || isNaN(data15)){
-const err36 = {instancePath:instancePath+"/window",schemaPath:"#/properties/window/maximum",keyword:"maximum",params:{comparison: "<=", limit: 9007199254740991},message:"must be <= 9007199254740991",schema:9007199254740991,parentSchema:schema11.properties.window,data:data15};
+if(data14 < 2 || isNaN(data14)){
+const err36 = {instancePath:instancePath+"/batchSize",schemaPath:"#/properties/batchSize/minimum",keyword:"minimum",params:{comparison: ">=", limit: 2},message:"must be >= 2",schema:2,parentSchema:schema11.properties.batchSize,data:data14};
 if(vErrors === null){
 vErrors = [err36];
 }
@@ -459,8 +457,12 @@ vErrors.push(err36);
 }
 errors++;
 }
-if(data15 < 1 || isNaN(data15)){
-const err37 = {instancePath:instancePath+"/window",schemaPath:"#/properties/window/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1",schema:1,parentSchema:schema11.properties.window,data:data15};
+}
+}
+if(data.device !== undefined){
+let data15 = data.device;
+if(!(((data15 === "auto") || (data15 === "cpu")) || (data15 === "cuda"))){
+const err37 = {instancePath:instancePath+"/device",schemaPath:"#/properties/device/enum",keyword:"enum",params:{allowedValues: schema11.properties.device.enum},message:"must be equal to one of the allowed values",schema:schema11.properties.device.enum,parentSchema:schema11.properties.device,data:data15};
 if(vErrors === null){
 vErrors = [err37];
 }
@@ -470,12 +472,10 @@ vErrors.push(err37);
 errors++;
 }
 }
-}
-if(data.warmupFraction !== undefined){
-let data16 = data.warmupFraction;
-if((typeof data16 == "number") && (isFinite(data16))){
-if(data16 < 0 || isNaN(data16)){
-const err38 = {instancePath:instancePath+"/warmupFraction",schemaPath:"#/properties/warmupFraction/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0",schema:0,parentSchema:schema11.properties.warmupFraction,data:data16};
+if(data.seed !== undefined){
+let data16 = data.seed;
+if(!(((typeof data16 == "number") && (!(data16 % 1) && !isNaN(data16))) && (isFinite(data16)))){
+const err38 = {instancePath:instancePath+"/seed",schemaPath:"#/properties/seed/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema11.properties.seed.type,parentSchema:schema11.properties.seed,data:data16};
 if(vErrors === null){
 vErrors = [err38];
 }
@@ -484,8 +484,9 @@ vErrors.push(err38);
 }
 errors++;
 }
-if(data16 >= 1 || isNaN(data16)){
-const err39 = {instancePath:instancePath+"/warmupFraction",schemaPath:"#/properties/warmupFraction/exclusiveMaximum",keyword:"exclusiveMaximum",params:{comparison: "<", limit: 1},message:"must be < 1",schema:1,parentSchema:schema11.properties.warmupFraction,data:data16};
+if((typeof data16 == "number") && (isFinite(data16))){
+if(data16 > 9007199254740991 || isNaN(data16)){
+const err39 = {instancePath:instancePath+"/seed",schemaPath:"#/properties/seed/maximum",keyword:"maximum",params:{comparison: "<=", limit: 9007199254740991},message:"must be <= 9007199254740991",schema:9007199254740991,parentSchema:schema11.properties.seed,data:data16};
 if(vErrors === null){
 vErrors = [err39];
 }
@@ -494,9 +495,8 @@ vErrors.push(err39);
 }
 errors++;
 }
-}
-else {
-const err40 = {instancePath:instancePath+"/warmupFraction",schemaPath:"#/properties/warmupFraction/type",keyword:"type",params:{type: "number"},message:"must be number",schema:schema11.properties.warmupFraction.type,parentSchema:schema11.properties.warmupFraction,data:data16};
+if(data16 < 0 || isNaN(data16)){
+const err40 = {instancePath:instancePath+"/seed",schemaPath:"#/properties/seed/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0",schema:0,parentSchema:schema11.properties.seed,data:data16};
 if(vErrors === null){
 vErrors = [err40];
 }
@@ -506,11 +506,11 @@ vErrors.push(err40);
 errors++;
 }
 }
-if(data.weightDecay !== undefined){
-let data17 = data.weightDecay;
-if((typeof data17 == "number") && (isFinite(data17))){
-if(data17 > 1.7976931348623157e+308 || isNaN(data17)){
-const err41 = {instancePath:instancePath+"/weightDecay",schemaPath:"#/properties/weightDecay/maximum",keyword:"maximum",params:{comparison: "<=", limit: 1.7976931348623157e+308},message:"must be <= 1.7976931348623157e+308",schema:1.7976931348623157e+308,parentSchema:schema11.properties.weightDecay,data:data17};
+}
+if(data.window !== undefined){
+let data17 = data.window;
+if(!(((typeof data17 == "number") && (!(data17 % 1) && !isNaN(data17))) && (isFinite(data17)))){
+const err41 = {instancePath:instancePath+"/window",schemaPath:"#/properties/window/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema11.properties.window.type,parentSchema:schema11.properties.window,data:data17};
 if(vErrors === null){
 vErrors = [err41];
 }
@@ -519,8 +519,9 @@ vErrors.push(err41);
 }
 errors++;
 }
-if(data17 < 0 || isNaN(data17)){
-const err42 = {instancePath:instancePath+"/weightDecay",schemaPath:"#/properties/weightDecay/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0",schema:0,parentSchema:schema11.properties.weightDecay,data:data17};
+if((typeof data17 == "number") && (isFinite(data17))){
+if(data17 > 9007199254740991 || isNaN(data17)){
+const err42 = {instancePath:instancePath+"/window",schemaPath:"#/properties/window/maximum",keyword:"maximum",params:{comparison: "<=", limit: 9007199254740991},message:"must be <= 9007199254740991",schema:9007199254740991,parentSchema:schema11.properties.window,data:data17};
 if(vErrors === null){
 vErrors = [err42];
 }
@@ -529,9 +530,8 @@ vErrors.push(err42);
 }
 errors++;
 }
-}
-else {
-const err43 = {instancePath:instancePath+"/weightDecay",schemaPath:"#/properties/weightDecay/type",keyword:"type",params:{type: "number"},message:"must be number",schema:schema11.properties.weightDecay.type,parentSchema:schema11.properties.weightDecay,data:data17};
+if(data17 < 1 || isNaN(data17)){
+const err43 = {instancePath:instancePath+"/window",schemaPath:"#/properties/window/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1",schema:1,parentSchema:schema11.properties.window,data:data17};
 if(vErrors === null){
 vErrors = [err43];
 }
@@ -541,10 +541,12 @@ vErrors.push(err43);
 errors++;
 }
 }
-if(data.validationImages !== undefined){
-let data18 = data.validationImages;
-if(!(((typeof data18 == "number") && (!(data18 % 1) && !isNaN(data18))) && (isFinite(data18)))){
-const err44 = {instancePath:instancePath+"/validationImages",schemaPath:"#/properties/validationImages/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema11.properties.validationImages.type,parentSchema:schema11.properties.validationImages,data:data18};
+}
+if(data.warmupFraction !== undefined){
+let data18 = data.warmupFraction;
+if((typeof data18 == "number") && (isFinite(data18))){
+if(data18 < 0 || isNaN(data18)){
+const err44 = {instancePath:instancePath+"/warmupFraction",schemaPath:"#/properties/warmupFraction/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0",schema:0,parentSchema:schema11.properties.warmupFraction,data:data18};
 if(vErrors === null){
 vErrors = [err44];
 }
@@ -553,9 +555,8 @@ vErrors.push(err44);
 }
 errors++;
 }
-if((typeof data18 == "number") && (isFinite(data18))){
-if(data18 > 9007199254740991 || isNaN(data18)){
-const err45 = {instancePath:instancePath+"/validationImages",schemaPath:"#/properties/validationImages/maximum",keyword:"maximum",params:{comparison: "<=", limit: 9007199254740991},message:"must be <= 9007199254740991",schema:9007199254740991,parentSchema:schema11.properties.validationImages,data:data18};
+if(data18 >= 1 || isNaN(data18)){
+const err45 = {instancePath:instancePath+"/warmupFraction",schemaPath:"#/properties/warmupFraction/exclusiveMaximum",keyword:"exclusiveMaximum",params:{comparison: "<", limit: 1},message:"must be < 1",schema:1,parentSchema:schema11.properties.warmupFraction,data:data18};
 if(vErrors === null){
 vErrors = [err45];
 }
@@ -564,8 +565,9 @@ vErrors.push(err45);
 }
 errors++;
 }
-if(data18 < 0 || isNaN(data18)){
-const err46 = {instancePath:instancePath+"/validationImages",schemaPath:"#/properties/validationImages/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0",schema:0,parentSchema:schema11.properties.validationImages,data:data18};
+}
+else {
+const err46 = {instancePath:instancePath+"/warmupFraction",schemaPath:"#/properties/warmupFraction/type",keyword:"type",params:{type: "number"},message:"must be number",schema:schema11.properties.warmupFraction.type,parentSchema:schema11.properties.warmupFraction,data:data18};
 if(vErrors === null){
 vErrors = [err46];
 }
@@ -575,11 +577,11 @@ vErrors.push(err46);
 errors++;
 }
 }
-}
-if(data.checkpointEvery !== undefined){
-let data19 = data.checkpointEvery;
-if(!(((typeof data19 == "number") && (!(data19 % 1) && !isNaN(data19))) && (isFinite(data19)))){
-const err47 = {instancePath:instancePath+"/checkpointEvery",schemaPath:"#/properties/checkpointEvery/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema11.properties.checkpointEvery.type,parentSchema:schema11.properties.checkpointEvery,data:data19};
+if(data.weightDecay !== undefined){
+let data19 = data.weightDecay;
+if((typeof data19 == "number") && (isFinite(data19))){
+if(data19 > 1.7976931348623157e+308 || isNaN(data19)){
+const err47 = {instancePath:instancePath+"/weightDecay",schemaPath:"#/properties/weightDecay/maximum",keyword:"maximum",params:{comparison: "<=", limit: 1.7976931348623157e+308},message:"must be <= 1.7976931348623157e+308",schema:1.7976931348623157e+308,parentSchema:schema11.properties.weightDecay,data:data19};
 if(vErrors === null){
 vErrors = [err47];
 }
@@ -588,9 +590,8 @@ vErrors.push(err47);
 }
 errors++;
 }
-if((typeof data19 == "number") && (isFinite(data19))){
-if(data19 > 9007199254740991 || isNaN(data19)){
-const err48 = {instancePath:instancePath+"/checkpointEvery",schemaPath:"#/properties/checkpointEvery/maximum",keyword:"maximum",params:{comparison: "<=", limit: 9007199254740991},message:"must be <= 9007199254740991",schema:9007199254740991,parentSchema:schema11.properties.checkpointEvery,data:data19};
+if(data19 < 0 || isNaN(data19)){
+const err48 = {instancePath:instancePath+"/weightDecay",schemaPath:"#/properties/weightDecay/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0",schema:0,parentSchema:schema11.properties.weightDecay,data:data19};
 if(vErrors === null){
 vErrors = [err48];
 }
@@ -599,8 +600,9 @@ vErrors.push(err48);
 }
 errors++;
 }
-if(data19 < 1 || isNaN(data19)){
-const err49 = {instancePath:instancePath+"/checkpointEvery",schemaPath:"#/properties/checkpointEvery/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1",schema:1,parentSchema:schema11.properties.checkpointEvery,data:data19};
+}
+else {
+const err49 = {instancePath:instancePath+"/weightDecay",schemaPath:"#/properties/weightDecay/type",keyword:"type",params:{type: "number"},message:"must be number",schema:schema11.properties.weightDecay.type,parentSchema:schema11.properties.weightDecay,data:data19};
 if(vErrors === null){
 vErrors = [err49];
 }
@@ -610,11 +612,10 @@ vErrors.push(err49);
 errors++;
 }
 }
-}
-if(data.maxImages !== undefined){
-let data20 = data.maxImages;
-if((!(((typeof data20 == "number") && (!(data20 % 1) && !isNaN(data20))) && (isFinite(data20)))) && (data20 !== null)){
-const err50 = {instancePath:instancePath+"/maxImages",schemaPath:"#/properties/maxImages/type",keyword:"type",params:{type: schema11.properties.maxImages.type},message:"must be integer,null",schema:schema11.properties.maxImages.type,parentSchema:schema11.properties.maxImages,data:data20};
+if(data.validationImages !== undefined){
+let data20 = data.validationImages;
+if(!(((typeof data20 == "number") && (!(data20 % 1) && !isNaN(data20))) && (isFinite(data20)))){
+const err50 = {instancePath:instancePath+"/validationImages",schemaPath:"#/properties/validationImages/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema11.properties.validationImages.type,parentSchema:schema11.properties.validationImages,data:data20};
 if(vErrors === null){
 vErrors = [err50];
 }
@@ -625,7 +626,7 @@ errors++;
 }
 if((typeof data20 == "number") && (isFinite(data20))){
 if(data20 > 9007199254740991 || isNaN(data20)){
-const err51 = {instancePath:instancePath+"/maxImages",schemaPath:"#/properties/maxImages/maximum",keyword:"maximum",params:{comparison: "<=", limit: 9007199254740991},message:"must be <= 9007199254740991",schema:9007199254740991,parentSchema:schema11.properties.maxImages,data:data20};
+const err51 = {instancePath:instancePath+"/validationImages",schemaPath:"#/properties/validationImages/maximum",keyword:"maximum",params:{comparison: "<=", limit: 9007199254740991},message:"must be <= 9007199254740991",schema:9007199254740991,parentSchema:schema11.properties.validationImages,data:data20};
 if(vErrors === null){
 vErrors = [err51];
 }
@@ -634,8 +635,8 @@ vErrors.push(err51);
 }
 errors++;
 }
-if(data20 < 1 || isNaN(data20)){
-const err52 = {instancePath:instancePath+"/maxImages",schemaPath:"#/properties/maxImages/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1",schema:1,parentSchema:schema11.properties.maxImages,data:data20};
+if(data20 < 0 || isNaN(data20)){
+const err52 = {instancePath:instancePath+"/validationImages",schemaPath:"#/properties/validationImages/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0",schema:0,parentSchema:schema11.properties.validationImages,data:data20};
 if(vErrors === null){
 vErrors = [err52];
 }
@@ -646,10 +647,10 @@ errors++;
 }
 }
 }
-if(data.llm !== undefined){
-let data21 = data.llm;
-if((typeof data21 !== "string") && (data21 !== null)){
-const err53 = {instancePath:instancePath+"/llm",schemaPath:"#/definitions/nonBlankOrNull/type",keyword:"type",params:{type: schema14.type},message:"must be string,null",schema:schema14.type,parentSchema:schema14,data:data21};
+if(data.checkpointEvery !== undefined){
+let data21 = data.checkpointEvery;
+if(!(((typeof data21 == "number") && (!(data21 % 1) && !isNaN(data21))) && (isFinite(data21)))){
+const err53 = {instancePath:instancePath+"/checkpointEvery",schemaPath:"#/properties/checkpointEvery/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema11.properties.checkpointEvery.type,parentSchema:schema11.properties.checkpointEvery,data:data21};
 if(vErrors === null){
 vErrors = [err53];
 }
@@ -658,9 +659,9 @@ vErrors.push(err53);
 }
 errors++;
 }
-if(typeof data21 === "string"){
-if(!pattern0.test(data21)){
-const err54 = {instancePath:instancePath+"/llm",schemaPath:"#/definitions/nonBlankOrNull/pattern",keyword:"pattern",params:{pattern: "[^\\t\\n\\r ]"},message:"must match pattern \""+"[^\\t\\n\\r ]"+"\"",schema:"[^\\t\\n\\r ]",parentSchema:schema14,data:data21};
+if((typeof data21 == "number") && (isFinite(data21))){
+if(data21 > 9007199254740991 || isNaN(data21)){
+const err54 = {instancePath:instancePath+"/checkpointEvery",schemaPath:"#/properties/checkpointEvery/maximum",keyword:"maximum",params:{comparison: "<=", limit: 9007199254740991},message:"must be <= 9007199254740991",schema:9007199254740991,parentSchema:schema11.properties.checkpointEvery,data:data21};
 if(vErrors === null){
 vErrors = [err54];
 }
@@ -669,12 +670,8 @@ vErrors.push(err54);
 }
 errors++;
 }
-}
-}
-if(data.labelModel !== undefined){
-let data22 = data.labelModel;
-if((typeof data22 !== "string") && (data22 !== null)){
-const err55 = {instancePath:instancePath+"/labelModel",schemaPath:"#/definitions/nonBlankOrNull/type",keyword:"type",params:{type: schema14.type},message:"must be string,null",schema:schema14.type,parentSchema:schema14,data:data22};
+if(data21 < 1 || isNaN(data21)){
+const err55 = {instancePath:instancePath+"/checkpointEvery",schemaPath:"#/properties/checkpointEvery/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1",schema:1,parentSchema:schema11.properties.checkpointEvery,data:data21};
 if(vErrors === null){
 vErrors = [err55];
 }
@@ -683,9 +680,12 @@ vErrors.push(err55);
 }
 errors++;
 }
-if(typeof data22 === "string"){
-if(!pattern0.test(data22)){
-const err56 = {instancePath:instancePath+"/labelModel",schemaPath:"#/definitions/nonBlankOrNull/pattern",keyword:"pattern",params:{pattern: "[^\\t\\n\\r ]"},message:"must match pattern \""+"[^\\t\\n\\r ]"+"\"",schema:"[^\\t\\n\\r ]",parentSchema:schema14,data:data22};
+}
+}
+if(data.maxImages !== undefined){
+let data22 = data.maxImages;
+if((!(((typeof data22 == "number") && (!(data22 % 1) && !isNaN(data22))) && (isFinite(data22)))) && (data22 !== null)){
+const err56 = {instancePath:instancePath+"/maxImages",schemaPath:"#/properties/maxImages/type",keyword:"type",params:{type: schema11.properties.maxImages.type},message:"must be integer,null",schema:schema11.properties.maxImages.type,parentSchema:schema11.properties.maxImages,data:data22};
 if(vErrors === null){
 vErrors = [err56];
 }
@@ -694,12 +694,9 @@ vErrors.push(err56);
 }
 errors++;
 }
-}
-}
-if(data.allowDownload !== undefined){
-let data23 = data.allowDownload;
-if(typeof data23 !== "boolean"){
-const err57 = {instancePath:instancePath+"/allowDownload",schemaPath:"#/properties/allowDownload/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema11.properties.allowDownload.type,parentSchema:schema11.properties.allowDownload,data:data23};
+if((typeof data22 == "number") && (isFinite(data22))){
+if(data22 > 9007199254740991 || isNaN(data22)){
+const err57 = {instancePath:instancePath+"/maxImages",schemaPath:"#/properties/maxImages/maximum",keyword:"maximum",params:{comparison: "<=", limit: 9007199254740991},message:"must be <= 9007199254740991",schema:9007199254740991,parentSchema:schema11.properties.maxImages,data:data22};
 if(vErrors === null){
 vErrors = [err57];
 }
@@ -708,13 +705,8 @@ vErrors.push(err57);
 }
 errors++;
 }
-}
-if(data.slurm !== undefined){
-let data24 = data.slurm;
-if(data24 && typeof data24 == "object" && !Array.isArray(data24)){
-for(const key1 in data24){
-if(!(((((((key1 === "time") || (key1 === "mem")) || (key1 === "partition")) || (key1 === "account")) || (key1 === "cpusPerTask")) || (key1 === "nodes")) || (key1 === "gpusPerNode"))){
-const err58 = {instancePath:instancePath+"/slurm",schemaPath:"#/properties/slurm/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key1},message:"must NOT have additional properties",schema:false,parentSchema:schema11.properties.slurm,data:data24};
+if(data22 < 1 || isNaN(data22)){
+const err58 = {instancePath:instancePath+"/maxImages",schemaPath:"#/properties/maxImages/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1",schema:1,parentSchema:schema11.properties.maxImages,data:data22};
 if(vErrors === null){
 vErrors = [err58];
 }
@@ -725,8 +717,10 @@ errors++;
 }
 }
 }
-else {
-const err59 = {instancePath:instancePath+"/slurm",schemaPath:"#/properties/slurm/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema11.properties.slurm.type,parentSchema:schema11.properties.slurm,data:data24};
+if(data.llm !== undefined){
+let data23 = data.llm;
+if((typeof data23 !== "string") && (data23 !== null)){
+const err59 = {instancePath:instancePath+"/llm",schemaPath:"#/definitions/nonBlankOrNull/type",keyword:"type",params:{type: schema14.type},message:"must be string,null",schema:schema14.type,parentSchema:schema14,data:data23};
 if(vErrors === null){
 vErrors = [err59];
 }
@@ -735,15 +729,92 @@ vErrors.push(err59);
 }
 errors++;
 }
-}
-}
-else {
-const err60 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema11.type,parentSchema:schema11,data};
+if(typeof data23 === "string"){
+if(!pattern0.test(data23)){
+const err60 = {instancePath:instancePath+"/llm",schemaPath:"#/definitions/nonBlankOrNull/pattern",keyword:"pattern",params:{pattern: "[^\\t\\n\\r ]"},message:"must match pattern \""+"[^\\t\\n\\r ]"+"\"",schema:"[^\\t\\n\\r ]",parentSchema:schema14,data:data23};
 if(vErrors === null){
 vErrors = [err60];
 }
 else {
 vErrors.push(err60);
+}
+errors++;
+}
+}
+}
+if(data.labelModel !== undefined){
+let data24 = data.labelModel;
+if((typeof data24 !== "string") && (data24 !== null)){
+const err61 = {instancePath:instancePath+"/labelModel",schemaPath:"#/definitions/nonBlankOrNull/type",keyword:"type",params:{type: schema14.type},message:"must be string,null",schema:schema14.type,parentSchema:schema14,data:data24};
+if(vErrors === null){
+vErrors = [err61];
+}
+else {
+vErrors.push(err61);
+}
+errors++;
+}
+if(typeof data24 === "string"){
+if(!pattern0.test(data24)){
+const err62 = {instancePath:instancePath+"/labelModel",schemaPath:"#/definitions/nonBlankOrNull/pattern",keyword:"pattern",params:{pattern: "[^\\t\\n\\r ]"},message:"must match pattern \""+"[^\\t\\n\\r ]"+"\"",schema:"[^\\t\\n\\r ]",parentSchema:schema14,data:data24};
+if(vErrors === null){
+vErrors = [err62];
+}
+else {
+vErrors.push(err62);
+}
+errors++;
+}
+}
+}
+if(data.allowDownload !== undefined){
+let data25 = data.allowDownload;
+if(typeof data25 !== "boolean"){
+const err63 = {instancePath:instancePath+"/allowDownload",schemaPath:"#/properties/allowDownload/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema11.properties.allowDownload.type,parentSchema:schema11.properties.allowDownload,data:data25};
+if(vErrors === null){
+vErrors = [err63];
+}
+else {
+vErrors.push(err63);
+}
+errors++;
+}
+}
+if(data.slurm !== undefined){
+let data26 = data.slurm;
+if(data26 && typeof data26 == "object" && !Array.isArray(data26)){
+for(const key1 in data26){
+if(!(((((((key1 === "time") || (key1 === "mem")) || (key1 === "partition")) || (key1 === "account")) || (key1 === "cpusPerTask")) || (key1 === "nodes")) || (key1 === "gpusPerNode"))){
+const err64 = {instancePath:instancePath+"/slurm",schemaPath:"#/properties/slurm/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key1},message:"must NOT have additional properties",schema:false,parentSchema:schema11.properties.slurm,data:data26};
+if(vErrors === null){
+vErrors = [err64];
+}
+else {
+vErrors.push(err64);
+}
+errors++;
+}
+}
+}
+else {
+const err65 = {instancePath:instancePath+"/slurm",schemaPath:"#/properties/slurm/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema11.properties.slurm.type,parentSchema:schema11.properties.slurm,data:data26};
+if(vErrors === null){
+vErrors = [err65];
+}
+else {
+vErrors.push(err65);
+}
+errors++;
+}
+}
+}
+else {
+const err66 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema11.type,parentSchema:schema11,data};
+if(vErrors === null){
+vErrors = [err66];
+}
+else {
+vErrors.push(err66);
 }
 errors++;
 }
