@@ -6,6 +6,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
+import { wizardDefaults } from '../../training/wizardDefaults';
 import { embeddedPackDir } from '../settings';
 import { validateRunConfig } from '../../training/runConfig';
 import { RUN_CONFIG_DEFAULTS, TRAIN_DEVICES, type RunConfig, type TrainDevice } from '../../shared/trainingProtocol';
@@ -104,11 +105,12 @@ export async function askRunConfig(extensionUri: vscode.Uri, prev?: RunConfig): 
   if (!start) return undefined;
   const lambda = await askNumber(vscode.l10n.t('Train SEA Adapter (4/8): λ'), 'lambda', prev?.lambda ?? RUN_CONFIG_DEFAULTS.lambda, vscode.l10n.t('Weight of the SEA alignment loss: L = L_g + λ·L_a (0 = caption loss only)'));
   if (lambda === undefined) return undefined;
-  const epochs = await askNumber(vscode.l10n.t('Train SEA Adapter (5/8): epochs'), 'epochs', prev?.epochs ?? 3, vscode.l10n.t('Passes over the training images'));
+  const sized = wizardDefaults(dataset);   // one pass of large batches for a real dataset, more for a handful
+  const epochs = await askNumber(vscode.l10n.t('Train SEA Adapter (5/8): epochs'), 'epochs', prev?.epochs ?? sized.epochs, vscode.l10n.t('Passes over the training images'));
   if (epochs === undefined) return undefined;
   const learningRate = await askNumber(vscode.l10n.t('Train SEA Adapter (6/8): learning rate'), 'learningRate', prev?.learningRate ?? RUN_CONFIG_DEFAULTS.learningRate, vscode.l10n.t('Peak AdamW learning rate (cosine schedule, 3 % warm-up)'));
   if (learningRate === undefined) return undefined;
-  const batchSize = await askNumber(vscode.l10n.t('Train SEA Adapter (7/8): batch size'), 'batchSize', prev?.batchSize ?? 4, vscode.l10n.t('Images per step (global batch)'));
+  const batchSize = await askNumber(vscode.l10n.t('Train SEA Adapter (7/8): batch size'), 'batchSize', prev?.batchSize ?? sized.batchSize, vscode.l10n.t('Images per step (global batch)'));
   if (batchSize === undefined) return undefined;
   const device = await pickOne([...TRAIN_DEVICES], vscode.l10n.t('Train SEA Adapter (8/8): device'), prev?.device);
   if (!device) return undefined;
