@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import io
 import json
+import os
 import re
 import tarfile
 import warnings
@@ -33,38 +34,54 @@ class DatasetError(ValueError):
     pass
 
 
-@dataclass
 class Item:
-    """One image of the dataset, as little as it takes to find it again: datasets of 100k+ images keep every
-    Item in memory while the images themselves are read only when a batch is decoded (streaming)."""
-    path: Path                     # the image file, or the tar shard / arrow / parquet file that holds it
-    caption: Optional[str]
-    truth_file: Optional[Path] = None  # NAME.truth.json (per-patch words), read only when evaluating
-    member: Optional[str] = None   # inside `path`: the tar member name, or "row N" of a datasets file
-    offset: Optional[int] = None   # tar: where the member's bytes start (read on demand, never extracted)
-    size: int = 0
-    row: Optional[int] = None      # datasets: the row whose image column holds the bytes
-    column: Optional[Tuple[str, str, str]] = None   # datasets: (file kind, image column, dataset folder), shared by a file's rows
+    """One image of the dataset, as little as it takes to find it again: a run keeps every Item in memory
+    (100k+ of them) while the images themselves are read only when their batch is decoded (streaming), so
+    the fields are slots and the path a string."""
+    __slots__ = ("file", "caption", "has_truth", "member", "offset", "size", "row", "column")
+
+    def __init__(self, path, caption: Optional[str], truth_file: Optional[Path] = None, member: Optional[str] = None,
+                 offset: Optional[int] = None, size: int = 0, row: Optional[int] = None,
+                 column: Optional[Tuple[str, str, str]] = None):
+        self.file = str(path)          # the image file, or the tar shard / arrow / parquet file that holds it
+        self.caption = caption
+        self.has_truth = truth_file is not None   # NAME.truth.json beside the image (per-patch words)
+        self.member = member           # inside the file: the tar member name, or "row N" of a datasets file
+        self.offset = offset           # tar: where the member's bytes start (read on demand, never extracted)
+        self.size = size
+        self.row = row                 # datasets: the row whose image column holds the bytes
+        self.column = column           # datasets: (file kind, image column, dataset folder), shared by a file's rows
+
+    @property
+    def path(self) -> Path:
+        return Path(self.file)
+
+    @property
+    def truth_file(self) -> Optional[Path]:
+        return _truth_path(self.path) if self.has_truth else None
 
     @property
     def name(self) -> str:
         """How messages name the image: its file, or `SHARD: member`."""
-        return f"{self.path}: {self.member}" if self.member else str(self.path)
+        return f"{self.file}: {self.member}" if self.member else self.file
 
     @property
     def truth(self) -> Optional[list]:
         """Per patch, the list of true words (demo-world sidecars), or None; read from disk on each call."""
-        return _truth(self.truth_file)[0] if self.truth_file else None
+        return _truth(self.truth_file)[0] if self.has_truth else None
 
     def open(self):
         """A binary file object of the image's bytes: the file itself, or the bytes read from the shard / row."""
         if self.row is not None:
             return io.BytesIO(_row_bytes(self))
         if self.offset is not None:
-            with open(self.path, "rb") as f:
+            with open(self.file, "rb") as f:
                 f.seek(self.offset)
                 return io.BytesIO(f.read(self.size))
-        return self.path
+        return self.file
+
+    def __repr__(self) -> str:
+        return f"Item({self.name!r}, caption={self.caption!r})"
 
 
 @dataclass
@@ -88,8 +105,12 @@ def _llava_caption(entry: dict) -> Optional[str]:
     return " ".join(t.strip() for t in turns) if turns else None
 
 
+def _truth_path(img: Path) -> Path:
+    return img.with_name(img.stem + ".truth.json")
+
+
 def _truth_file(img: Path) -> Optional[Path]:
-    t = img.with_name(img.stem + ".truth.json")
+    t = _truth_path(img)
     return t if t.is_file() else None
 
 
@@ -106,14 +127,29 @@ def _truth(t: Optional[Path]):
 
 
 def _folder_items(source: Path) -> List[Item]:
-    """Every image below `source` (sub-folders too, in path order), caption from the `x.txt` beside `x.png`."""
+    """Every image below `source` (sub-folders too, in path order), caption from the `x.txt` beside `x.png`.
+    Walked with strings, not Path objects: a folder of 100k images and their sidecars is 300k names."""
+    found = []
+    for folder, dirs, files in os.walk(source):
+        dirs.sort()
+        rel = os.path.relpath(folder, source).replace(os.sep, "/")
+        names = set(files)   # one per folder, shared by its images: sidecars are looked up here, not stat'ed
+        for f in files:
+            if os.path.splitext(f)[1].lower() in IMAGE_EXT:
+                found.append((f if rel == "." else f"{rel}/{f}", os.path.join(folder, f), names))
+    found.sort(key=lambda x: x[0])
     items = []
-    for img in sorted((p for p in source.rglob("*") if p.suffix.lower() in IMAGE_EXT and p.is_file()),
-                      key=lambda p: p.relative_to(source).as_posix()):
-        tf = _truth_file(img)
-        txt = img.with_suffix(".txt")
-        cap = txt.read_text(errors="replace").strip() if txt.is_file() else _truth(tf)[1]
-        items.append(Item(img, cap or None, tf))
+    for _, full, names in found:
+        img = Path(full)
+        stem = img.stem
+        tf = img.with_name(stem + ".truth.json") if stem + ".truth.json" in names else None
+        cap = None
+        if stem + ".txt" in names:
+            cap = img.with_name(stem + ".txt").read_text(errors="replace").strip()
+        elif tf is not None:
+            cap = _truth(tf)[1]
+        if img.is_file():
+            items.append(Item(full, cap or None, tf))
     return items
 
 

@@ -2,6 +2,7 @@
 images, lists of Python ints would be the largest thing a run keeps in memory."""
 from __future__ import annotations
 
+from array import array
 from typing import Iterable, Iterator, List, Optional
 
 import numpy as np
@@ -11,14 +12,14 @@ class TokenLists:
     """`lists[i]` is caption i's token ids (a list) or None (no caption); iterating yields the same."""
 
     def __init__(self, lists: Iterable[Optional[List[int]]]):
-        ids, ends, has = [], [0], []
+        ids, ends, has = array("q"), array("q", [0]), array("b")   # grown in place: no per-caption objects
         for ls in lists:
             has.append(ls is not None)
-            ids.append(np.asarray(ls or [], dtype=np.int64))
-            ends.append(ends[-1] + len(ls or []))
-        self._ids = np.concatenate(ids) if ids else np.zeros(0, np.int64)
-        self._ends = np.asarray(ends, dtype=np.int64)
-        self._has = np.asarray(has, dtype=bool)
+            ids.extend(ls or ())
+            ends.append(len(ids))
+        self._ids = np.frombuffer(ids, dtype=np.int64) if ids else np.zeros(0, np.int64)
+        self._ends = np.frombuffer(ends, dtype=np.int64)
+        self._has = np.frombuffer(has, dtype=np.int8).astype(bool) if has else np.zeros(0, bool)
 
     def __len__(self) -> int:
         return len(self._has)
