@@ -87,11 +87,20 @@ export function deviceMissing(device: Device): string | undefined {
 }
 
 /**
+ * Below this many multiply–adds per image `auto` keeps a model on the CPU even where a GPU works: uploads,
+ * kernel launches and read-backs then cost more than the arithmetic. Measured on an H200 machine: the demo
+ * pack (encoder ≈ 50 M multiply–adds) took 9.2 ms through WebGPU and 4.8 ms on the CPU; the real-size pack
+ * (ViT-B/16 ≈ 17 G) is the GPU's (docs/bench/gpu-h200-2026-11-29.txt).
+ */
+export const GPU_WORTH_MACS = 1e9;
+
+/**
  * Runs `create` on the requested device, or on each device of AUTO_ORDER until one works. Devices that
  * cannot work (deviceMissing) are skipped without a native call, so a run on a machine without a GPU
- * prints nothing but the one-line `reason` its caller shows.
+ * prints nothing but the one-line `reason` its caller shows. `macs` (the model's multiply–adds per image,
+ * when known): with `auto`, a model below GPU_WORTH_MACS stays on the CPU.
  */
-export async function withDevice<T>(choice: DeviceChoice, create: (device: Device) => Promise<T>): Promise<DeviceResult<T>> {
+export async function withDevice<T>(choice: DeviceChoice, create: (device: Device) => Promise<T>, macs?: number): Promise<DeviceResult<T>> {
   if (choice !== 'auto') {
     const missing = deviceMissing(choice);
     if (missing) throw badInput(`device "${choice}" is not usable here: ${missing}. Choose another device (${DEVICE_CHOICES.join(', ')}); "auto" falls back to the CPU`);
@@ -104,10 +113,15 @@ export async function withDevice<T>(choice: DeviceChoice, create: (device: Devic
     }
   }
   const reasons: string[] = [];
+  const small = macs !== undefined && macs < GPU_WORTH_MACS;
   for (const device of AUTO_ORDER) {
     const missing = deviceMissing(device);
     if (missing) {
       reasons.push(`${device}: ${missing}`);
+      continue;
+    }
+    if (small && device !== 'cpu') {
+      reasons.push(`${device}: not used for a small model (≈ ${Math.max(1, Math.round(macs / 1e6))} M multiply–adds per image; the CPU is faster for it)`);
       continue;
     }
     try {

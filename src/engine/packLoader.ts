@@ -159,7 +159,7 @@ export async function loadPack(packDir: string, choice: DeviceChoice): Promise<L
   // Family packs: the token count depends on the image; size the thread choice for a typical 576-token view.
   const P = grid ? grid.rows * grid.cols : 576;
   const encMacs = estimateMacs(onnxWeightBytes(encPath) / 4, P + (m.prefixTokens ?? 1));
-  const { device, value: encSession, reason } = await withDevice(choice, (d) => openSession(encPath, d, m.onnx, encMacs));
+  const { device, value: encSession, reason } = await withDevice(choice, (d) => openSession(encPath, d, m.onnx, encMacs), encMacs);
   const sessions: ort.InferenceSession[] = [encSession];
   try {
     const read = encoderRead(encSession, m);

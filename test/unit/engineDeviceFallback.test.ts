@@ -6,7 +6,8 @@ import { spawnSync } from 'node:child_process';
 import { mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, it } from 'node:test';
-import { nvidiaDriverMissing, vulkanLoaderMissing } from '../../src/engine/devices';
+import { GPU_WORTH_MACS, nvidiaDriverMissing, vulkanLoaderMissing, withDevice } from '../../src/engine/devices';
+import type { Device } from '../../src/shared/tokenMap';
 import { findSharedLibrary } from '../../src/engine/nativeLibraries';
 import { ROOT } from '../fixtures/fixturePacks';
 
@@ -46,5 +47,36 @@ describe('CLI: one line about the device, no native noise', { skip: linux }, () 
     const r = run('--device', 'cpu');
     assert.equal(r.status, 0, r.stderr);
     assert.equal(r.stderr, '');
+  });
+});
+
+describe('auto and model size', { skip: linux }, () => {
+  it('a usable GPU is tried for a large model and passed over for a small one, saying why', async () => {
+    // a Vulkan loader "found" (an empty file on LD_LIBRARY_PATH): WebGPU counts as usable without a native call
+    const dir = path.join(ROOT, '.test-artifacts', 'fake-libs');
+    mkdirSync(dir, { recursive: true });
+    writeFileSync(path.join(dir, 'libvulkan.so.1'), '');
+    const saved = process.env.LD_LIBRARY_PATH;
+    process.env.LD_LIBRARY_PATH = dir;
+    try {
+      const tried: Device[] = [];
+      const create = async (d: Device) => {
+        tried.push(d);
+        if (d !== 'cpu') throw new Error('Failed to create a WebGPU device');
+        return d;
+      };
+      const large = await withDevice('auto', create, 17e9);
+      assert.ok(tried.includes('webgpu') && large.device === 'cpu', `large model: WebGPU tried first (${tried.join(', ')})`);
+      tried.length = 0;
+      const small = await withDevice('auto', create, GPU_WORTH_MACS / 20);
+      assert.deepEqual(tried, ['cpu'], 'small model: the GPU is not even opened');
+      assert.match(small.reason ?? '', /webgpu: not used for a small model \(≈ 50 M multiply–adds per image; the CPU is faster for it\)/);
+      tried.length = 0;
+      await withDevice('webgpu', create, GPU_WORTH_MACS / 20).catch(() => undefined);
+      assert.deepEqual(tried, ['webgpu'], 'an explicit choice is honoured whatever the size');
+    } finally {
+      if (saved === undefined) delete process.env.LD_LIBRARY_PATH;
+      else process.env.LD_LIBRARY_PATH = saved;
+    }
   });
 });
