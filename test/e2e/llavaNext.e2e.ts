@@ -425,6 +425,10 @@ export async function runLlavaNextScenario({ page, root, workspace, otherPack, h
     const errorText = (await error.textContent()) ?? '';
     if (!errorText.includes(refusal) || !errorText.includes('Compare two adapters of the same model (same vision encoder and image processor).')) throw new Error(`the compare view says "${errorText.slice(0, 400)}"; expected "${refusal}" and its fix`);
     await page.locator('.notifications-toasts .notification-list-item', { hasText: 'cannot be compared token by token' }).first().waitFor({ timeout: 10_000 });
+    // the earlier result is stale now: its panes and agreement line are hidden, not left under the error
+    if (((await cmp.locator('#agreement').textContent()) ?? '').trim() || !(await cmp.locator('#content').isHidden())) {
+      throw new Error('the previous agreement line or panes are still shown under the refusal');
+    }
     steps.push(`B = ${runLabel} (${other.patches.length} tokens in ${other.views.length} view) → refused: "${refusal}"`);
     await shot('compare-refused');
     return { steps, screenshots };

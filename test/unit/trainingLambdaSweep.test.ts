@@ -11,7 +11,7 @@ import path from 'node:path';
 import { parseLambdas, readSweep, sweepConfigs, sweepLambdas, sweepTable, writeSweepComparison, SweepError, SWEEPS_DIR, type SweepRun } from '../../src/training/lambdaSweep';
 import { sweepCommand } from '../../src/cli/commands/sweep';
 import { validateRunConfig } from '../../src/training/runConfig';
-import type { RunSummary } from '../../src/shared/trainingProtocol';
+import type { RunConfig, RunSummary } from '../../src/shared/trainingProtocol';
 
 const root = path.resolve(__dirname, '..', '..');
 const PYTHON = process.env.SEALENS_PYTHON ?? '/usr/bin/python3';
@@ -37,7 +37,7 @@ test('one valid run config per λ, the rest of the config unchanged', () => {
 });
 
 test('several λ in one config: the sweep takes the config\'s lambdas unless given, and each run trains one λ', () => {
-  const base = { formatVersion: 1 as const, pack: 'p', dataset: 'd', outputName: 'sea', lambdas: [0, 1, 8] };
+  const base: RunConfig = { formatVersion: 1, pack: 'p', dataset: 'd', outputName: 'sea', lambdas: [0, 1, 8] };
   assert.equal(validateRunConfig(base, 'sweep').lambdas?.length, 3, 'the schema allows a λ list');
   assert.deepEqual(sweepLambdas(undefined, base), [0, 1, 8]);
   assert.deepEqual(sweepLambdas('0, 2', base), [0, 2], 'the flag / input box wins');

@@ -97,7 +97,10 @@ selB.addEventListener('change', onSel);
 
 function onMessage(msg: ToWebview): void {
   if (msg.kind === 'loading') chrome.showLoading(msg.message);
-  else if (msg.kind === 'error') chrome.showError(msg.message, msg.fix);
+  else if (msg.kind === 'error') {
+    agreement.textContent = '';   // it belonged to the result the failed request replaces
+    chrome.showError(msg.message, msg.fix, true);
+  }
   else if (msg.kind === 'compare') show(msg.payload);
 }
 
@@ -120,7 +123,8 @@ function show(p: ComparePayload): void {
   if (!sameGeometry(tmA, tmB)) {
     // The host refuses this too; kept so that a payload from elsewhere never draws mismatched tokens.
     chrome.showError(`The two token maps place their tokens differently (${tmA.patches.length} vs ${tmB.patches.length} tokens, ${tmA.views.length} vs ${tmB.views.length} views), so they cannot be compared token by token.`,
-      'Compare two adapters of the same model on the same image.');
+      'Compare two adapters of the same model on the same image.', true);
+    agreement.textContent = '';
     return;
   }
   current = p;

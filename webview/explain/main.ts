@@ -70,7 +70,7 @@ function onMessage(msg: ToWebview): void {
       chrome.showLoading(msg.message);
       break;
     case 'error':
-      chrome.showError(msg.message, msg.fix);
+      chrome.showError(msg.message, msg.fix, true);
       break;
     case 'explain':
       show(msg.payload);

@@ -11,7 +11,8 @@ export interface ViewChrome {
   content: HTMLElement;
   meta: HTMLElement;
   showLoading(message: string): void;
-  showError(message: string, fix?: string): void;
+  /** `failed`: the host's request failed, so the result shown is stale: hidden until the next one. */
+  showError(message: string, fix?: string, failed?: boolean): void;
   clearMessages(): void;
   setStatus(message: string): void;
 }
@@ -43,8 +44,12 @@ export function createViewChrome(bridge: HostBridge): ViewChrome {
       status.textContent = message;
       error.hidden = true;
     },
-    showError(message, fix) {
+    showError(message, fix, failed = false) {
       status.hidden = true;
+      if (failed) {
+        content.hidden = true;
+        meta.hidden = true;
+      }
       error.replaceChildren(el('div', 'sl-error-message', message));
       if (fix) error.append(el('div', 'sl-error-fix', fix));
       const retry = button('retry', 'Retry');
@@ -55,6 +60,8 @@ export function createViewChrome(bridge: HostBridge): ViewChrome {
     // The status line keeps its height when empty, so that a message appearing does not push the image down.
     clearMessages() {
       toolbar.classList.remove('sl-empty');
+      content.hidden = false;
+      meta.hidden = false;
       status.hidden = false;
       status.textContent = '';
       error.hidden = true;
