@@ -25,7 +25,7 @@ const suites = [
   { name: 'unit', cmd: process.execPath, args: ['--import', 'tsx', '--test', '--test-concurrency=1', ...unitFiles] },
   { name: 'python', cmd: '/usr/bin/python3', args: ['-m', 'pytest', 'python/tests', '-q'] },
   // The pinned recent torch + transformers in .venv (python/requirements-hf.txt); skips when it could not be installed.
-  { name: 'python-hf', cmd: venvPython(), args: ['-m', 'pytest', 'python/tests_hf', '-q'], needsVenv: true },
+  { name: 'python-hf', cmd: venvPython(), args: ['-m', 'pytest', 'python/tests_hf', 'python/tests/test_runner_hf.py', '-q'], needsVenv: true },
   { name: 'e2e', cmd: process.execPath, args: ['--import', 'tsx', 'test/e2e/run-code-server.ts'] },
   // VS Code desktop through @vscode/test-electron: needs a download, so it skips (saying why) offline.
   { name: 'e2e-electron', cmd: process.execPath, args: ['--import', 'tsx', '--test', 'test/e2e/electron.test.ts'] },
