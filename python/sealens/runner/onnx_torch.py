@@ -9,7 +9,7 @@ front (`check_supported`) instead of failing mid-run.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Callable, Dict, List, Sequence
+from typing import Callable, Dict, List, Optional, Sequence, Tuple
 
 import numpy as np
 import torch
@@ -188,12 +188,29 @@ class OnnxModule(torch.nn.Module):
             self.nodes.append((n.op_type, list(n.input), list(n.output), attrs))
 
     def forward(self, **inputs: torch.Tensor) -> Dict[str, torch.Tensor]:
+        env = self.run(inputs)
+        return {o: env[o] for o in self.output_names}
+
+    def final_matmul(self, output: str) -> Optional[Tuple[int, str, str]]:
+        """(node index, input name, weight name) when `output` comes from a last MatMul of a tensor by a constant
+        weight — an LLM's head. A caller that needs only some positions' logits applies the head to those rows
+        itself (run(..., stop=index)): the head is the widest matrix of a small LM."""
+        for k in range(len(self.nodes) - 1, -1, -1):
+            op, ins, outs, _ = self.nodes[k]
+            if output in outs:
+                if op == "MatMul" and len(ins) == 2 and ins[1] in self.consts and ins[0] not in self.consts:
+                    return k, ins[0], ins[1]
+                return None
+        return None
+
+    def run(self, inputs: Dict[str, torch.Tensor], stop: Optional[int] = None) -> Dict[str, torch.Tensor]:
+        """Every value of the graph (nodes before `stop` only, when given)."""
         unknown = set(inputs) - set(self.input_names)
         if unknown:
             raise OnnxGraphError(f"{self.path}: no inputs named {sorted(unknown)} (inputs: {self.input_names})")
         env: Dict[str, torch.Tensor] = dict(self.consts)
         env.update(inputs)
-        for op, ins, outs, attrs in self.nodes:
+        for op, ins, outs, attrs in self.nodes[:stop]:
             args = [env[i] if i else None for i in ins]
             kw = dict(attrs)
             for j, name in enumerate(_INPUT_AS_KW.get(op, [])):
@@ -212,7 +229,7 @@ class OnnxModule(torch.nn.Module):
                     env[o] = r
             else:
                 env[outs[0]] = res
-        return {o: env[o] for o in self.output_names}
+        return env
 
     def to_device(self, device) -> "OnnxModule":
         self.consts = {k: v.to(device) for k, v in self.consts.items()}

@@ -34,9 +34,16 @@ class DecoderLM(nn.Module):
         super().__init__()
         self.decoder, self.input_name, self.output_name = decoder, input_name, output_name
         self.embed_tokens = nn.Embedding.from_pretrained(embed, freeze=True)
+        self.head = decoder.final_matmul(output_name)
 
     def forward(self, inputs_embeds, first: int = 0):
-        return self.decoder(**{self.input_name: inputs_embeds})[self.output_name][:, first:]
+        feeds = {self.input_name: inputs_embeds}
+        if self.head is None:
+            return self.decoder(**feeds)[self.output_name][:, first:]
+        # The caption loss reads the logits of the caption positions only: the LM head (the widest matrix of a
+        # small LM) is applied to those rows, not to the visual tokens' (a third of a demo-pack step).
+        k, hidden, weight = self.head
+        return torch.matmul(self.decoder.run(feeds, stop=k)[hidden][:, first:], self.decoder.consts[weight])
 
 
 @dataclass
