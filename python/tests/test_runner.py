@@ -110,6 +110,25 @@ def test_onnx_torch_matches_onnxruntime_node(tiny, tmp_path):
     np.testing.assert_allclose(got["logits"].numpy(), ref["logits"], atol=2e-4, rtol=1e-4)
 
 
+def test_decoder_head_on_caption_rows_equals_the_whole_graph(tiny):
+    """DecoderLM applies the LM head to the positions after `first` only; logits and the gradient that reaches
+    the visual tokens equal slicing the whole graph's logits."""
+    from sealens.runner.onnx_torch import OnnxModule
+    from sealens.runner.sources import DecoderLM
+    dec = OnnxModule(tiny / "pack/llm/decoder.onnx")
+    embed = torch.randn(381, 24)
+    lm = DecoderLM(dec, embed, "inputs_embeds", "logits")
+    assert lm.head is not None, "the tiny decoder ends in MatMul(hidden, head weight)"
+    x = torch.randn(2, 11, 24, generator=torch.Generator().manual_seed(3), requires_grad=True)
+    part = lm(x, first=7)
+    (part ** 2).sum().backward()
+    g_part, x.grad = x.grad.clone(), None
+    whole = dec(inputs_embeds=x)["logits"][:, 7:]
+    (whole ** 2).sum().backward()
+    torch.testing.assert_close(part, whole, rtol=1e-5, atol=1e-5)
+    torch.testing.assert_close(g_part, x.grad, rtol=1e-4, atol=1e-5)
+
+
 def test_onnx_torch_names_unsupported_operators(tmp_path):
     import onnx
     from onnx import helper, TensorProto

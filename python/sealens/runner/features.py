@@ -23,6 +23,10 @@ from .sources import Sources
 
 BATCH = 32            # images per decode task and per encoder call
 PROGRESS_SECONDS = 5.0
+# Below this many multiply–adds per image the encoder runs on one thread and the other cores decode: the
+# demo pack's encoder (≈ 50 M) encoded 16k images at 224 images/s on one thread + one decode worker against
+# 155 on two threads + the worker (2 cores), as the engine found for its sessions (devices.ts SINGLE_THREAD_MACS).
+SINGLE_THREAD_MACS = 1e8
 
 
 def fingerprint(ds: Dataset, pack_dir: Path, extra: str = "") -> str:
@@ -50,6 +54,13 @@ def encode_batch(src: Sources, x: np.ndarray, device) -> Dict[str, np.ndarray]:
                                  src.threshold, sign=src.sign)
         res["label_idx"], res["label_scores"] = li.numpy().astype(np.int64), ls.numpy().astype(np.float32)
     return res
+
+
+def encoder_macs(src: Sources, tokens: int) -> float:
+    """≈ multiply–adds per image: the encoder's weights × its tokens (ONNX initializers or module parameters)."""
+    v = src.vision
+    weights = sum(t.numel() for t in v.consts.values()) if hasattr(v, "consts") else sum(p.numel() for p in v.parameters())
+    return float(weights) * tokens
 
 
 def compute(src: Sources, ds: Dataset, device, batch: int = BATCH) -> Dict[str, np.ndarray]:
@@ -94,10 +105,14 @@ def cached(cache_dir: Path, src: Sources, ds: Dataset, pack_dir: Path, device, e
     folder.parent.mkdir(parents=True, exist_ok=True)
     writer = StoreWriter(folder, fp, len(ds.items))
     shown = time.monotonic()
+    threads = torch.get_num_threads()
+    workers = default_workers() if workers is None else workers
     try:
-        for s, (pix, kept, skipped) in _decoded(ds.items, writer.processed, src.preprocessor,
-                                               default_workers() if workers is None else workers):
+        for s, (pix, kept, skipped) in _decoded(ds.items, writer.processed, src.preprocessor, workers):
             arrays = encode_batch(src, pix, device) if pix is not None else {}
+            if arrays and workers and torch.get_num_threads() > 1 and device.type == "cpu" and \
+                    encoder_macs(src, arrays["features"].shape[1]) < SINGLE_THREAD_MACS:
+                torch.set_num_threads(1)   # a small encoder: the other cores decode (restored below)
             writer.append(arrays, [s + k for k in kept], min(s + BATCH, len(ds.items)), skipped)
             if progress and time.monotonic() - shown >= PROGRESS_SECONDS:
                 progress(writer.processed, len(ds.items))
@@ -108,3 +123,4 @@ def cached(cache_dir: Path, src: Sources, ds: Dataset, pack_dir: Path, device, e
         return writer.finish()
     finally:
         writer.close()
+        torch.set_num_threads(threads)
