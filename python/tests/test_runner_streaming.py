@@ -131,3 +131,21 @@ def test_token_lists_read_back_unchanged():
     t = TokenLists(iter(lists))
     assert len(t) == 6 and list(t) == lists and t[5] == list(range(300)) and t[1] is None
     assert TokenLists([]).__len__() == 0
+
+
+
+class DyingItem(dataset.Item):
+    """An image whose decoding ends the worker process, as the OS's out-of-memory killer would."""
+    __slots__ = ()
+
+    def open(self):
+        os._exit(9)
+
+
+def test_a_dead_decode_worker_is_named_and_what_was_encoded_is_kept(tiny, src, tmp_path):
+    items, _ = dataset.scan(images_with_broken(tiny, tmp_path, broken_at=()))
+    items[40] = DyingItem(items[40].path, items[40].caption)
+    ds = dataset.Dataset(items, [])
+    with pytest.raises(features.DecodeWorkerError, match="a decode worker process stopped abruptly .* start the run again"):
+        features.cached(tmp_path / "c", src, ds, tiny / "pack", CPU, workers=1)
+    assert json.loads((tmp_path / "c/features/meta.json").read_text())["processed"] == features.BATCH

@@ -9,6 +9,7 @@ import hashlib
 import os
 import time
 from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from multiprocessing import get_context
 from pathlib import Path
 from typing import Callable, Dict, List, Optional
@@ -54,6 +55,10 @@ def encode_batch(src: Sources, x: np.ndarray, device) -> Dict[str, np.ndarray]:
                                  src.threshold, sign=src.sign)
         res["label_idx"], res["label_scores"] = li.numpy().astype(np.int64), ls.numpy().astype(np.float32)
     return res
+
+
+class DecodeWorkerError(RuntimeError):
+    """A decode worker died (the OS killed it, a decoder crashed natively); what was encoded is kept."""
 
 
 def encoder_macs(src: Sources, tokens: int) -> float:
@@ -121,6 +126,11 @@ def cached(cache_dir: Path, src: Sources, ds: Dataset, pack_dir: Path, device, e
                 writer.commit()
                 return None
         return writer.finish()
+    except BrokenProcessPool:
+        writer.commit()
+        raise DecodeWorkerError(f"a decode worker process stopped abruptly (killed for lack of memory?) after "
+                                f"{writer.processed} of {len(ds.items)} images; start the run again: encoding goes on "
+                                f"from there") from None
     finally:
         writer.close()
         torch.set_num_threads(threads)
