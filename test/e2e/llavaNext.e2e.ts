@@ -174,6 +174,21 @@ async function walkTokens(page: Page, view: FrameLocator): Promise<Map<number, s
   return seen;
 }
 
+/** Closes every editor; an unsaved one left by an earlier scenario (the notebook's Untitled-1.sealens) is closed
+ *  without saving, or VS Code's modal "Do you want to save…" would block every later click. */
+async function closeAllEditors(page: Page): Promise<void> {
+  await runCommand(page, 'View: Close All Editors');
+  const dontSave = page.locator('.monaco-dialog-box .monaco-button', { hasText: /Don.t Save/ }).first();
+  for (let i = 0; i < 5; i++) {
+    try {
+      await dontSave.waitFor({ timeout: 1500 });
+    } catch {
+      return;
+    }
+    await dontSave.click();
+  }
+}
+
 /** "SEA Lens: Select Model Pack…" → the embedded demo pack ('') or "Choose a pack folder…" and VS Code's folder dialog. */
 async function selectPack(page: Page, pack: string): Promise<void> {
   await runCommand(page, 'SEA Lens: Select Model Pack…');
@@ -242,7 +257,7 @@ export async function runLlavaNextScenario({ page, root, workspace, otherPack, h
     const tilePatches = tm.patches.filter((p, i) => inTiles(i) && p.kind === 'patch').length;
 
     // --- make it the active pack, as a person does ---------------------------------------------------
-    await runCommand(page, 'View: Close All Editors');
+    await closeAllEditors(page);
     await selectPack(page, pack);
     await page.locator('.notifications-toasts .notification-list-item', { hasText: `SEA Lens now uses the pack "${manifest.name}" (2 adapters)` }).first().waitFor({ timeout: 60_000 });
     const stored = (JSON.parse(readFileSync(settingsFile, 'utf8')) as Record<string, unknown>)['seaLens.pack'];
@@ -390,7 +405,7 @@ export async function runLlavaNextScenario({ page, root, workspace, otherPack, h
     const tmB = cli(image, pack, 'perturbed');
     const same = tm.patches.filter((p, i) => p.words[0]?.word === tmB.patches[i].words[0]?.word).length;
     const agreementText = `Agreement ${((same / tm.patches.length) * 100).toFixed(1)}% · ${tm.patches.length - same} of ${tm.patches.length} tokens changed`;
-    await runCommand(page, 'View: Close All Editors');
+    await closeAllEditors(page);
     await runCommand(page, 'SEA Lens: Compare Adapters…');
     await openInDialog(page, 'Compare two adapters on an image', image);
     const cmp = await findWebview(page, '#agreement', 60_000, name);
@@ -436,7 +451,7 @@ export async function runLlavaNextScenario({ page, root, workspace, otherPack, h
     await page.screenshot({ path: path.join(shots, 'llava-next-last.png') }).catch(() => undefined);
     // Later scenarios expect the harness's pack and no run of another pack in the workspace.
     rmSync(runDir, { recursive: true, force: true });
-    await runCommand(page, 'View: Close All Editors').catch(() => undefined);
+    await closeAllEditors(page).catch(() => undefined);
     // Through the command (a settings.json edited on disk may not reach code-server), then the file as it was.
     await selectPack(page, harnessPack).catch((e: Error) => void process.stderr.write(`[e2e] llava-next: could not restore the pack: ${e.message}\n`));
     if (settingsBefore === undefined) rmSync(settingsFile, { force: true });
