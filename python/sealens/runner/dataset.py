@@ -591,17 +591,11 @@ def decode_batch(items: List[Item], preprocessor: dict):
 def load(source: Path, preprocessor: dict, max_images: Optional[int] = None,
          image_folder: Optional[Path] = None) -> Dataset:
     """The whole dataset decoded into memory (small datasets, tests). Training streams instead
-    (features.encode_to_store): it never holds more than a few batches of pixels."""
+    (features.cached): it never holds more than a few batches of pixels."""
     items, bad = scan(source, max_images, image_folder)
-    kept, skipped, pix = [], list(bad), []
-    for it in items:
-        try:
-            pix.append(decode(it, preprocessor))
-        except SkippedImage as e:
-            skipped.append(str(e))
-            continue
-        kept.append(it)
+    pix, positions, why = decode_batch(items, preprocessor)
+    kept, skipped = [items[k] for k in positions], list(bad) + why
     if not kept:
         raise DatasetError(f"{source}: none of the {len(items)} images could be decoded "
                            f"(first: {skipped[0] if skipped else '?'})")
-    return Dataset(kept, skipped, np.stack(pix))
+    return Dataset(kept, skipped, pix)

@@ -112,12 +112,15 @@ def cached(cache_dir: Path, src: Sources, ds: Dataset, pack_dir: Path, device, e
     shown = time.monotonic()
     threads = torch.get_num_threads()
     workers = default_workers() if workers is None else workers
+    sized = False   # the thread choice is made once, on the first encoded batch (its token count)
     try:
         for s, (pix, kept, skipped) in _decoded(ds.items, writer.processed, src.preprocessor, workers):
             arrays = encode_batch(src, pix, device) if pix is not None else {}
-            if arrays and workers and torch.get_num_threads() > 1 and device.type == "cpu" and \
-                    encoder_macs(src, arrays["features"].shape[1]) < SINGLE_THREAD_MACS:
-                torch.set_num_threads(1)   # a small encoder: the other cores decode (restored below)
+            if arrays and not sized:
+                sized = True
+                if workers and threads > 1 and device.type == "cpu" and \
+                        encoder_macs(src, arrays["features"].shape[1]) < SINGLE_THREAD_MACS:
+                    torch.set_num_threads(1)   # a small encoder: the other cores decode (restored below)
             writer.append(arrays, [s + k for k in kept], min(s + BATCH, len(ds.items)), skipped)
             if progress and time.monotonic() - shown >= PROGRESS_SECONDS:
                 progress(writer.processed, len(ds.items))
