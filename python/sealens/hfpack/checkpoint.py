@@ -94,8 +94,10 @@ class Checkpoint:
         for f, keys in wanted.items():
             self._need(f, f"{len(keys)} tensors under {prefix!r}")
             try:
-                with safe_open(str(self.dir / f), framework="pt") as st:
-                    for k, short in keys:
+                # The shard is opened per tensor: safetensors maps the whole file, and every page read stays in
+                # this process's memory until the file is closed (+0.55 GB for LLaVA-1.5's tower, at pack init's peak).
+                for k, short in keys:
+                    with safe_open(str(self.dir / f), framework="pt") as st:
                         out[short] = st.get_tensor(k).float()
             except CheckpointInvalid:
                 raise

@@ -17,15 +17,21 @@ import torch
 OPSET = 17
 
 
-def torch_export(model, args, target, inputs, outputs, axes) -> None:
+def torch_export(model, args, target, inputs, outputs, axes, *, with_weights: bool = True) -> None:
     """The one call of the exporter (TorchScript graph, opset 17, constants folded) that every ONNX file of
-    SEA Lens comes from: the demo pack, the trainer's adapters, and `pack init`'s towers (hfpack.onnx_out)."""
+    SEA Lens comes from: the demo pack, the trainer's adapters, and `pack init`'s towers (hfpack.onnx_out).
+
+    with_weights=False writes the graph alone: every parameter and buffer stays a graph input named by its
+    state_dict key, so the exporter never copies a weight (a fp32 ViT-L would otherwise be held three or four
+    times: folded constants, the ModelProto, its serialised bytes). Constant folding is off then, as it would
+    compute new weights under new names; onnxruntime folds the same subgraphs when it loads the session.
+    hfpack.onnx_out writes the weights itself, tensor by tensor, into the external-data file."""
     model = model.cpu().eval()
     extra = {"dynamo": False} if "dynamo" in inspect.signature(torch.onnx.export).parameters else {}
     with warnings.catch_warnings(), torch.no_grad():
         warnings.simplefilter("ignore")   # the TorchScript exporter's deprecation notice on torch 2.x
         torch.onnx.export(model, args, target, input_names=inputs, output_names=outputs, dynamic_axes=axes,
-                          opset_version=OPSET, do_constant_folding=True, **extra)
+                          opset_version=OPSET, export_params=with_weights, do_constant_folding=with_weights, **extra)
 
 
 def export_onnx(model, args, path, inputs, outputs, axes) -> None:

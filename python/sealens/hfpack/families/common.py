@@ -54,7 +54,10 @@ def build(module_factory, ctx: Context, prefixes: tuple[str, ...], strict: bool 
         except CheckpointInvalid as e:
             last = e
             continue
-        missing, unexpected = module.load_state_dict(sd, strict=False)
+        # assign: the checkpoint's float32 tensors become the parameters, instead of being copied into the
+        # constructor's (never initialised) ones — one copy of the tower in memory, not two (pack init's peak).
+        missing, unexpected = module.load_state_dict(sd, strict=False, assign=True)
+        del sd
         # Buffers that checkpoints do not store (position ids) keep their constructor values.
         missing = [k for k in missing if k not in dict(module.named_buffers())]
         if strict and (missing or unexpected):
