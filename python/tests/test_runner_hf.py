@@ -180,3 +180,19 @@ def test_hf_models_that_do_not_fit_the_pack_are_refused_before_training(tiny, tm
     c = config.load(write_config(tmp_path, tiny, labelModel=str(tmp_path / "wide")))
     with pytest.raises(SourceError, match=r"gives 48-wide patch tokens but the adapters of .* take 32"):
         hf_sources.from_hf(c, torch.device("cpu"), tmp_path / "cache")
+
+
+def test_hf_lm_computes_caption_logits_only_and_equal_to_the_full_forward(tiny, tmp_path):
+    """HFLM(first=P) asks the model for the last S − P positions (`logits_to_keep`), which must equal the full
+    forward's logits sliced at P: the caption loss and its gradients do not change, only the work does."""
+    from sealens.runner.hf_sources import HFLM
+    model = transformers.LlamaForCausalLM.from_pretrained(str(save_llm(tmp_path / "llm", tiny / "pack"))).eval()
+    lm = HFLM(model)
+    assert lm.keep_arg in ("logits_to_keep", "num_logits_to_keep"), "this transformers can skip the prefix's logits"
+    x = torch.randn(2, 9, model.config.hidden_size)
+    with torch.no_grad():
+        full = model(inputs_embeds=x, use_cache=False).logits
+        for first in (0, 1, 4, 8):
+            got = lm(x, first=first)
+            assert got.shape == (2, 9 - first, model.config.vocab_size)
+            assert torch.allclose(got, full[:, first:], atol=1e-5), f"first={first}"

@@ -175,8 +175,7 @@ class Overlay implements TokenMapOverlay {
       tokenAt: (x, y) => this.hit?.at((x - this.t.x) / this.t.k, (y - this.t.y) / this.t.k),
       hover: (i) => this.setHover(i),
       pick: (i) => {
-        this.focusIndex = i;
-        this.dom.root.dataset.focus = String(i);
+        this.setFocusIndex(i);
         this.placeRect(this.dom.focusRect, i);
         this.pick(i);
       },
@@ -310,10 +309,16 @@ class Overlay implements TokenMapOverlay {
     for (const cb of this.hoverCbs) cb(i);
   }
 
+  /** The keyboard position and its `data-focus` mirror (read by tests and assistive tooling) change together. */
+  private setFocusIndex(i: number | undefined): void {
+    this.focusIndex = i;
+    if (i === undefined) delete this.dom.root.dataset.focus;
+    else this.dom.root.dataset.focus = String(i);
+  }
+
   private focusToken(i: number | undefined): void {
     if (!this.tm || i === undefined) return;
-    this.focusIndex = i;
-    this.dom.root.dataset.focus = String(i);
+    this.setFocusIndex(i);
     const b = this.boxes[i];
     if (b) {
       const moved = panToShow(this.t, b, this.vp);
@@ -377,7 +382,7 @@ class Overlay implements TokenMapOverlay {
     dom.root.dataset.view = choice.id;
     dom.root.dataset.tokens = String(this.spatial.length);
     dom.caption.textContent = modelInputCaption(tm, choice);
-    if (this.focusIndex !== undefined && !this.onScreen.has(this.focusIndex)) this.focusIndex = undefined;
+    if (this.focusIndex !== undefined && !this.onScreen.has(this.focusIndex)) this.setFocusIndex(undefined);
     this.describe(this.focusIndex ?? this.spatial[0] ?? this.listed[0]);
     this.needFit = true;
     this.applyHighlight(this.mode);
@@ -415,7 +420,7 @@ class Overlay implements TokenMapOverlay {
     this.choices = viewChoices(next);
     // The keyboard position survives a new adapter or top-k only while the map has the focus.
     const focused = (this.dom.root.getRootNode() as Document | ShadowRoot).activeElement === this.dom.svg;
-    if (!focused || (this.focusIndex !== undefined && this.focusIndex >= next.patches.length)) this.focusIndex = undefined;
+    if (!focused || (this.focusIndex !== undefined && this.focusIndex >= next.patches.length)) this.setFocusIndex(undefined);
     if (this.categories && this.categories.values.length !== next.patches.length) this.categories = null;
     if (this.mode?.mode === 'top1' && !next.patches.some((p) => p.words[0]?.word === this.mode!.word)) this.mode = null;
     this.setHeat(this.heat);

@@ -20,6 +20,7 @@ on disk (keyed by model identity, words and prompt); patch labels are cached wit
 from __future__ import annotations
 
 import hashlib
+import inspect
 import json
 import os
 import sys
@@ -122,8 +123,16 @@ class HFLM(nn.Module):
         super().__init__()
         self.model = model
         self.embed_tokens = model.get_input_embeddings()
+        # The LM head is a large share of the step (vocabulary × width per position); the caption loss needs no
+        # logits for the visual prefix, so where the model can skip them (transformers' `logits_to_keep`, formerly
+        # `num_logits_to_keep`: the last k positions) it does. Older models compute all and are sliced.
+        params = inspect.signature(model.forward).parameters
+        self.keep_arg = next((a for a in ("logits_to_keep", "num_logits_to_keep") if a in params), None)
 
     def forward(self, inputs_embeds, first: int = 0):
+        if first and self.keep_arg:
+            keep = {self.keep_arg: inputs_embeds.shape[1] - first}
+            return self.model(inputs_embeds=inputs_embeds, use_cache=False, **keep).logits
         return self.model(inputs_embeds=inputs_embeds, use_cache=False).logits[:, first:]
 
 
