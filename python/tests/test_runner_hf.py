@@ -182,6 +182,7 @@ def test_hf_models_that_do_not_fit_the_pack_are_refused_before_training(tiny, tm
         hf_sources.from_hf(c, torch.device("cpu"), tmp_path / "cache")
 
 
+@needs_tf
 def test_hf_lm_computes_caption_logits_only_and_equal_to_the_full_forward(tiny, tmp_path):
     """HFLM(first=P) asks the model for the last S − P positions (`logits_to_keep`), which must equal the full
     forward's logits sliced at P: the caption loss and its gradients do not change, only the work does."""
