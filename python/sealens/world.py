@@ -312,7 +312,9 @@ def render_batch(seed: int, split: str, start: int, count: int, closeups: bool =
     jobs = [("closeup" if closeups else "scene", seed, split, i, renderer, variant) for i in range(start, start + count)]
     if workers > 1 and count >= 256:
         import multiprocessing as mp
-        with mp.get_context("fork").Pool(workers) as pool:
+        # spawn, not fork: callers have torch's (and the test runner's) threads running, and a forked child can
+        # inherit a lock another thread held at the fork and wait on it forever
+        with mp.get_context("spawn").Pool(workers) as pool:
             res = pool.map(_render_one, jobs, chunksize=64)
     else:
         res = [_render_one(j) for j in jobs]
